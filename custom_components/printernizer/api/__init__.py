@@ -1,0 +1,53 @@
+"""Printer protocol clients. A library in waiting: nothing here imports Home Assistant."""
+
+from .errors import (
+    FileTransferError,
+    MetadataError,
+    NotAPrinterError,
+    PrinterAuthError,
+    PrinterCertificateError,
+    PrinterCommandError,
+    PrinterCommandTimeoutError,
+    PrinterConnectionError,
+    PrinterError,
+    PrinterJobNotFoundError,
+    PrinterStateConflictError,
+    PrinterTimeoutError,
+)
+from .models import (
+    AmsTray,
+    HmsError,
+    JobOutcome,
+    MaterialUsage,
+    PrinterFamily,
+    PrinterInfo,
+    PrinterSnapshot,
+    PrinterStatus,
+    PrintMetadata,
+    RemoteFile,
+)
+
+__all__ = [
+    "AmsTray",
+    "FileTransferError",
+    "HmsError",
+    "JobOutcome",
+    "MaterialUsage",
+    "MetadataError",
+    "NotAPrinterError",
+    "PrintMetadata",
+    "PrinterAuthError",
+    "PrinterCertificateError",
+    "PrinterCommandError",
+    "PrinterCommandTimeoutError",
+    "PrinterConnectionError",
+    "PrinterError",
+    "PrinterFamily",
+    "PrinterInfo",
+    "PrinterJobNotFoundError",
+    "PrinterSnapshot",
+    "PrinterStateConflictError",
+    "PrinterStatus",
+    "PrinterTimeoutError",
+    "RemoteFile",
+]

@@ -1,0 +1,1 @@
+"""Bambu Lab LAN protocol: MQTT over TLS, FTPS, SSDP discovery."""

@@ -1,0 +1,1 @@
+"""PrusaLink HTTP API (Buddy firmware and the Raspberry Pi build)."""
