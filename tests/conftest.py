@@ -6,11 +6,90 @@ rather than its own testing_config folder of the same name.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 import custom_components.printernizer  # noqa: F401
+from custom_components.printernizer.const import DOMAIN
+from tests.simulators.bambu import BambuSimulator
+from tests.simulators.prusa import PrusaLinkSimulator
 
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom integrations in every test."""
+
+
+@pytest.fixture(autouse=True)
+def private_config_dir(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """Give each test's Home Assistant its own config folder.
+
+    The harness points every test at one shared folder; our ledger, exports and downloads live
+    below the config folder and must not leak from one test into the next.
+    """
+    if "hass" not in request.fixturenames:
+        return
+    hass = request.getfixturevalue("hass")
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    hass.config.config_dir = str(config_dir)
+
+
+# --------------------------------------------------------------------------- printers
+
+BAMBU_SERIAL = "01P00A000000001"
+BAMBU_CODE = "12345678"
+PRUSA_PASSWORD = "secretpass123"
+
+
+@pytest.fixture
+async def bambu_sim(socket_enabled: None) -> AsyncIterator[BambuSimulator]:
+    """A P1S (delta reports) on free ports of 127.0.0.1."""
+    async with BambuSimulator(serial=BAMBU_SERIAL, access_code=BAMBU_CODE, model="P1S") as sim:
+        yield sim
+
+
+@pytest.fixture
+async def prusa_sim(socket_enabled: None) -> AsyncIterator[PrusaLinkSimulator]:
+    """A Core One (Buddy firmware) on a free port of 127.0.0.1."""
+    async with PrusaLinkSimulator(flavour="buddy", password=PRUSA_PASSWORD) as sim:
+        yield sim
+
+
+def bambu_entry(sim: BambuSimulator, **data: object) -> MockConfigEntry:
+    """A config entry for the simulated Bambu printer, pinned to its certificate."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Workshop P1S",
+        unique_id=sim.serial,
+        data={
+            "printer_type": "bambu",
+            "host": sim.host,
+            "port": sim.mqtt_port,
+            "serial": sim.serial,
+            "access_code": sim.access_code,
+            "ftp_port": sim.ftp_port,
+            "tls_fingerprint": sim.fingerprint,
+            **data,
+        },
+    )
+
+
+def prusa_entry(sim: PrusaLinkSimulator, **data: object) -> MockConfigEntry:
+    """A config entry for the simulated PrusaLink printer (Digest auth)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Core One",
+        unique_id=sim.serial,
+        data={
+            "printer_type": "prusa",
+            "host": sim.host,
+            "port": sim.port,
+            "username": "maker",
+            "password": PRUSA_PASSWORD,
+            **data,
+        },
+    )

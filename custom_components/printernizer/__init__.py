@@ -2,28 +2,203 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv
+from datetime import timedelta
+from pathlib import Path
+
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_USERNAME,
+    EVENT_HOMEASSISTANT_STOP,
+    Platform,
+)
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN
+from .api import PrinterError, PrinterSnapshot, PrintMetadata
+from .api.bambu.client import BambuClient
+from .api.bambu.ftps import BambuFtpClient
+from .api.bambu.report import model_sends_deltas
+from .api.prusa.client import PrusaLinkClient
+from .const import (
+    CONF_ACCESS_CODE,
+    CONF_API_KEY,
+    CONF_AUTO_DOWNLOAD,
+    CONF_FILE_REFRESH_MINUTES,
+    CONF_FTP_PORT,
+    CONF_PRINTER_TYPE,
+    CONF_SERIAL,
+    CONF_TLS_FINGERPRINT,
+    DB_FILENAME,
+    DEFAULT_BAMBU_PORT,
+    DEFAULT_FILE_REFRESH_MINUTES,
+    DEFAULT_FTP_PORT,
+    DEFAULT_PRUSA_PORT,
+    DEFAULT_PRUSA_USERNAME,
+    DOMAIN,
+    LOGGER,
+    PRINTER_TYPE_BAMBU,
+    STORAGE_DIR,
+)
+from .coordinator import BambuCoordinator, PrinterCoordinator, PrusaCoordinator
+from .data import DATA_SHARED, PrinternizerConfigEntry, PrinternizerData, PrinternizerShared
+from .entity import device_kwargs
+from .files import FileManager
+from .jobs import JobTracker
+from .ledger import JobRecord, Ledger
+from .services import async_setup_services
+from .settings import SettingsStore
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
-type PrinternizerConfigEntry = ConfigEntry[None]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.IMAGE,
+    Platform.SENSOR,
+]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up the parts shared by all printers."""
+    """Open the ledger and the shared settings once, and register the services."""
+    settings = SettingsStore(hass)
+    await settings.async_load()
+    ledger = Ledger(Path(hass.config.path(STORAGE_DIR, DB_FILENAME)))
+    await hass.async_add_executor_job(ledger.open)
+    hass.data[DATA_SHARED] = PrinternizerShared(ledger=ledger, settings=settings)
+
+    async def _close_ledger(_: Event) -> None:
+        await hass.async_add_executor_job(ledger.close)
+
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _close_ledger)
+    async_setup_services(hass)
     return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry) -> bool:
-    """Set up one printer."""
+    """Connect to one printer and wire its job tracker and file manager."""
+    shared = hass.data[DATA_SHARED]
+    coordinator: PrinterCoordinator
+    if entry.data[CONF_PRINTER_TYPE] == PRINTER_TYPE_BAMBU:
+        bambu = BambuClient(
+            host=entry.data[CONF_HOST],
+            serial=entry.data[CONF_SERIAL],
+            access_code=entry.data[CONF_ACCESS_CODE],
+            port=entry.data.get(CONF_PORT, DEFAULT_BAMBU_PORT),
+            fingerprint=entry.data.get(CONF_TLS_FINGERPRINT),
+        )
+        coordinator = BambuCoordinator(hass, entry, bambu)
+        await coordinator.async_config_entry_first_refresh()
+        source: BambuFtpClient | PrusaLinkClient = BambuFtpClient(
+            host=entry.data[CONF_HOST],
+            access_code=entry.data[CONF_ACCESS_CODE],
+            port=entry.data.get(CONF_FTP_PORT, DEFAULT_FTP_PORT),
+            fingerprint=bambu.fingerprint,
+        )
+    else:
+        prusa = PrusaLinkClient(
+            async_get_clientsession(hass),
+            entry.data[CONF_HOST],
+            port=entry.data.get(CONF_PORT, DEFAULT_PRUSA_PORT),
+            username=entry.data.get(CONF_USERNAME) or DEFAULT_PRUSA_USERNAME,
+            password=entry.data.get(CONF_PASSWORD),
+            api_key=entry.data.get(CONF_API_KEY),
+        )
+        coordinator = PrusaCoordinator(hass, entry, prusa)
+        await coordinator.async_config_entry_first_refresh()
+        source = prusa
+
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **device_kwargs(coordinator)
+    )
+    files = FileManager(
+        hass,
+        entry,
+        ledger=shared.ledger,
+        settings=shared.settings,
+        source=source,
+        family=coordinator.family.value,
+    )
+
+    async def metadata_provider(job: JobRecord, snapshot: PrinterSnapshot) -> PrintMetadata | None:
+        """Grams, time and thumbnail from the job's file (downloaded when auto-download is on)."""
+        metadata: PrintMetadata | None = None
+        try:
+            if entry.options.get(CONF_AUTO_DOWNLOAD, True):
+                _, metadata = await files.async_download_job_file(job, snapshot)
+            elif isinstance(source, PrusaLinkClient) and snapshot.file_path:
+                metadata = await source.async_read_metadata(snapshot.file_path)
+        except PrinterError as err:
+            LOGGER.warning("%s: no metadata for job %s: %s", entry.title, job.name, err)
+        if metadata is not None and metadata.thumbnail_png and coordinator.thumbnail is None:
+            coordinator.set_thumbnail(metadata.thumbnail_png)
+        return metadata
+
+    tracker = JobTracker(
+        hass,
+        entry,
+        ledger=shared.ledger,
+        settings=shared.settings,
+        device_id=device.id,
+        metadata_provider=metadata_provider,
+    )
+    await tracker.async_restore()
+    entry.runtime_data = PrinternizerData(coordinator=coordinator, tracker=tracker, files=files)
+
+    @callback
+    def _feed_tracker() -> None:
+        """Every live snapshot goes to the job tracker (it serialises them itself)."""
+        if coordinator.last_update_success and coordinator.data is not None:
+            entry.async_create_task(hass, tracker.async_update(coordinator.data))
+
+    entry.async_on_unload(coordinator.async_add_listener(_feed_tracker))
+    entry.async_on_unload(tracker.async_add_listener(lambda *_: _refresh_entities(coordinator)))
+    entry.async_on_unload(files.async_add_listener(lambda *_: _refresh_entities(coordinator)))
+    _feed_tracker()
+
+    async def _refresh_files(_: object = None) -> None:
+        """Scheduled listing; a busy P1/A1 is left alone (its FTPS is slow and fragile)."""
+        snapshot = coordinator.data
+        if (
+            coordinator.family.value == PRINTER_TYPE_BAMBU
+            and snapshot is not None
+            and snapshot.status.is_active
+            and model_sends_deltas(snapshot.model or coordinator.info.model)
+        ):
+            return
+        try:
+            await files.async_refresh()
+        except PrinterError as err:
+            LOGGER.debug("%s: file listing failed: %s", entry.title, err)
+
+    minutes = entry.options.get(CONF_FILE_REFRESH_MINUTES, DEFAULT_FILE_REFRESH_MINUTES)
+    entry.async_on_unload(
+        async_track_time_interval(
+            hass, _refresh_files, timedelta(minutes=minutes), cancel_on_shutdown=True
+        )
+    )
+
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     return True
+
+
+@callback
+def _refresh_entities(coordinator: PrinterCoordinator) -> None:
+    """Ledger or file changes: let entities re-check what they show."""
+    coordinator.async_update_listeners()
+
+
+async def _async_update_listener(hass: HomeAssistant, entry: PrinternizerConfigEntry) -> None:
+    """Options, reauth or reconfigure changed the entry: reload it."""
+    await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry) -> bool:
-    """Unload one printer."""
-    return True
+    """Disconnect from the printer (the coordinator shuts its client down on unload)."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

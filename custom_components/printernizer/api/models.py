@@ -120,14 +120,16 @@ class PrinterSnapshot:
     firmware: str | None = None
     model: str | None = None
     serial: str | None = None
+    needs_attention: bool = False  # PrusaLink ATTENTION: a print waits for the user
 
     @property
     def has_problem(self) -> bool:
-        """True when the printer reports an error, HMS message or print error."""
+        """True when the printer reports an error, HMS message, print error or needs attention."""
         return (
             self.status is PrinterStatus.ERROR
             or bool(self.hms_errors)
             or bool(self.print_error)
+            or self.needs_attention
         )
 
 

@@ -1,0 +1,538 @@
+"""PrusaLink HTTP client (Buddy firmware and the Raspberry Pi build).
+
+Gentle on the printer by design: the Buddy board has three HTTP slots and also talks to
+PrusaConnect, so every request of one client, downloads included, runs under one lock (one
+request in flight per printer). Authentication is Digest (RFC 2069 style, see `digest.py`)
+or an `X-Api-Key` header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+import json
+import logging
+import pathlib
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+from yarl import URL
+
+from custom_components.printernizer.api.errors import (
+    FileTransferError,
+    NotAPrinterError,
+    PrinterAuthError,
+    PrinterCommandError,
+    PrinterConnectionError,
+    PrinterError,
+    PrinterJobNotFoundError,
+    PrinterStateConflictError,
+    PrinterTimeoutError,
+)
+from custom_components.printernizer.api.metadata import StreamingMetadataReader
+from custom_components.printernizer.api.models import (
+    PrinterFamily,
+    PrinterInfo,
+    PrintMetadata,
+    RemoteFile,
+)
+from custom_components.printernizer.api.prusa.digest import DigestAuth
+
+_LOGGER = logging.getLogger(__name__)
+
+_PI_ORIGINALS = ("PrusaLink I3MK3", "PrusaLink I3MK2")
+_SAFE_PATH = "/~!$&'()*+,;=:@-._"
+_CHUNK = 64 * 1024
+_WRITE_BLOCK = 1024 * 1024
+_MAX_THUMBNAIL = 8 * 1024 * 1024
+_MAX_FOLDER_DEPTH = 16
+
+
+@dataclass(slots=True)
+class _Answer:
+    """A fully read response."""
+
+    status: int
+    headers: Any
+    body: bytes
+
+
+def _normalise_host(host: str, port: int) -> URL:
+    """Accept "1.2.3.4", "http://1.2.3.4/", "printer.local:8080" and return the base URL."""
+    raw = host.strip().rstrip("/")
+    if "://" not in raw:
+        raw = f"http://{raw}"
+    url = URL(raw)
+    if not url.host:
+        raise ValueError(f"no host in {host!r}")
+    scheme = url.scheme if url.scheme in ("http", "https") else "http"
+    return URL.build(scheme=scheme, host=url.host, port=url.explicit_port or port)
+
+
+def _is_true(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+class PrusaLinkClient:
+    """Talk to one PrusaLink printer; all methods raise only `PrinterError` subclasses."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        host: str,
+        *,
+        port: int = 80,
+        username: str = "maker",
+        password: str | None = None,
+        api_key: str | None = None,
+        request_timeout: float = 10.0,
+        download_idle_timeout: float = 30.0,
+    ) -> None:
+        """Store the connection details; nothing is sent until the first call."""
+        self._session = session
+        self._base = _normalise_host(host, port)
+        self.host: str = self._base.host or ""
+        self.port: int = self._base.port or port
+        self._api_key = api_key or None
+        self._digest = (
+            DigestAuth(username, password) if password is not None and not self._api_key else None
+        )
+        self._timeout = request_timeout
+        self._idle_timeout = download_idle_timeout
+        self._lock = asyncio.Lock()
+        self._folder_cache: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._file_api_paths: dict[str, str] = {}  # refs.download -> /api/v1/files/... path
+        self.flavour: str | None = None  # "buddy" or "pi", known after async_get_printer_info
+        self.auth_retries = 0  # 401 answers that were followed by a retry (first login, stale)
+        self.not_modified = 0  # folder listings answered 304 from the ETag cache
+        self.last_metadata_bytes = 0  # bytes streamed by the last async_read_metadata
+
+    @property
+    def base_url(self) -> str:
+        """The printer's base URL (for configuration links)."""
+        return str(self._base)
+
+    # -- transport ----------------------------------------------------------------------------
+
+    def _url(self, path: str) -> URL:
+        """Build the URL for a raw (unencoded) path such as a `refs.download` value."""
+        if not path.startswith("/"):
+            path = f"/{path}"
+        return URL(f"{self._base}{quote(path, safe=_SAFE_PATH)}", encoded=True)
+
+    def _auth_headers(self, method: str, url: URL) -> dict[str, str]:
+        if self._api_key is not None:
+            return {"X-Api-Key": self._api_key}
+        if self._digest is not None:
+            value = self._digest.authorization(method, url.raw_path_qs)
+            if value is not None:
+                return {"Authorization": value}
+        return {}
+
+    @contextlib.asynccontextmanager
+    async def _open(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        client_timeout: aiohttp.ClientTimeout | None = None,
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """Send one request, answering a Digest challenge once; yield the final response.
+
+        The caller holds the lock. A 401 is retried once when it is the first challenge or the
+        nonce went stale, so both are invisible to callers; any other 401 is an auth error.
+        """
+        url = self._url(path)
+        for attempt in range(2):
+            request_headers = {"Accept": "application/json", **(headers or {})}
+            auth = self._auth_headers(method, url)
+            request_headers.update(auth)
+            response = await self._session.request(
+                method,
+                url,
+                headers=request_headers,
+                timeout=client_timeout or aiohttp.ClientTimeout(total=None),
+                allow_redirects=False,
+                raise_for_status=False,
+            )
+            if response.status == 401:
+                challenge = response.headers.get("WWW-Authenticate", "")
+                await response.read()
+                response.release()
+                self._check_challenge(
+                    challenge, sent_digest="Authorization" in auth, attempt=attempt
+                )
+                self.auth_retries += 1
+                continue
+            if response.status == 403 and self._api_key is not None:
+                body = await response.read()
+                response.release()
+                if b"api-key" in body.lower() or path.startswith("/api/version"):
+                    raise PrinterAuthError("the printer refused the API key")
+                raise PrinterError(f"access to {path} is forbidden")
+            try:
+                yield response
+            finally:
+                response.release()
+            return
+
+    def _check_challenge(self, challenge: str, *, sent_digest: bool, attempt: int) -> None:
+        """Decide whether a 401 may be retried (raises PrinterAuthError if not)."""
+        if self._digest is None:
+            what = "API key" if self._api_key else "request (no password configured)"
+            raise PrinterAuthError(f"the printer refused the {what}")
+        try:
+            self._digest.update_challenge(challenge)
+        except ValueError as err:
+            raise PrinterAuthError(f"no usable Digest challenge: {err}") from err
+        if attempt > 0 or (sent_digest and not self._digest.stale):
+            raise PrinterAuthError("the printer refused the username or password")
+
+    async def _call(
+        self, method: str, path: str, *, headers: dict[str, str] | None = None
+    ) -> _Answer:
+        """One short request under the lock; the timeout starts once the lock is held."""
+        async with self._lock:
+            try:
+                async with (
+                    asyncio.timeout(self._timeout),
+                    self._open(method, path, headers=headers) as response,
+                ):
+                    body = await response.read()
+                    return _Answer(response.status, response.headers, body)
+            except PrinterError:
+                raise
+            except TimeoutError as err:
+                raise PrinterTimeoutError(
+                    f"{method} {path}: no answer in {self._timeout} s"
+                ) from err
+            except (aiohttp.ClientError, OSError) as err:
+                raise PrinterConnectionError(f"{method} {path}: {err}") from err
+
+    async def _get_json(self, path: str, *, allow_empty: bool = False) -> dict[str, Any] | None:
+        """GET a JSON object; 204 gives None where allowed, 404 means no PrusaLink v1 API."""
+        answer = await self._call("GET", path)
+        if answer.status == 204 and allow_empty:
+            return None
+        if answer.status == 404:
+            raise NotAPrinterError(f"{path} not found: not a PrusaLink printer")
+        self._raise_for_status(answer, path)
+        return self._decode(answer, path)
+
+    @staticmethod
+    def _decode(answer: _Answer, path: str) -> dict[str, Any]:
+        try:
+            data = json.loads(answer.body)
+        except ValueError as err:
+            raise NotAPrinterError(f"{path} did not answer JSON") from err
+        if not isinstance(data, dict):
+            raise NotAPrinterError(f"{path} did not answer a JSON object")
+        return data
+
+    @staticmethod
+    def _raise_for_status(answer: _Answer, path: str) -> None:
+        if answer.status >= 500:
+            raise PrinterConnectionError(f"{path}: printer answered HTTP {answer.status}")
+        if answer.status >= 300:
+            raise PrinterError(f"{path}: unexpected HTTP {answer.status}")
+
+    # -- plain endpoints ----------------------------------------------------------------------
+
+    async def async_get_version(self) -> dict[str, Any]:
+        """`/api/version`: API and firmware versions, hostname."""
+        return await self._get_json("/api/version") or {}
+
+    async def async_get_info(self) -> dict[str, Any]:
+        """`/api/v1/info`: serial (the stable unique id), nozzle, hostname."""
+        return await self._get_json("/api/v1/info") or {}
+
+    async def async_get_status(self) -> dict[str, Any]:
+        """`/api/v1/status`: the cheap poll (printer state, temperatures, job progress)."""
+        return await self._get_json("/api/v1/status") or {}
+
+    async def async_get_job(self) -> dict[str, Any] | None:
+        """`/api/v1/job`: the current job with its file, or None (204) when there is none."""
+        return await self._get_json("/api/v1/job", allow_empty=True)
+
+    async def async_get_storage(self) -> list[dict[str, Any]]:
+        """`/api/v1/storage`: the storages (Buddy: `/usb/`; Pi: `/local`, `/sdcard`)."""
+        data = await self._get_json("/api/v1/storage") or {}
+        storages = data.get("storage_list")
+        return [s for s in storages if isinstance(s, dict)] if isinstance(storages, list) else []
+
+    async def async_get_printer_info(self) -> PrinterInfo:
+        """Identify the printer; raises NotAPrinterError when the host is not PrusaLink.
+
+        Sets `flavour`: the Pi build reports `original` "PrusaLink I3MK3…"/"I3MK2…".
+        """
+        try:
+            version = await self.async_get_version()
+        except PrinterError as err:
+            if type(err) is PrinterError:  # an odd status code on /api/version
+                raise NotAPrinterError(str(err)) from err
+            raise
+        if not isinstance(version.get("api"), str) and not isinstance(version.get("text"), str):
+            raise NotAPrinterError("/api/version has neither `api` nor `text`")
+        info = await self.async_get_info()
+        original = version.get("original")
+        is_pi = isinstance(original, str) and original.startswith(_PI_ORIGINALS)
+        self.flavour = "pi" if is_pi else "buddy"
+
+        def text(data: dict[str, Any], key: str) -> str | None:
+            value = data.get(key)
+            return value if isinstance(value, str) and value else None
+
+        model = original.removeprefix("PrusaLink I3") if is_pi and original else None
+        return PrinterInfo(
+            family=PrinterFamily.PRUSA,
+            serial=text(info, "serial"),
+            model=model,
+            firmware=text(version, "firmware") or text(version, "server"),
+            name=text(info, "name") or text(version, "hostname") or text(version, "text"),
+            # the Pi's info.hostname is the PrusaConnect server, not the printer
+            hostname=text(version, "hostname") or (None if is_pi else text(info, "hostname")),
+        )
+
+    # -- job control --------------------------------------------------------------------------
+
+    async def _job_command(self, method: str, path: str) -> None:
+        answer = await self._call(method, path)
+        if answer.status in (200, 204):
+            return
+        if answer.status == 409:
+            raise PrinterStateConflictError(f"{path}: not possible in the printer's current state")
+        if answer.status == 404:
+            raise PrinterJobNotFoundError(f"{path}: not the printer's current job")
+        if answer.status >= 500:
+            raise PrinterConnectionError(f"{path}: printer answered HTTP {answer.status}")
+        raise PrinterCommandError(f"{path}: refused with HTTP {answer.status}")
+
+    async def async_pause_job(self, job_id: int) -> None:
+        """Pause the running job (409 unless PRINTING)."""
+        await self._job_command("PUT", f"/api/v1/job/{int(job_id)}/pause")
+
+    async def async_resume_job(self, job_id: int) -> None:
+        """Resume a paused job (409 unless PAUSED)."""
+        await self._job_command("PUT", f"/api/v1/job/{int(job_id)}/resume")
+
+    async def async_cancel_job(self, job_id: int) -> None:
+        """Stop the job (409 unless PRINTING/PAUSED, Buddy also ATTENTION)."""
+        await self._job_command("DELETE", f"/api/v1/job/{int(job_id)}")
+
+    # -- files --------------------------------------------------------------------------------
+
+    async def _get_folder(self, api_path: str) -> dict[str, Any]:
+        """GET a folder listing, revalidated with its ETag (304 reuses the cached listing)."""
+        cached = self._folder_cache.get(api_path)
+        headers = {"If-None-Match": cached[0]} if cached else None
+        answer = await self._call("GET", api_path, headers=headers)
+        if answer.status == 304 and cached:
+            self.not_modified += 1
+            return cached[1]
+        if answer.status == 404:
+            self._folder_cache.pop(api_path, None)
+            raise FileTransferError(f"{api_path}: folder not found")
+        if answer.status >= 300:
+            raise FileTransferError(f"{api_path}: listing failed with HTTP {answer.status}")
+        listing = self._decode(answer, api_path)
+        etag = answer.headers.get("ETag")
+        if etag:
+            self._folder_cache[api_path] = (etag, listing)
+        else:
+            self._folder_cache.pop(api_path, None)
+        return listing
+
+    async def async_list_files(self) -> list[RemoteFile]:
+        """List every print file on every available storage, folders included.
+
+        `RemoteFile.path` is the readable path (storage + long display names), `name` the
+        printer's own name (an 8.3 name on Buddy), `download_ref` is `refs.download` verbatim.
+        Buddy listings carry no size: `size` stays None there.
+        """
+        files: list[RemoteFile] = []
+        for storage in await self.async_get_storage():
+            path = storage.get("path")
+            if not isinstance(path, str) or storage.get("available") is False:
+                continue
+            name = path.strip("/")
+            if not name:
+                continue
+            await self._walk(f"/api/v1/files/{name}/", f"/{name}", name, files, 0)
+        return files
+
+    async def _walk(
+        self, api_path: str, display: str, storage: str, out: list[RemoteFile], depth: int
+    ) -> None:
+        listing = await self._get_folder(api_path)
+        children = listing.get("children")
+        if not isinstance(children, list):
+            return
+        for child in children:
+            if not isinstance(child, dict) or not isinstance(child.get("name"), str):
+                continue
+            name: str = child["name"]
+            shown = child.get("display_name")
+            shown = shown if isinstance(shown, str) and shown else name
+            if child.get("type") == "FOLDER":
+                if depth < _MAX_FOLDER_DEPTH:
+                    sub = f"{api_path.rstrip('/')}/{name}"
+                    await self._walk(sub, f"{display}/{shown}", storage, out, depth + 1)
+                continue
+            refs = child.get("refs") if isinstance(child.get("refs"), dict) else {}
+            size = child.get("size")
+            stamp = child.get("m_timestamp")
+            modified = None
+            if isinstance(stamp, int | float) and not isinstance(stamp, bool):
+                with contextlib.suppress(OverflowError, OSError, ValueError):
+                    modified = datetime.fromtimestamp(stamp, tz=UTC)
+            download = refs.get("download")
+            thumbnail = refs.get("thumbnail")
+            if isinstance(download, str) and download:
+                self._file_api_paths[download] = f"{api_path.rstrip('/')}/{name}"
+            out.append(
+                RemoteFile(
+                    path=f"{display}/{shown}",
+                    name=name,
+                    size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+                    modified=modified,
+                    storage=storage,
+                    display_name=shown,
+                    download_ref=download if isinstance(download, str) and download else None,
+                    thumbnail_ref=thumbnail if isinstance(thumbnail, str) and thumbnail else None,
+                    read_only=_is_true(child.get("ro")) or _is_true(child.get("read_only")),
+                )
+            )
+
+    async def async_get_file_size(self, ref: str) -> int | None:
+        """Size of a listed file from its `/api/v1/files` metadata (Buddy listings lack it).
+
+        Needs an earlier `async_list_files` to know where the file's metadata lives; None
+        when the file is unknown or the printer does not say.
+        """
+        api_path = self._file_api_paths.get(ref)
+        if api_path is None:
+            return None
+        answer = await self._call("GET", api_path)
+        if answer.status != 200:
+            return None
+        size = self._decode(answer, api_path).get("size")
+        return size if isinstance(size, int) and not isinstance(size, bool) else None
+
+    @contextlib.asynccontextmanager
+    async def _stream(self, ref: str) -> AsyncIterator[aiohttp.ClientResponse]:
+        """Open a file download under the lock, with an idle timeout instead of a total one.
+
+        Print files take minutes over a busy printer's Wi-Fi; a total timeout would cut them,
+        but a transfer that stalls for `download_idle_timeout` is given up.
+        """
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=self._timeout, sock_read=self._idle_timeout
+        )
+        async with self._lock, contextlib.AsyncExitStack() as stack:
+            try:
+                async with asyncio.timeout(self._timeout):  # only until the headers arrive
+                    response = await stack.enter_async_context(
+                        self._open("GET", ref, headers={"Accept": "*/*"}, client_timeout=timeout)
+                    )
+            except TimeoutError as err:
+                raise PrinterTimeoutError(f"GET {ref}: no answer in {self._timeout} s") from err
+            except (aiohttp.ClientError, OSError) as err:
+                raise PrinterConnectionError(f"GET {ref}: {err}") from err
+            if response.status == 404:
+                raise FileTransferError(f"{ref}: file not found")
+            if response.status != 200:
+                raise FileTransferError(f"{ref}: download failed with HTTP {response.status}")
+            if response.content_type == "application/json":
+                # /api/v1/files/... answers metadata JSON; the bytes live at refs.download
+                raise FileTransferError(f"{ref}: the printer sent JSON, not the file bytes")
+            try:
+                yield response
+            except (TimeoutError, aiohttp.ClientError, OSError) as err:
+                raise FileTransferError(f"{ref}: transfer broke off: {err!r}") from err
+
+    async def async_download_file(
+        self,
+        ref: str,
+        dest: pathlib.Path,
+        *,
+        max_bytes: int | None = None,
+        expected_size: int | None = None,
+    ) -> int:
+        """Download `ref` (a `refs.download` value) to `dest`; return the byte count.
+
+        A short transfer (against Content-Length or `expected_size`) or one above `max_bytes`
+        raises FileTransferError and removes `dest`. File writes run in the executor.
+        """
+        loop = asyncio.get_running_loop()
+        handle = None
+        total = 0
+        try:
+            async with self._stream(ref) as response:
+                announced = response.content_length
+                if max_bytes is not None and announced is not None and announced > max_bytes:
+                    raise FileTransferError(f"{ref}: {announced} bytes exceed {max_bytes}")
+                handle = await loop.run_in_executor(None, dest.open, "wb")
+                pending = bytearray()
+                async for chunk in response.content.iter_chunked(_CHUNK):
+                    total += len(chunk)
+                    if max_bytes is not None and total > max_bytes:
+                        raise FileTransferError(f"{ref}: more than {max_bytes} bytes")
+                    pending += chunk
+                    if len(pending) >= _WRITE_BLOCK:
+                        await loop.run_in_executor(None, handle.write, bytes(pending))
+                        pending.clear()
+                if pending:
+                    await loop.run_in_executor(None, handle.write, bytes(pending))
+                for expected in (announced, expected_size):
+                    if expected is not None and total != expected:
+                        raise FileTransferError(f"{ref}: got {total} of {expected} bytes")
+            if announced is None and expected_size is None:
+                # chunked answer and no size from the caller: ask the file's metadata
+                size = await self.async_get_file_size(ref)
+                if size is not None and size != total:
+                    raise FileTransferError(f"{ref}: got {total} of {size} bytes")
+        except BaseException:
+            if handle is not None:
+                await loop.run_in_executor(None, handle.close)
+                handle = None
+                await loop.run_in_executor(None, lambda: dest.unlink(missing_ok=True))
+            raise
+        finally:
+            if handle is not None:
+                await loop.run_in_executor(None, handle.close)
+        return total
+
+    async def async_get_thumbnail(self, ref: str) -> bytes | None:
+        """Fetch a `refs.thumbnail` PNG; None when the file has no preview (404)."""
+        answer = await self._call("GET", ref, headers={"Accept": "image/png, */*"})
+        if answer.status in (204, 404):
+            return None
+        if answer.status != 200:
+            raise FileTransferError(f"{ref}: thumbnail failed with HTTP {answer.status}")
+        if len(answer.body) > _MAX_THUMBNAIL:
+            raise FileTransferError(f"{ref}: thumbnail larger than {_MAX_THUMBNAIL} bytes")
+        return answer.body
+
+    async def async_read_metadata(self, ref: str, *, max_bytes: int | None = None) -> PrintMetadata:
+        """Stream a print file through the metadata reader without storing it.
+
+        Binary G-code stops at the first G-code block (a few KB of a multi-MB file); plain
+        G-code is read to the end because PrusaSlicer writes its statistics last.
+        `last_metadata_bytes` tells how much was read.
+        """
+        reader = StreamingMetadataReader()
+        self.last_metadata_bytes = 0
+        async with self._stream(ref) as response:
+            async for chunk in response.content.iter_chunked(_CHUNK):
+                reader.feed(chunk)
+                self.last_metadata_bytes = reader.bytes_read
+                if reader.done:
+                    break  # closing the response drops the rest of the file
+                if max_bytes is not None and reader.bytes_read > max_bytes:
+                    raise FileTransferError(f"{ref}: no metadata within {max_bytes} bytes")
+        return reader.result()

@@ -1,0 +1,106 @@
+"""Binary sensors: online, printing, problem."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.const import EntityCategory
+
+from .api import PrinterSnapshot, PrinterStatus
+from .coordinator import PrinterCoordinator
+from .entity import PrinternizerEntity
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .data import PrinternizerConfigEntry
+
+PARALLEL_UPDATES = 0
+
+
+def _problem_attributes(snapshot: PrinterSnapshot) -> dict[str, Any]:
+    return {
+        "hms_errors": [error.code_str for error in snapshot.hms_errors],
+        "print_error": f"{snapshot.print_error:08X}" if snapshot.print_error else None,
+        "printer_state": snapshot.raw_state,
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrinternizerBinarySensorDescription(BinarySensorEntityDescription):
+    """A binary sensor read from the coordinator."""
+
+    is_on_fn: Callable[[PrinterCoordinator], bool | None]
+    attributes_fn: Callable[[PrinterSnapshot], dict[str, Any]] | None = None
+    always_available: bool = False
+
+
+BINARY_SENSORS: tuple[PrinternizerBinarySensorDescription, ...] = (
+    PrinternizerBinarySensorDescription(
+        key="online",
+        translation_key="online",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        is_on_fn=lambda c: c.last_update_success and c.data is not None and c.data.online,
+        always_available=True,
+    ),
+    PrinternizerBinarySensorDescription(
+        key="printing",
+        translation_key="printing",
+        device_class=BinarySensorDeviceClass.RUNNING,
+        is_on_fn=lambda c: c.data.status
+        in (PrinterStatus.PREPARING, PrinterStatus.PRINTING),
+    ),
+    PrinternizerBinarySensorDescription(
+        key="problem",
+        translation_key="problem",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        is_on_fn=lambda c: c.data.has_problem,
+        attributes_fn=_problem_attributes,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PrinternizerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the binary sensors."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(
+        PrinternizerBinarySensor(coordinator, description) for description in BINARY_SENSORS
+    )
+
+
+class PrinternizerBinarySensor(PrinternizerEntity, BinarySensorEntity):
+    """A binary sensor from its description."""
+
+    entity_description: PrinternizerBinarySensorDescription
+
+    @property
+    def available(self) -> bool:
+        """`online` is always known; the rest follow the connection."""
+        if self.entity_description.always_available:
+            return True
+        return super().available and self.coordinator.data is not None
+
+    @property
+    def is_on(self) -> bool | None:
+        """The described state."""
+        return self.entity_description.is_on_fn(self.coordinator)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Error details for `problem`."""
+        if self.entity_description.attributes_fn is None or self.coordinator.data is None:
+            return None
+        return self.entity_description.attributes_fn(self.coordinator.data)

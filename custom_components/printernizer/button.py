@@ -1,0 +1,68 @@
+"""Buttons: pause, resume, stop, refresh."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.const import EntityCategory
+
+from .coordinator import PrinterCoordinator
+from .entity import PrinternizerEntity
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .data import PrinternizerConfigEntry
+
+# One command at a time per printer.
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrinternizerButtonDescription(ButtonEntityDescription):
+    """A button that runs one coordinator command."""
+
+    press_fn: Callable[[PrinterCoordinator], Awaitable[None]]
+
+
+BUTTONS: tuple[PrinternizerButtonDescription, ...] = (
+    PrinternizerButtonDescription(
+        key="pause", translation_key="pause", press_fn=lambda c: c.async_pause()
+    ),
+    PrinternizerButtonDescription(
+        key="resume", translation_key="resume", press_fn=lambda c: c.async_resume()
+    ),
+    PrinternizerButtonDescription(
+        key="stop", translation_key="stop", press_fn=lambda c: c.async_stop()
+    ),
+    PrinternizerButtonDescription(
+        key="refresh",
+        translation_key="refresh",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        press_fn=lambda c: c.async_refresh_printer(),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PrinternizerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the control buttons."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(PrinternizerButton(coordinator, description) for description in BUTTONS)
+
+
+class PrinternizerButton(PrinternizerEntity, ButtonEntity):
+    """Press to send a command; errors come back translated."""
+
+    entity_description: PrinternizerButtonDescription
+
+    async def async_press(self) -> None:
+        """Send the command."""
+        await self.entity_description.press_fn(self.coordinator)

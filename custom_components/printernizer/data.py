@@ -1,0 +1,40 @@
+"""Runtime data: what each printer entry holds, and what all printers share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.util.hass_dict import HassKey
+
+from .const import DOMAIN
+
+if TYPE_CHECKING:
+    from .coordinator import PrinterCoordinator
+    from .files import FileManager
+    from .jobs import JobTracker
+    from .ledger import Ledger
+    from .settings import SettingsStore
+
+
+@dataclass(slots=True)
+class PrinternizerData:
+    """One printer: its coordinator, its job tracker and its file manager."""
+
+    coordinator: PrinterCoordinator
+    tracker: JobTracker
+    files: FileManager
+
+
+@dataclass(slots=True)
+class PrinternizerShared:
+    """Shared by all printers: the job ledger and the shared settings."""
+
+    ledger: Ledger
+    settings: SettingsStore
+
+
+type PrinternizerConfigEntry = ConfigEntry[PrinternizerData]
+
+DATA_SHARED: HassKey[PrinternizerShared] = HassKey(DOMAIN)

@@ -1,0 +1,188 @@
+"""Schema and forward-only migrations of the ledger database.
+
+Why forward-only: a released database is somebody's business record. Each migration is a
+numbered script run once in its own transaction; `schema_version` remembers which ran. A file
+written by a newer version is refused instead of being "repaired" by an older one.
+
+Storage choices (see ledger/db.py): times are fixed-width ISO-8601 UTC text, grams and kWh are
+Decimal text, money is integer cents.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+import sqlite3
+
+# Version 1: jobs (the open/closed job facts), job_revisions (append-only priced records),
+# files (the printer file index; repository in ledger/files.py).
+_V1 = """
+CREATE TABLE jobs (
+    id              INTEGER PRIMARY KEY,
+    printer_uid     TEXT    NOT NULL,
+    printer_name    TEXT    NOT NULL,
+    entry_id        TEXT    NOT NULL,
+    job_key         TEXT    NOT NULL,
+    name            TEXT,
+    file_name       TEXT,
+    status          TEXT    NOT NULL
+                    CHECK (status IN ('printing', 'paused', 'finished', 'failed', 'cancelled')),
+    started_at      TEXT    NOT NULL,
+    ended_at        TEXT,
+    duration_s      INTEGER,
+    paused_s        INTEGER NOT NULL DEFAULT 0,
+    last_progress   REAL,
+    materials       TEXT    NOT NULL DEFAULT '[]',
+    category        TEXT    NOT NULL CHECK (category IN ('business', 'private')),
+    customer        TEXT,
+    created_at      TEXT    NOT NULL,
+    updated_at      TEXT    NOT NULL,
+    CHECK ((ended_at IS NULL) = (status IN ('printing', 'paused')))
+);
+
+-- report and list queries: period (+ printer, + status), newest first
+CREATE INDEX idx_jobs_started ON jobs (started_at);
+CREATE INDEX idx_jobs_entry_started ON jobs (entry_id, started_at);
+CREATE INDEX idx_jobs_status_started ON jobs (status, started_at);
+-- printer totals / last job of a printer
+CREATE INDEX idx_jobs_printer_ended ON jobs (printer_uid, ended_at);
+CREATE INDEX idx_jobs_printer_key ON jobs (printer_uid, job_key);
+-- at most one open job per printer
+CREATE UNIQUE INDEX idx_jobs_one_open ON jobs (printer_uid) WHERE ended_at IS NULL;
+
+-- GoBD: an ended job is a record; it must not change or disappear.
+CREATE TRIGGER jobs_ended_no_update BEFORE UPDATE ON jobs
+WHEN OLD.ended_at IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'ledger: an ended job is immutable; append a revision');
+END;
+CREATE TRIGGER jobs_ended_no_delete BEFORE DELETE ON jobs
+WHEN OLD.ended_at IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'ledger: an ended job cannot be deleted');
+END;
+
+CREATE TABLE job_revisions (
+    job_id          INTEGER NOT NULL REFERENCES jobs (id),
+    revision        INTEGER NOT NULL CHECK (revision >= 1),
+    created_at      TEXT    NOT NULL,
+    reason          TEXT    NOT NULL,
+    changed         TEXT    NOT NULL DEFAULT '[]',
+    category        TEXT    NOT NULL CHECK (category IN ('business', 'private')),
+    customer        TEXT,
+    note            TEXT,
+    materials       TEXT    NOT NULL DEFAULT '[]',
+    material_g      TEXT,
+    energy_kwh      TEXT,
+    energy_source   TEXT    CHECK (energy_source IN ('measured', 'estimated')),
+    prices          TEXT    NOT NULL DEFAULT '{}',
+    material_cents  INTEGER,
+    energy_cents    INTEGER,
+    machine_cents   INTEGER,
+    net_cents       INTEGER,
+    vat_cents       INTEGER,
+    gross_cents     INTEGER,
+    currency        TEXT    NOT NULL,
+    complete        INTEGER NOT NULL CHECK (complete IN (0, 1)),
+    PRIMARY KEY (job_id, revision)
+) WITHOUT ROWID;
+
+CREATE TRIGGER job_revisions_no_update BEFORE UPDATE ON job_revisions
+BEGIN
+    SELECT RAISE(ABORT, 'ledger: revisions are append-only');
+END;
+CREATE TRIGGER job_revisions_no_delete BEFORE DELETE ON job_revisions
+BEGIN
+    SELECT RAISE(ABORT, 'ledger: revisions are append-only');
+END;
+
+CREATE TABLE files (
+    id              INTEGER PRIMARY KEY,
+    printer_uid     TEXT,
+    entry_id        TEXT,
+    source          TEXT,
+    remote_path     TEXT,
+    name            TEXT,
+    size            INTEGER,
+    remote_mtime    TEXT,
+    status          TEXT,
+    local_path      TEXT,
+    sha256          TEXT,
+    downloaded_at   TEXT,
+    job_id          INTEGER REFERENCES jobs (id),
+    error           TEXT,
+    first_seen      TEXT,
+    last_seen       TEXT,
+    UNIQUE (printer_uid, remote_path)
+);
+CREATE INDEX idx_files_status ON files (status);
+CREATE INDEX idx_files_entry ON files (entry_id);
+CREATE INDEX idx_files_downloaded ON files (downloaded_at);
+CREATE INDEX idx_files_job ON files (job_id);
+"""
+
+# Append new scripts here; never edit a released one.
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1),)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+class SchemaError(Exception):
+    """The database was written by a newer, unknown schema version."""
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    """The highest applied migration, 0 for an empty database."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        " version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every missing migration, each atomically; return the resulting version.
+
+    The connection must be in autocommit mode (isolation_level=None).
+    """
+    version = current_version(conn)
+    if version > SCHEMA_VERSION:
+        raise SchemaError(
+            f"ledger schema version {version} is newer than this code ({SCHEMA_VERSION})"
+        )
+    for number, script in MIGRATIONS:
+        if number <= version:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _split(script):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                (number, datetime.now(UTC).isoformat()),
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        version = number
+    return version
+
+
+def _split(script: str) -> list[str]:
+    """Split a script into complete statements (triggers contain inner semicolons).
+
+    `executescript` would commit implicitly and break the one-transaction-per-migration rule.
+    """
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        raise SchemaError(f"incomplete statement in migration: {buffer.strip()[:60]}")
+    return statements

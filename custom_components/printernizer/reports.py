@@ -1,0 +1,733 @@
+"""Period reports and exports over the ledger (what the services answer and write).
+
+Why here and not in SQL: day and month boundaries are local (Europe/Berlin has 23- and 25-hour
+days), and money is summed as integer cents from each job's latest revision, so a report always
+equals the sum of its jobs. The ledger is read in the executor; grouping runs there too.
+
+Period rule: a job belongs to the period (and to the month) in which it *started*, in Home
+Assistant's time zone; reports and exports count ended jobs only (an open job has no cost yet).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
+import json
+import os
+import pathlib
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.util import dt as dt_util
+
+from .api.models import MaterialUsage
+from .const import DOMAIN, STORAGE_DIR
+from .costs import (
+    PRICE_SMALL_BUSINESS,
+    PRICE_VAT_RATE,
+    allocate_material_cents,
+    cents_to_eur,
+    compute_cost,
+    estimate_energy_kwh,
+    material_key,
+    to_decimal,
+)
+from .ledger import JobOpenError, JobRecord, Ledger, UnknownJobError
+from .ledger.jobs import CATEGORIES, STATUSES
+from .settings import Settings, SettingsStore
+
+GROUP_BY = ("printer", "category", "material", "month")
+EXPORT_FORMATS = ("csv_de", "csv", "json")
+EXPORT_DIR = "exports"
+MAX_LIMIT = 1000
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+SMALL_BUSINESS_NOTE = "Gemäß § 19 UStG wird keine Umsatzsteuer berechnet."
+
+
+def _error(translation_key: str, /, **placeholders: Any) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=translation_key,
+        translation_placeholders={k: str(v) for k, v in placeholders.items()},
+    )
+
+
+def _time_zone() -> tzinfo:
+    """Home Assistant's configured zone (set by hass.config.async_set_time_zone)."""
+    return dt_util.get_default_time_zone()
+
+
+# --- periods ------------------------------------------------------------------------------
+
+
+def local_midnight_utc(day: date, tz: tzinfo) -> datetime:
+    """The UTC instant at which `day` begins in `tz` (midnight exists on every Berlin day)."""
+    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+
+
+def day_range_utc(start: date, end: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    """Inclusive local dates -> [start, end) in UTC; raises end_before_start."""
+    if end < start:
+        raise _error("end_before_start", start=start.isoformat(), end=end.isoformat())
+    return local_midnight_utc(start, tz), local_midnight_utc(end + timedelta(days=1), tz)
+
+
+def _as_bound(value: date | datetime | str | None, tz: tzinfo, *, is_end: bool) -> datetime | None:
+    """A service value -> UTC instant; a date means its whole local day (end inclusive)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        parsed = dt_util.parse_datetime(value)
+        if parsed is None:
+            day = dt_util.parse_date(value)
+            if day is None:
+                raise _error("invalid_date", value=value)
+            value = day
+        else:
+            value = parsed
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=tz)
+        return value.astimezone(UTC)
+    if is_end:
+        return local_midnight_utc(value + timedelta(days=1), tz)
+    return local_midnight_utc(value, tz)
+
+
+def _as_date(value: date | datetime | str, name: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    parsed = dt_util.parse_date(str(value))
+    if parsed is None:
+        raise _error("invalid_date", value=f"{name}={value}")
+    return parsed
+
+
+def _check_category(category: str | None) -> None:
+    if category is not None and category not in CATEGORIES:
+        raise _error("invalid_category", category=category)
+
+
+# --- job dicts ----------------------------------------------------------------------------
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _local_iso(value: datetime | None, tz: tzinfo) -> str | None:
+    return None if value is None else value.astimezone(tz).isoformat()
+
+
+def job_to_dict(job: JobRecord, tz: tzinfo) -> dict[str, Any]:
+    """A job as JSON-ready data: local ISO times, EUR numbers (None when not priced)."""
+    cost = job.cost
+    return {
+        "job_id": job.job_id,
+        "printer": job.printer_name,
+        "printer_uid": job.printer_uid,
+        "entry_id": job.entry_id,
+        "name": job.name,
+        "file_name": job.file_name,
+        "status": job.status,
+        "started_at": _local_iso(job.started_at, tz),
+        "ended_at": _local_iso(job.ended_at, tz),
+        "duration_s": job.duration_s,
+        "paused_s": job.paused_s,
+        "progress": job.last_progress,
+        "material_g": _number(job.material_g),
+        "materials": [
+            {"material": m.material, "grams": float(to_decimal(m.grams))} for m in job.materials
+        ],
+        "energy_kwh": _number(job.energy_kwh),
+        "energy_source": job.energy_source,
+        "category": job.category,
+        "customer": job.customer,
+        "note": job.note,
+        "material_cost": cents_to_eur(cost.material_cents) if cost else None,
+        "energy_cost": cents_to_eur(cost.energy_cents) if cost else None,
+        "machine_cost": cents_to_eur(cost.machine_cents) if cost else None,
+        "net": cents_to_eur(cost.net_cents) if cost else None,
+        "vat": cents_to_eur(cost.vat_cents) if cost else None,
+        "gross": cents_to_eur(cost.gross_cents) if cost else None,
+        "currency": job.currency,
+        "revision": job.revision,
+        "complete": job.complete,
+    }
+
+
+# --- list_jobs ----------------------------------------------------------------------------
+
+
+async def async_list_jobs(
+    hass: HomeAssistant,
+    ledger: Ledger,
+    *,
+    start: date | datetime | str | None = None,
+    end: date | datetime | str | None = None,
+    entry_id: str | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Jobs started in the period, newest first: {"jobs": [...], "total": n}.
+
+    A date bound means the whole local day (`end` inclusive); a datetime is an instant (naive
+    means local). `limit` is clamped to 1..1000 and `offset` to >= 0.
+    """
+    tz = _time_zone()
+    start_utc = _as_bound(start, tz, is_end=False)
+    end_utc = _as_bound(end, tz, is_end=True)
+    if start_utc is not None and end_utc is not None:
+        # an inclusive end date ends a day later, so compare what the user typed
+        start_first = _as_bound(start, tz, is_end=False)
+        end_first = _as_bound(end, tz, is_end=False)
+        if end_first < start_first:  # type: ignore[operator]
+            raise _error("end_before_start", start=str(start), end=str(end))
+    _check_category(category)
+    if status is not None and status not in STATUSES:
+        raise _error("invalid_status", status=status)
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    offset = max(0, int(offset))
+
+    def _run() -> dict[str, Any]:
+        jobs, total = ledger.list_jobs(
+            start=start_utc,
+            end=end_utc,
+            entry_id=entry_id,
+            status=status,
+            category=category,
+            limit=limit,
+            offset=offset,
+        )
+        return {"jobs": [job_to_dict(job, tz) for job in jobs], "total": total}
+
+    return await hass.async_add_executor_job(_run)
+
+
+# --- cost report --------------------------------------------------------------------------
+
+
+@dataclass
+class _Totals:
+    """Running sums of one report group (money in cents, amounts exact)."""
+
+    jobs: int = 0
+    unpriced_jobs: int = 0
+    material_g: Decimal = field(default_factory=Decimal)
+    energy_kwh: Decimal = field(default_factory=Decimal)
+    material: int = 0
+    energy: int = 0
+    machine: int = 0
+    net: int = 0
+    vat: int = 0
+    gross: int = 0
+
+    def add_job(self, job: JobRecord) -> None:
+        self.jobs += 1
+        self.material_g += job.material_g or Decimal(0)
+        self.energy_kwh += job.energy_kwh or Decimal(0)
+        if job.cost is None:
+            self.unpriced_jobs += 1
+            return
+        self.material += job.cost.material_cents
+        self.energy += job.cost.energy_cents
+        self.machine += job.cost.machine_cents
+        self.net += job.cost.net_cents
+        self.vat += job.cost.vat_cents
+        self.gross += job.cost.gross_cents
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "jobs": self.jobs,
+            "unpriced_jobs": self.unpriced_jobs,
+            "material_g": float(self.material_g),
+            "energy_kwh": float(self.energy_kwh),
+            "material_cost": cents_to_eur(self.material),
+            "energy_cost": cents_to_eur(self.energy),
+            "machine_cost": cents_to_eur(self.machine),
+            "net": cents_to_eur(self.net),
+            "vat": cents_to_eur(self.vat),
+            "gross": cents_to_eur(self.gross),
+        }
+
+    def as_material_dict(self) -> dict[str, Any]:
+        """Material groups carry material figures only (see build_cost_report)."""
+        return {
+            "jobs": self.jobs,
+            "unpriced_jobs": self.unpriced_jobs,
+            "material_g": float(self.material_g),
+            "energy_kwh": None,
+            "material_cost": cents_to_eur(self.material),
+            "energy_cost": None,
+            "machine_cost": None,
+            "net": None,
+            "vat": None,
+            "gross": None,
+        }
+
+
+def _currency(jobs: Sequence[JobRecord], default: str) -> str:
+    currencies = sorted({job.currency for job in jobs})
+    if not currencies:
+        return default
+    return currencies[0] if len(currencies) == 1 else "mixed"
+
+
+def build_cost_report(
+    jobs: Iterable[JobRecord],
+    *,
+    start: date,
+    end: date,
+    group_by: str | None,
+    tz: tzinfo,
+    default_currency: str = "EUR",
+) -> dict[str, Any]:
+    """Aggregate ended jobs into totals and groups (pure; runs in the executor).
+
+    Groups: `printer` (key = printer name, by printer unique id), `category`, `month` (local
+    "YYYY-MM" of the job start) each carry the full set of figures and sum exactly to the
+    totals. `material` groups carry material figures only: `jobs` counts jobs using that
+    material (a multi-material job counts in several groups), `material_g` its grams, and
+    `material_cost` the job's rounded material cents split over its materials in proportion to
+    grams × snapshotted price (largest remainder, so material groups add up to the material
+    total to the cent). Energy, machine, net, VAT and gross are None there: VAT is charged on a
+    job's net sum, not per material, and no split of it would be a booked amount.
+    """
+    jobs = list(jobs)
+    totals = _Totals()
+    groups: dict[str, _Totals] = {}
+    labels: dict[str, dict[str, Any]] = {}
+    for job in jobs:
+        totals.add_job(job)
+        if group_by is None:
+            continue
+        if group_by == "material":
+            shares = (
+                allocate_material_cents(job.materials, job.prices, job.cost.material_cents)
+                if job.cost is not None
+                else {}
+            )
+            grams: dict[str, Decimal] = {}
+            for line in job.materials:
+                key = material_key(line.material)
+                grams[key] = grams.get(key, Decimal(0)) + to_decimal(line.grams)
+            for key, amount in grams.items():
+                group = groups.setdefault(key, _Totals())
+                group.jobs += 1
+                group.material_g += amount
+                if job.cost is None:
+                    group.unpriced_jobs += 1
+                else:
+                    group.material += shares.get(key, 0)
+            continue
+        if group_by == "printer":
+            key = job.printer_uid
+            labels[key] = {
+                "key": job.printer_name,
+                "printer_uid": job.printer_uid,
+                "entry_id": job.entry_id,
+            }
+        elif group_by == "category":
+            key = job.category
+        else:  # month
+            key = job.started_at.astimezone(tz).strftime("%Y-%m")
+        groups.setdefault(key, _Totals()).add_job(job)
+
+    out_groups: list[dict[str, Any]] = []
+    for key, group in groups.items():
+        figures = group.as_material_dict() if group_by == "material" else group.as_dict()
+        out_groups.append({**labels.get(key, {"key": key}), **figures})
+    out_groups.sort(key=lambda g: (str(g["key"]).casefold(), str(g.get("printer_uid", ""))))
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "time_zone": str(tz),
+        "group_by": group_by,
+        "currency": _currency(jobs, default_currency),
+        "totals": totals.as_dict(),
+        "groups": out_groups,
+    }
+
+
+async def async_cost_report(
+    hass: HomeAssistant,
+    ledger: Ledger,
+    *,
+    start: date | datetime | str,
+    end: date | datetime | str,
+    entry_id: str | None = None,
+    category: str | None = None,
+    group_by: str | None = None,
+) -> dict[str, Any]:
+    """Totals (and groups) over ended jobs started between two local dates, both inclusive."""
+    tz = _time_zone()
+    start_day, end_day = _as_date(start, "start"), _as_date(end, "end")
+    start_utc, end_utc = day_range_utc(start_day, end_day, tz)
+    _check_category(category)
+    if group_by is not None and group_by not in GROUP_BY:
+        raise _error("invalid_group_by", group_by=group_by)
+
+    def _run() -> dict[str, Any]:
+        jobs = ledger.report_jobs(
+            start=start_utc, end=end_utc, entry_id=entry_id, category=category
+        )
+        return build_cost_report(jobs, start=start_day, end=end_day, group_by=group_by, tz=tz)
+
+    return await hass.async_add_executor_job(_run)
+
+
+# --- export -------------------------------------------------------------------------------
+
+
+def neutralise(text: str) -> str:
+    """A spreadsheet must not run a job name: a cell starting like a formula gets an apostrophe."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _de_text(value: str | None) -> str:
+    if value is None or value == "":
+        return ""
+    return '"' + neutralise(value).replace('"', '""') + '"'
+
+
+def _de_decimal(value: Decimal | None) -> str:
+    """Decimal comma, no thousands separator, unquoted so Excel reads a number."""
+    return "" if value is None else _plain(value).replace(".", ",")
+
+
+def _de_money(cents: int | None) -> str:
+    return "" if cents is None else format(Decimal(cents) / 100, ".2f").replace(".", ",")
+
+
+def _vat_rate(job: JobRecord) -> Decimal | None:
+    if job.cost is None:
+        return None
+    if job.prices.get(PRICE_SMALL_BUSINESS) == "true":
+        return Decimal(0)
+    rate = job.prices.get(PRICE_VAT_RATE)
+    return None if rate is None else Decimal(rate)
+
+
+def _minutes(seconds: int | None) -> Decimal | None:
+    if seconds is None:
+        return None
+    return (Decimal(seconds) / 60).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
+def _plain(value: Decimal) -> str:
+    """20.0 -> "20", 0.1250 -> "0.125": no exponent, no trailing zeros."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _materials_text(materials: Sequence[MaterialUsage]) -> str:
+    return ", ".join(f"{m.material} {_plain(to_decimal(m.grams))} g" for m in materials)
+
+
+_STATUS_DE = {
+    "finished": "fertig",
+    "failed": "fehlgeschlagen",
+    "cancelled": "abgebrochen",
+    "printing": "druckt",
+    "paused": "pausiert",
+}
+_CATEGORY_DE = {"business": "geschäftlich", "private": "privat"}
+_SOURCE_DE = {"measured": "gemessen", "estimated": "geschätzt"}
+
+CSV_DE_HEADER = (
+    "Auftrag-Nr.", "Revision", "Drucker", "Auftrag", "Datei", "Status",
+    "Startdatum", "Startzeit", "Enddatum", "Endzeit", "Dauer (min)",
+    "Material", "Material (g)", "Energie (kWh)", "Energiequelle", "Kategorie", "Kunde", "Notiz",
+    "Materialkosten", "Energiekosten", "Maschinenkosten", "Netto", "USt-Satz (%)", "USt",
+    "Brutto", "Währung", "Vollständig", "Hinweis",
+)  # fmt: skip
+
+CSV_HEADER = (
+    "job_id", "revision", "printer", "name", "file_name", "status", "started_at", "ended_at",
+    "duration_s", "materials", "material_g", "energy_kwh", "energy_source", "category",
+    "customer", "note", "material_cost", "energy_cost", "machine_cost", "net", "vat_rate",
+    "vat", "gross", "currency", "complete",
+)  # fmt: skip
+
+
+def csv_de_lines(jobs: Iterable[JobRecord], tz: tzinfo) -> list[str]:
+    """German Excel CSV lines: `;`, decimal comma, TT.MM.JJJJ + HH:MM, text quoted, numbers not."""
+    lines = [";".join(_de_text(h) for h in CSV_DE_HEADER)]
+    for job in jobs:
+        start = job.started_at.astimezone(tz)
+        end = job.ended_at.astimezone(tz) if job.ended_at else None
+        cost = job.cost
+        small_business = job.prices.get(PRICE_SMALL_BUSINESS) == "true"
+        cells = [
+            str(job.job_id),
+            str(job.revision),
+            _de_text(job.printer_name),
+            _de_text(job.name),
+            _de_text(job.file_name),
+            _de_text(_STATUS_DE.get(job.status, job.status)),
+            start.strftime("%d.%m.%Y"),
+            start.strftime("%H:%M"),
+            end.strftime("%d.%m.%Y") if end else "",
+            end.strftime("%H:%M") if end else "",
+            _de_decimal(_minutes(job.duration_s)),
+            _de_text(_materials_text(job.materials)),
+            _de_decimal(job.material_g),
+            _de_decimal(job.energy_kwh),
+            _de_text(_SOURCE_DE.get(job.energy_source or "", job.energy_source)),
+            _de_text(_CATEGORY_DE.get(job.category, job.category)),
+            _de_text(job.customer),
+            _de_text(job.note),
+            _de_money(cost.material_cents if cost else None),
+            _de_money(cost.energy_cents if cost else None),
+            _de_money(cost.machine_cents if cost else None),
+            _de_money(cost.net_cents if cost else None),
+            _de_decimal(_vat_rate(job)),
+            _de_money(cost.vat_cents if cost else None),
+            _de_money(cost.gross_cents if cost else None),
+            _de_text(job.currency),
+            _de_text("ja" if job.complete else "nein"),
+            _de_text(SMALL_BUSINESS_NOTE if small_business else None),
+        ]
+        lines.append(";".join(cells))
+    return lines
+
+
+def csv_rows(jobs: Iterable[JobRecord], tz: tzinfo) -> list[list[Any]]:
+    """Plain CSV rows: comma, dot decimals, ISO times with offset; text cells neutralised."""
+    rows: list[list[Any]] = [list(CSV_HEADER)]
+
+    def text(value: str | None) -> str:
+        return "" if value is None else neutralise(value)
+
+    def dec(value: Decimal | None) -> str:
+        return "" if value is None else _plain(value)
+
+    def money(cents: int | None) -> str:
+        return "" if cents is None else format(Decimal(cents) / 100, ".2f")
+
+    for job in jobs:
+        cost = job.cost
+        rows.append(
+            [
+                job.job_id,
+                job.revision,
+                text(job.printer_name),
+                text(job.name),
+                text(job.file_name),
+                job.status,
+                _local_iso(job.started_at, tz),
+                _local_iso(job.ended_at, tz) or "",
+                "" if job.duration_s is None else job.duration_s,
+                text(_materials_text(job.materials)),
+                dec(job.material_g),
+                dec(job.energy_kwh),
+                job.energy_source or "",
+                job.category,
+                text(job.customer),
+                text(job.note),
+                money(cost.material_cents if cost else None),
+                money(cost.energy_cents if cost else None),
+                money(cost.machine_cents if cost else None),
+                money(cost.net_cents if cost else None),
+                dec(_vat_rate(job)),
+                money(cost.vat_cents if cost else None),
+                money(cost.gross_cents if cost else None),
+                job.currency,
+                "true" if job.complete else "false",
+            ]
+        )
+    return rows
+
+
+def _unique_path(folder: pathlib.Path, stem: str, suffix: str) -> pathlib.Path:
+    path = folder / f"{stem}{suffix}"
+    counter = 1
+    while path.exists():
+        path = folder / f"{stem}-{counter}{suffix}"
+        counter += 1
+    return path
+
+
+def write_export(
+    jobs: Sequence[JobRecord],
+    *,
+    folder: pathlib.Path,
+    stem: str,
+    fmt: str,
+    tz: tzinfo,
+) -> pathlib.Path:
+    """Write the export file (blocking) and return its path; a temp file is renamed at the end."""
+    import csv
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = _unique_path(folder, stem, ".json" if fmt == "json" else ".csv")
+    tmp = path.with_name(path.name + ".part")
+    if fmt == "csv_de":
+        with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
+            handle.write("\r\n".join(csv_de_lines(jobs, tz)) + "\r\n")
+    elif fmt == "csv":
+        with tmp.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows(csv_rows(jobs, tz))
+    else:
+        with tmp.open("w", encoding="utf-8") as handle:
+            json.dump([job_to_dict(job, tz) for job in jobs], handle, ensure_ascii=False, indent=2)
+            handle.write("\n")
+    os.replace(tmp, path)
+    return path
+
+
+async def async_export_report(
+    hass: HomeAssistant,
+    ledger: Ledger,
+    settings: Settings | SettingsStore,
+    *,
+    start: date | datetime | str,
+    end: date | datetime | str,
+    fmt: str = "csv_de",
+    category: str | None = None,
+    entry_id: str | None = None,
+) -> dict[str, Any]:
+    """Export ended jobs started between two local dates (inclusive): {"path", "rows", ...}.
+
+    Files go to `<config>/printernizer/exports/printernizer_jobs_<start>_<end>[_<category>]_
+    <local timestamp>.<csv|json>`; one row per job, the same jobs a cost_report counts.
+    """
+    tz = _time_zone()
+    start_day, end_day = _as_date(start, "start"), _as_date(end, "end")
+    start_utc, end_utc = day_range_utc(start_day, end_day, tz)
+    _check_category(category)
+    if fmt not in EXPORT_FORMATS:
+        raise _error("invalid_format", format=fmt)
+    current = settings.settings if isinstance(settings, SettingsStore) else settings
+    folder = pathlib.Path(hass.config.path(STORAGE_DIR, EXPORT_DIR))
+    stamp = dt_util.now(tz).strftime("%Y%m%d-%H%M%S")
+    stem = f"printernizer_jobs_{start_day.isoformat()}_{end_day.isoformat()}"
+    if category:
+        stem += f"_{category}"
+    stem += f"_{stamp}"
+
+    def _run() -> dict[str, Any]:
+        jobs = ledger.report_jobs(
+            start=start_utc, end=end_utc, entry_id=entry_id, category=category
+        )
+        path = write_export(jobs, folder=folder, stem=stem, fmt=fmt, tz=tz)
+        return {
+            "path": str(path),
+            "rows": len(jobs),
+            "format": fmt,
+            "currency": _currency(jobs, current.currency),
+        }
+
+    return await hass.async_add_executor_job(_run)
+
+
+# --- corrections and quotes ---------------------------------------------------------------
+
+
+async def async_set_job_category(
+    hass: HomeAssistant,
+    ledger: Ledger,
+    *,
+    job_id: int,
+    category: str | None,
+    customer: str | None = None,
+    note: str | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """Correct category / customer / note by appending a revision; answers the job at it.
+
+    None leaves a field unchanged, an empty string clears customer or note. Unchanged values
+    append no revision.
+    """
+    if category is not None and category not in CATEGORIES:
+        raise _error("invalid_category", category=category)
+    changes: dict[str, Any] = {}
+    if category is not None:
+        changes["category"] = category
+    if customer is not None:
+        changes["customer"] = customer.strip() or None
+    if note is not None:
+        changes["note"] = note.strip() or None
+    tz = _time_zone()
+
+    def _run() -> JobRecord:
+        return ledger.add_revision(
+            int(job_id), reason=reason or "set_job_category", changes=changes
+        )
+
+    try:
+        job = await hass.async_add_executor_job(_run)
+    except UnknownJobError:
+        raise _error("unknown_job", job_id=job_id)
+    except JobOpenError:
+        raise _error("job_not_finished", job_id=job_id)
+    return job_to_dict(job, tz)
+
+
+def _non_negative(name: str, value: Any) -> Decimal:
+    try:
+        amount = to_decimal(value)
+    except (TypeError, ValueError):
+        raise _error("invalid_amount", key=name, value=value)
+    if amount < 0:
+        raise _error("negative_amount", key=name, value=value)
+    return amount
+
+
+async def async_calculate_cost(
+    settings: Settings | SettingsStore,
+    *,
+    material: str | None = None,
+    grams: float | Decimal,
+    print_hours: float | Decimal,
+    power_watts: float | Decimal,
+    machine_rate: float | Decimal = 0,
+) -> dict[str, Any]:
+    """A quote with the current prices, without printing: cost components plus energy_kwh."""
+    current = settings.settings if isinstance(settings, SettingsStore) else settings
+    grams_d = _non_negative("grams", grams)
+    hours_d = _non_negative("print_hours", print_hours)
+    watts_d = _non_negative("power_watts", power_watts)
+    rate_d = _non_negative("machine_rate", machine_rate)
+    energy_kwh = estimate_energy_kwh(watts_d, hours_d)
+    materials = [MaterialUsage(material or "", float(grams_d))] if grams_d else []
+    cost = compute_cost(
+        materials=materials,
+        print_hours=hours_d,
+        energy_kwh=energy_kwh,
+        settings=current,
+        machine_rate=rate_d,
+    )
+    return {
+        **cost.as_response(current.currency),
+        "energy_kwh": float(energy_kwh),
+        "material": material,
+        "grams": float(grams_d),
+        "print_hours": float(hours_d),
+        "price_per_kg": float(current.price_per_kg(material)),
+        "electricity_price": float(current.electricity_price),
+        "machine_rate": float(rate_d),
+        "vat_rate": float(current.effective_vat_rate),
+        "small_business": current.small_business,
+    }
+
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "GROUP_BY",
+    "async_calculate_cost",
+    "async_cost_report",
+    "async_export_report",
+    "async_list_jobs",
+    "async_set_job_category",
+    "build_cost_report",
+    "csv_de_lines",
+    "job_to_dict",
+]

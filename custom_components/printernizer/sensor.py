@@ -1,0 +1,378 @@
+"""Sensors: printer state from the coordinator, costs and totals from the job ledger, files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    REVOLUTIONS_PER_MINUTE,
+    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    EntityCategory,
+    UnitOfEnergy,
+    UnitOfInformation,
+    UnitOfMass,
+    UnitOfTemperature,
+    UnitOfTime,
+)
+from homeassistant.util import dt as dt_util
+
+from .api import AmsTray, PrinterFamily, PrinterStatus
+from .entity import PrinternizerEntity
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .data import PrinternizerConfigEntry, PrinternizerData
+
+PARALLEL_UPDATES = 0
+
+# A computed end time only moves when the estimate moved by more than this.
+END_TIME_TOLERANCE = timedelta(minutes=2)
+
+
+def _cents(value: int | None) -> Decimal | None:
+    return None if value is None else Decimal(value) / 100
+
+
+def _job_cost(data: PrinternizerData) -> Decimal | None:
+    tracker = data.tracker
+    if tracker.current_job is not None:
+        estimate = tracker.current_cost_estimate()
+        return _cents(estimate.gross_cents) if estimate else None
+    last = tracker.last_job
+    return _cents(last.cost.gross_cents) if last and last.cost else None
+
+
+def _start_time(data: PrinternizerData) -> datetime | None:
+    job = data.tracker.current_job or data.tracker.last_job
+    return job.started_at if job else None
+
+
+def _end_time(data: PrinternizerData) -> datetime | None:
+    snapshot = data.coordinator.data
+    if snapshot.status.is_active and snapshot.remaining_minutes is not None:
+        return dt_util.utcnow() + timedelta(minutes=snapshot.remaining_minutes)
+    job = data.tracker.last_job if data.tracker.current_job is None else None
+    return job.ended_at if job else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrinternizerSensorDescription(SensorEntityDescription):
+    """A printer sensor: how to read its value and whether the printer has it."""
+
+    value_fn: Callable[[PrinternizerData], Any]
+    exists_fn: Callable[[PrinternizerData], bool] = lambda _: True
+    # Ledger-backed values stay readable while the printer is offline.
+    always_available: bool = False
+
+
+SENSORS: tuple[PrinternizerSensorDescription, ...] = (
+    PrinternizerSensorDescription(
+        key="status",
+        translation_key="status",
+        device_class=SensorDeviceClass.ENUM,
+        options=[status.value for status in PrinterStatus],
+        value_fn=lambda d: d.coordinator.data.status.value,
+    ),
+    PrinternizerSensorDescription(
+        key="progress",
+        translation_key="progress",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda d: d.coordinator.data.progress,
+    ),
+    PrinternizerSensorDescription(
+        key="remaining_time",
+        translation_key="remaining_time",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=0,
+        value_fn=lambda d: d.coordinator.data.remaining_minutes,
+    ),
+    PrinternizerSensorDescription(
+        key="end_time",
+        translation_key="end_time",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_end_time,
+    ),
+    PrinternizerSensorDescription(
+        key="start_time",
+        translation_key="start_time",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_start_time,
+    ),
+    PrinternizerSensorDescription(
+        key="nozzle_temperature",
+        translation_key="nozzle_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda d: d.coordinator.data.nozzle_temperature,
+    ),
+    PrinternizerSensorDescription(
+        key="nozzle_target_temperature",
+        translation_key="nozzle_target_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=0,
+        value_fn=lambda d: d.coordinator.data.nozzle_target_temperature,
+    ),
+    PrinternizerSensorDescription(
+        key="bed_temperature",
+        translation_key="bed_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda d: d.coordinator.data.bed_temperature,
+    ),
+    PrinternizerSensorDescription(
+        key="bed_target_temperature",
+        translation_key="bed_target_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=0,
+        value_fn=lambda d: d.coordinator.data.bed_target_temperature,
+    ),
+    PrinternizerSensorDescription(
+        key="chamber_temperature",
+        translation_key="chamber_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda d: d.coordinator.data.chamber_temperature,
+        exists_fn=lambda d: d.coordinator.data.chamber_temperature is not None,
+    ),
+    PrinternizerSensorDescription(
+        key="current_layer",
+        translation_key="current_layer",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda d: d.coordinator.data.current_layer,
+        exists_fn=lambda d: d.coordinator.family is PrinterFamily.BAMBU,
+    ),
+    PrinternizerSensorDescription(
+        key="total_layers",
+        translation_key="total_layers",
+        value_fn=lambda d: d.coordinator.data.total_layers,
+        exists_fn=lambda d: d.coordinator.family is PrinterFamily.BAMBU,
+    ),
+    PrinternizerSensorDescription(
+        key="job_name",
+        translation_key="job_name",
+        value_fn=lambda d: d.coordinator.data.job_name,
+    ),
+    PrinternizerSensorDescription(
+        key="job_cost",
+        translation_key="job_cost",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement="EUR",
+        suggested_display_precision=2,
+        value_fn=_job_cost,
+        always_available=True,
+    ),
+    PrinternizerSensorDescription(
+        key="total_cost",
+        translation_key="total_cost",
+        device_class=SensorDeviceClass.MONETARY,
+        # HA allows only `total` for monetary sensors (corrections may also lower it).
+        state_class=SensorStateClass.TOTAL,
+        native_unit_of_measurement="EUR",
+        suggested_display_precision=2,
+        value_fn=lambda d: _cents(d.tracker.totals.cost_cents),
+        always_available=True,
+    ),
+    PrinternizerSensorDescription(
+        key="total_material",
+        translation_key="total_material",
+        device_class=SensorDeviceClass.WEIGHT,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfMass.GRAMS,
+        suggested_display_precision=1,
+        value_fn=lambda d: d.tracker.totals.material_g,
+        always_available=True,
+    ),
+    PrinternizerSensorDescription(
+        key="total_energy",
+        translation_key="total_energy",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=3,
+        value_fn=lambda d: d.tracker.totals.energy_kwh,
+        always_available=True,
+    ),
+    PrinternizerSensorDescription(
+        key="files_downloaded",
+        translation_key="files_downloaded",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda d: d.files.files_downloaded,
+        always_available=True,
+    ),
+    PrinternizerSensorDescription(
+        key="files_size",
+        translation_key="files_size",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.MEGABYTES,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: d.files.files_size,
+        always_available=True,
+    ),
+    PrinternizerSensorDescription(
+        key="last_download",
+        translation_key="last_download",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda d: d.files.last_download,
+        always_available=True,
+    ),
+    PrinternizerSensorDescription(
+        key="wifi_signal",
+        translation_key="wifi_signal",
+        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: d.coordinator.data.wifi_signal_dbm,
+        exists_fn=lambda d: d.coordinator.family is PrinterFamily.BAMBU,
+    ),
+    PrinternizerSensorDescription(
+        key="speed",
+        translation_key="speed",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda d: d.coordinator.data.speed_percent,
+    ),
+    PrinternizerSensorDescription(
+        key="flow",
+        translation_key="flow",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda d: d.coordinator.data.flow_percent,
+        exists_fn=lambda d: d.coordinator.family is PrinterFamily.PRUSA,
+    ),
+    PrinternizerSensorDescription(
+        key="fan_print",
+        translation_key="fan_print",
+        native_unit_of_measurement=REVOLUTIONS_PER_MINUTE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda d: d.coordinator.data.fan_print,
+        exists_fn=lambda d: d.coordinator.family is PrinterFamily.PRUSA,
+    ),
+    PrinternizerSensorDescription(
+        key="fan_hotend",
+        translation_key="fan_hotend",
+        native_unit_of_measurement=REVOLUTIONS_PER_MINUTE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda d: d.coordinator.data.fan_hotend,
+        exists_fn=lambda d: d.coordinator.family is PrinterFamily.PRUSA,
+    ),
+)
+
+
+def _tray(data: PrinternizerData, key: str) -> AmsTray | None:
+    return next((t for t in data.coordinator.data.ams_trays if t.key == key), None)
+
+
+def ams_tray_descriptions(tray: AmsTray) -> tuple[PrinternizerSensorDescription, ...]:
+    """Material and remaining filament of one AMS tray."""
+    placeholders = {"ams": str(tray.ams_id + 1), "tray": str(tray.slot + 1)}
+    return (
+        PrinternizerSensorDescription(
+            key=f"{tray.key}_material",
+            translation_key="ams_tray_material",
+            translation_placeholders=placeholders,
+            value_fn=lambda d, k=tray.key: (t.material if (t := _tray(d, k)) else None),
+        ),
+        PrinternizerSensorDescription(
+            key=f"{tray.key}_remaining",
+            translation_key="ams_tray_remaining",
+            translation_placeholders=placeholders,
+            native_unit_of_measurement=PERCENTAGE,
+            state_class=SensorStateClass.MEASUREMENT,
+            value_fn=lambda d, k=tray.key: (t.remaining if (t := _tray(d, k)) else None),
+        ),
+    )
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PrinternizerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors this printer has; AMS trays as they appear."""
+    data = entry.runtime_data
+    async_add_entities(
+        PrinternizerSensor(data, description)
+        for description in SENSORS
+        if description.exists_fn(data)
+    )
+    known_trays: set[str] = set()
+
+    def add_new_trays() -> None:
+        new = [t for t in data.coordinator.data.ams_trays if t.key not in known_trays]
+        if not new:
+            return
+        known_trays.update(t.key for t in new)
+        async_add_entities(
+            PrinternizerSensor(data, description)
+            for tray in new
+            for description in ams_tray_descriptions(tray)
+        )
+
+    add_new_trays()
+    entry.async_on_unload(data.coordinator.async_add_listener(add_new_trays))
+
+
+class PrinternizerSensor(PrinternizerEntity, SensorEntity):
+    """A sensor whose value comes from its description's value_fn."""
+
+    entity_description: PrinternizerSensorDescription
+
+    def __init__(
+        self, data: PrinternizerData, description: PrinternizerSensorDescription
+    ) -> None:
+        """Keep the runtime data for the value function."""
+        super().__init__(data.coordinator, description)
+        self._data = data
+        self._last_end: datetime | None = None
+
+    @property
+    def available(self) -> bool:
+        """Ledger-backed sensors stay available while the printer is offline."""
+        if self.entity_description.always_available:
+            return True
+        return super().available and self.coordinator.data is not None
+
+    @property
+    def native_value(self) -> Any:
+        """The described value; a computed end time only moves beyond a tolerance."""
+        value = self.entity_description.value_fn(self._data)
+        if self.entity_description.key == "end_time" and isinstance(value, datetime):
+            if self._last_end is not None and abs(value - self._last_end) < END_TIME_TOLERANCE:
+                return self._last_end
+            self._last_end = value
+        return value

@@ -1,0 +1,318 @@
+"""Domain services (registered once in async_setup); every one answers with response data."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, time
+from typing import Any
+
+import voluptuous as vol
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.util import dt as dt_util
+
+from . import reports
+from .const import CATEGORIES, CONF_MACHINE_RATE, CONF_POWER_WATTS, DOMAIN
+from .data import DATA_SHARED, PrinternizerConfigEntry
+
+ATTR_ENTRY = "config_entry_id"
+JOB_STATUSES = ("printing", "paused", "finished", "failed", "cancelled")
+FILE_STATUSES = ("remote", "downloading", "downloaded", "failed", "local_only", "deleted")
+GROUPS = ("printer", "category", "material", "month")
+FORMATS = ("csv_de", "csv", "json")
+
+_DAY = vol.Any(cv.date, cv.datetime)
+_AMOUNT = vol.Coerce(float)
+
+SCHEMAS: dict[str, vol.Schema] = {
+    "calculate_cost": vol.Schema(
+        {
+            vol.Required("material"): cv.string,
+            vol.Required("grams"): _AMOUNT,
+            vol.Required("print_hours"): _AMOUNT,
+            vol.Optional(ATTR_ENTRY): cv.string,
+            vol.Optional("power_watts"): _AMOUNT,
+        }
+    ),
+    "list_jobs": vol.Schema(
+        {
+            vol.Optional("start"): _DAY,
+            vol.Optional("end"): _DAY,
+            vol.Optional(ATTR_ENTRY): cv.string,
+            vol.Optional("status"): vol.In(JOB_STATUSES),
+            vol.Optional("category"): vol.In(CATEGORIES),
+            vol.Optional("limit", default=100): vol.All(vol.Coerce(int), vol.Range(min=1, max=1000)),
+            vol.Optional("offset", default=0): vol.All(vol.Coerce(int), vol.Range(min=0)),
+        }
+    ),
+    "set_job_category": vol.Schema(
+        {
+            vol.Required("job_id"): vol.Coerce(int),
+            vol.Optional("category"): cv.string,
+            vol.Optional("customer"): cv.string,
+            vol.Optional("note"): cv.string,
+        }
+    ),
+    "cost_report": vol.Schema(
+        {
+            vol.Required("start"): cv.date,
+            vol.Required("end"): cv.date,
+            vol.Optional(ATTR_ENTRY): cv.string,
+            vol.Optional("category"): vol.In(CATEGORIES),
+            vol.Optional("group_by", default="printer"): vol.In(GROUPS),
+        }
+    ),
+    "export_report": vol.Schema(
+        {
+            vol.Required("start"): cv.date,
+            vol.Required("end"): cv.date,
+            vol.Optional("format", default="csv_de"): vol.In(FORMATS),
+            vol.Optional("category"): vol.In(CATEGORIES),
+        }
+    ),
+    "update_settings": vol.Schema({}, extra=vol.ALLOW_EXTRA),
+    "get_settings": vol.Schema({}),
+    "refresh_files": vol.Schema({vol.Optional(ATTR_ENTRY): cv.string}),
+    "list_files": vol.Schema(
+        {
+            vol.Optional(ATTR_ENTRY): cv.string,
+            vol.Optional("status"): vol.In(FILE_STATUSES),
+            vol.Optional("name_contains"): cv.string,
+        }
+    ),
+    "download_file": vol.Schema(
+        {
+            vol.Required(ATTR_ENTRY): cv.string,
+            vol.Optional("path"): cv.string,
+            vol.Optional("file_id"): vol.Coerce(int),
+            vol.Optional("wait", default=True): cv.boolean,
+        }
+    ),
+    "cleanup_files": vol.Schema(
+        {
+            vol.Required("older_than_days"): vol.Coerce(int),
+            vol.Optional(ATTR_ENTRY): cv.string,
+            vol.Optional("dry_run", default=True): cv.boolean,
+            vol.Optional("include_business", default=False): cv.boolean,
+        }
+    ),
+}
+
+
+def loaded_entry(hass: HomeAssistant, entry_id: str) -> PrinternizerConfigEntry:
+    """The printer a service targets; it must exist and be loaded."""
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_found",
+            translation_placeholders={"entry_id": entry_id},
+        )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_loaded",
+            translation_placeholders={"name": entry.title},
+        )
+    return entry
+
+
+def _target_entries(hass: HomeAssistant, call: ServiceCall) -> list[PrinternizerConfigEntry]:
+    """One named printer, or every loaded printer."""
+    if entry_id := call.data.get(ATTR_ENTRY):
+        return [loaded_entry(hass, entry_id)]
+    return hass.config_entries.async_loaded_entries(DOMAIN)
+
+
+def _day_start(value: date | datetime | None) -> datetime | None:
+    """A date means its local midnight; a datetime without zone is local time."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time.min)
+    return dt_util.as_utc(value if value.tzinfo else value.replace(tzinfo=dt_util.get_default_time_zone()))
+
+
+def _day_end(value: date | datetime | None) -> datetime | None:
+    """A date is inclusive: up to the end of that local day."""
+    if value is None or isinstance(value, datetime):
+        return _day_start(value)
+    return _day_start(datetime.combine(value, time.max))
+
+
+def _check_period(start: Any, end: Any) -> None:
+    if start is not None and end is not None and end < start:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="end_before_start"
+        )
+
+
+async def _calculate_cost(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    power_watts = call.data.get("power_watts")
+    machine_rate = 0.0
+    if entry_id := call.data.get(ATTR_ENTRY):
+        entry = loaded_entry(hass, entry_id)
+        if power_watts is None:
+            power_watts = entry.options.get(CONF_POWER_WATTS)
+        machine_rate = entry.options.get(CONF_MACHINE_RATE, 0.0)
+    if power_watts is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="power_or_printer_required"
+        )
+    return await reports.async_calculate_cost(
+        hass.data[DATA_SHARED].settings.settings,
+        material=call.data["material"],
+        grams=call.data["grams"],
+        print_hours=call.data["print_hours"],
+        power_watts=power_watts,
+        machine_rate=machine_rate,
+    )
+
+
+async def _list_jobs(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    start, end = _day_start(call.data.get("start")), _day_end(call.data.get("end"))
+    _check_period(start, end)
+    entry_id = call.data.get(ATTR_ENTRY)
+    if entry_id:
+        loaded_entry(hass, entry_id)
+    return await reports.async_list_jobs(
+        hass,
+        hass.data[DATA_SHARED].ledger,
+        start=start,
+        end=end,
+        entry_id=entry_id,
+        status=call.data.get("status"),
+        category=call.data.get("category"),
+        limit=call.data["limit"],
+        offset=call.data["offset"],
+    )
+
+
+async def _set_job_category(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    return await reports.async_set_job_category(
+        hass,
+        hass.data[DATA_SHARED].ledger,
+        job_id=call.data["job_id"],
+        category=call.data.get("category"),
+        customer=call.data.get("customer"),
+        note=call.data.get("note"),
+    )
+
+
+async def _cost_report(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    _check_period(call.data["start"], call.data["end"])
+    entry_id = call.data.get(ATTR_ENTRY)
+    if entry_id:
+        loaded_entry(hass, entry_id)
+    return await reports.async_cost_report(
+        hass,
+        hass.data[DATA_SHARED].ledger,
+        start=call.data["start"],
+        end=call.data["end"],
+        entry_id=entry_id,
+        category=call.data.get("category"),
+        group_by=call.data["group_by"],
+    )
+
+
+async def _export_report(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    _check_period(call.data["start"], call.data["end"])
+    shared = hass.data[DATA_SHARED]
+    return await reports.async_export_report(
+        hass,
+        shared.ledger,
+        shared.settings.settings,
+        start=call.data["start"],
+        end=call.data["end"],
+        fmt=call.data["format"],
+        category=call.data.get("category"),
+    )
+
+
+async def _update_settings(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    settings = await hass.data[DATA_SHARED].settings.async_update(dict(call.data))
+    return settings.as_dict()
+
+
+async def _get_settings(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    return hass.data[DATA_SHARED].settings.settings.as_dict()
+
+
+async def _refresh_files(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    printers = {}
+    for entry in _target_entries(hass, call):
+        printers[entry.entry_id] = await entry.runtime_data.files.async_refresh()
+    return {"printers": printers}
+
+
+async def _list_files(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    files: list[dict[str, Any]] = []
+    for entry in _target_entries(hass, call):
+        files.extend(
+            await entry.runtime_data.files.async_list(
+                status=call.data.get("status"), name_contains=call.data.get("name_contains")
+            )
+        )
+    return {"files": files}
+
+
+async def _download_file(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    entry = loaded_entry(hass, call.data[ATTR_ENTRY])
+    return await entry.runtime_data.files.async_download(
+        path=call.data.get("path"), file_id=call.data.get("file_id"), wait=call.data["wait"]
+    )
+
+
+async def _cleanup_files(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    if call.data["older_than_days"] < 0:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="invalid_days")
+    result: dict[str, Any] = {"candidates": [], "deleted": 0, "freed_bytes": 0}
+    for entry in _target_entries(hass, call):
+        part = await entry.runtime_data.files.async_cleanup(
+            older_than_days=call.data["older_than_days"],
+            dry_run=call.data["dry_run"],
+            include_business=call.data["include_business"],
+        )
+        result["candidates"].extend(part["candidates"])
+        result["deleted"] += part["deleted"]
+        result["freed_bytes"] += part["freed_bytes"]
+    return result
+
+
+HANDLERS: dict[str, Callable[[HomeAssistant, ServiceCall], Awaitable[ServiceResponse]]] = {
+    "calculate_cost": _calculate_cost,
+    "list_jobs": _list_jobs,
+    "set_job_category": _set_job_category,
+    "cost_report": _cost_report,
+    "export_report": _export_report,
+    "update_settings": _update_settings,
+    "get_settings": _get_settings,
+    "refresh_files": _refresh_files,
+    "list_files": _list_files,
+    "download_file": _download_file,
+    "cleanup_files": _cleanup_files,
+}
+
+# Services that only read answer only with data; the others also act.
+READ_ONLY = {"calculate_cost", "list_jobs", "cost_report", "get_settings", "list_files"}
+
+
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register every Printernizer service."""
+    for name, handler in HANDLERS.items():
+
+        async def _handle(call: ServiceCall, handler=handler) -> ServiceResponse:
+            return await handler(hass, call)
+
+        hass.services.async_register(
+            DOMAIN,
+            name,
+            _handle,
+            schema=SCHEMAS[name],
+            supports_response=SupportsResponse.ONLY
+            if name in READ_ONLY
+            else SupportsResponse.OPTIONAL,
+        )

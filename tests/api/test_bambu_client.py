@@ -1,0 +1,421 @@
+"""BambuClient against the simulated printer: real TLS MQTT on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+import dataclasses
+from typing import Any
+
+import pytest
+
+from custom_components.printernizer.api.bambu.client import BambuClient
+from custom_components.printernizer.api.bambu.tls import async_probe_fingerprint
+from custom_components.printernizer.api.errors import (
+    PrinterAuthError,
+    PrinterCertificateError,
+    PrinterCommandTimeoutError,
+    PrinterConnectionError,
+    PrinterError,
+)
+from custom_components.printernizer.api.models import JobOutcome, PrinterSnapshot, PrinterStatus
+from tests.simulators.bambu import BambuSimulator
+from tests.simulators.mqtt_broker import ConnectInfo
+
+SimFactory = Callable[..., Awaitable[BambuSimulator]]
+
+
+class Recorder:
+    """Collects everything a client reports through its callbacks."""
+
+    def __init__(self, client: BambuClient) -> None:
+        self.snapshots: list[PrinterSnapshot] = []
+        self.connection: list[bool] = []
+        self.fatal: list[PrinterError] = []
+        client.on_snapshot = self.snapshots.append
+        client.on_connection_change = self.connection.append
+        client.on_fatal_error = self.fatal.append
+
+
+async def wait_for(predicate: Callable[[], Any], timeout: float = 5.0) -> None:
+    """Poll until predicate() is truthy (reports arrive asynchronously)."""
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+async def make_sim(socket_enabled: None) -> AsyncIterator[SimFactory]:
+    """Start simulators that record every MQTT CONNECT they see; all are stopped afterwards."""
+    sims: list[BambuSimulator] = []
+
+    async def factory(**kwargs: Any) -> BambuSimulator:
+        sim = BambuSimulator(**kwargs)
+        sim.connect_log: list[ConnectInfo] = []  # type: ignore[misc]
+        broker = sim._broker  # the simulator has no CONNECT log of its own  # noqa: SLF001
+        authenticate = broker._authenticate  # noqa: SLF001
+
+        def recording(info: ConnectInfo) -> int:
+            sim.connect_log.append(info)  # type: ignore[attr-defined]
+            return authenticate(info)
+
+        broker._authenticate = recording  # noqa: SLF001
+        sims.append(sim)
+        await sim.start()
+        return sim
+
+    yield factory
+    for sim in sims:
+        await sim.stop()
+
+
+@pytest.fixture
+async def make_client() -> AsyncIterator[Callable[..., BambuClient]]:
+    """Clients with test-sized timings; every one is disconnected afterwards."""
+    clients: list[BambuClient] = []
+
+    def factory(sim: BambuSimulator, **kwargs: Any) -> BambuClient:
+        options: dict[str, Any] = {
+            "host": sim.host,
+            "port": sim.mqtt_port,
+            "serial": sim.serial,
+            "access_code": sim.access_code,
+            "fingerprint": sim.fingerprint,
+        }
+        options.update(kwargs)
+        client = BambuClient(**options)
+        client.reconnect_min_delay = 0.05
+        client.reconnect_max_delay = 0.4
+        client.command_timeout = 2.0
+        clients.append(client)
+        return client
+
+    yield factory
+    for client in clients:
+        await client.async_disconnect()
+
+
+async def test_connect_gives_full_snapshot(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+    """After connect: model and firmware from get_version, values from the full report."""
+    sim = await make_sim(model="P1S")
+    client = make_client(sim)
+    rec = Recorder(client)
+    await client.async_connect(timeout=10)
+    assert client.connected
+    assert rec.connection == [True]
+    assert client.model == "P1S"
+    assert client.info is not None
+    assert (client.info.model, client.info.firmware, client.info.serial) == ("P1S", "01.09.01.00", sim.serial)
+    snap = client.snapshot
+    assert snap is not None
+    assert snap.status is PrinterStatus.IDLE
+    assert snap.nozzle_temperature == 24.96875
+    assert snap.bed_temperature == 23.96875
+    assert snap.chamber_temperature is None  # P1S reports a fake 5 °C
+    assert snap.wifi_signal_dbm == -54
+    assert snap.ams_trays[0].material == "PLA"
+    assert (snap.serial, snap.model, snap.firmware) == (sim.serial, "P1S", "01.09.01.00")
+    assert rec.snapshots[-1] == snap
+    # Requests: get_version then pushall, QoS 1, increasing string sequence ids.
+    sent = [(cat, body["command"], body["sequence_id"]) for req in sim.requests for cat, body in req.items()]
+    assert [s[:2] for s in sent] == [("info", "get_version"), ("pushing", "pushall")]
+    assert [int(s[2]) for s in sent] == sorted(int(s[2]) for s in sent)
+    assert all(isinstance(s[2], str) for s in sent)
+    assert sim.active_connections == 1
+    assert sim.connect_log[0].username == "bblp"
+    assert sim.connect_log[0].clean_session
+    assert sim.connect_log[0].keepalive == 60
+    assert sim.connect_log[0].protocol_level == 4  # MQTT 3.1.1
+
+
+async def test_trust_on_first_use_pins_the_certificate(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
+    """Without a pin the first certificate seen is pinned; the probe sees the same one."""
+    sim = await make_sim()
+    assert await async_probe_fingerprint(sim.host, sim.mqtt_port, timeout=5) == sim.fingerprint
+    assert sim.connect_log == []  # the probe sent no credentials
+    client = make_client(sim, fingerprint=None)
+    await client.async_connect(timeout=10)
+    assert client.fingerprint == sim.fingerprint
+
+
+async def test_p1_delta_changes_only_delta_fields(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
+    """A P1 delta (msg 1) updates exactly the fields it carries."""
+    sim = await make_sim(model="P1S")
+    client = make_client(sim)
+    rec = Recorder(client)
+    await client.async_connect(timeout=10)
+    before = client.snapshot
+    assert before is not None
+    await sim.push({"nozzle_temper": 200.5, "wifi_signal": "-61dBm"})
+    await wait_for(lambda: client.snapshot is not None and client.snapshot.nozzle_temperature == 200.5)
+    assert sim.published[-1]["print"]["msg"] == 1
+    assert set(sim.published[-1]["print"]) == {"nozzle_temper", "wifi_signal", "command", "msg", "sequence_id"}
+    assert client.snapshot == dataclasses.replace(before, nozzle_temperature=200.5, wifi_signal_dbm=-61)
+    assert rec.snapshots[-1] is client.snapshot
+
+
+async def test_x1_full_reports(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+    """X1C: every push is the full (pretty-printed) object; chamber temperature is real."""
+    sim = await make_sim(model="X1C", serial="00M00A000000001")
+    client = make_client(sim)
+    await client.async_connect(timeout=10)
+    assert client.model == "X1C"
+    assert client.snapshot is not None
+    assert client.snapshot.chamber_temperature == 26.0
+    await sim.push({"chamber_temper": 31.5, "bed_temper": 55.0})
+    await wait_for(lambda: client.snapshot is not None and client.snapshot.chamber_temperature == 31.5)
+    assert sim.published[-1]["print"]["msg"] == 0
+    assert client.snapshot.bed_temperature == 55.0
+    assert client.snapshot.ams_trays[0].material == "PLA"
+
+
+async def test_job_lifecycle_finish(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+    """PREPARE -> RUNNING (40 %) -> FINISH as the coordinator will see it."""
+    sim = await make_sim(model="P1S")
+    client = make_client(sim)
+    rec = Recorder(client)
+    await client.async_connect(timeout=10)
+    await sim.start_job("cube", total_layers=50, prediction_min=62)
+    await sim.progress(40)
+    await sim.finish_job()
+    await wait_for(lambda: rec.snapshots[-1].status is PrinterStatus.FINISHED)
+    statuses = [s.status for s in rec.snapshots]
+    first = {status: statuses.index(status) for status in dict.fromkeys(statuses)}
+    assert first[PrinterStatus.PREPARING] < first[PrinterStatus.PRINTING] < first[PrinterStatus.FINISHED]
+    at_40 = next(s for s in rec.snapshots if s.progress == 40.0)
+    assert (at_40.status, at_40.current_layer, at_40.total_layers, at_40.remaining_minutes) == (
+        PrinterStatus.PRINTING,
+        20,
+        50,
+        38,
+    )
+    done = rec.snapshots[-1]
+    assert done.outcome is JobOutcome.FINISHED
+    assert (done.job_name, done.file_name, done.progress) == ("cube", "cube.gcode.3mf", 100.0)
+
+
+async def test_job_failed_and_cancelled(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+    """FAILED with an error is FAILED; a user stop is CANCELLED even after print_error clears."""
+    sim = await make_sim(model="P1S")
+    client = make_client(sim)
+    rec = Recorder(client)
+    await client.async_connect(timeout=10)
+
+    await sim.start_job("first")
+    await sim.fail_job()
+    await wait_for(lambda: rec.snapshots[-1].status is PrinterStatus.FAILED)
+    assert rec.snapshots[-1].outcome is JobOutcome.FAILED
+    assert rec.snapshots[-1].print_error == 0x07008011
+
+    await sim.start_job("second")
+    await sim.progress(10)
+    await wait_for(lambda: rec.snapshots[-1].status is PrinterStatus.PRINTING)
+    assert rec.snapshots[-1].outcome is None
+    await sim.cancel_job()  # 50348044, then FAILED, then print_error 0
+    await wait_for(lambda: rec.snapshots[-1].print_error == 0 and rec.snapshots[-1].raw_state == "FAILED")
+    last = rec.snapshots[-1]
+    assert (last.status, last.outcome, last.job_name) == (PrinterStatus.FAILED, JobOutcome.CANCELLED, "second")
+
+    # The latch ends when the next job starts: a later failure is a failure again.
+    await sim.start_job("third")
+    await wait_for(lambda: rec.snapshots[-1].job_name == "third" and rec.snapshots[-1].status is PrinterStatus.PRINTING)
+    await sim.fail_job()
+    await wait_for(lambda: rec.snapshots[-1].status is PrinterStatus.FAILED)
+    assert rec.snapshots[-1].outcome is JobOutcome.FAILED
+
+
+async def test_wrong_access_code(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+    """CONNACK rc 5 -> PrinterAuthError, and nothing keeps running."""
+    sim = await make_sim()
+    client = make_client(sim, access_code="00000000")
+    with pytest.raises(PrinterAuthError):
+        await client.async_connect(timeout=10)
+    assert not client.connected
+    assert [info.password for info in sim.connect_log] == ["00000000"]
+    await wait_for(lambda: sim.active_connections == 0)
+
+
+async def test_pin_mismatch_never_sends_the_access_code(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
+    """A different certificate is refused after the handshake, before CONNECT carries the code."""
+    sim = await make_sim()
+    client = make_client(sim, fingerprint="ab" * 32)
+    before = sim.connection_count
+    with pytest.raises(PrinterCertificateError) as excinfo:
+        await client.async_connect(timeout=10)
+    assert excinfo.value.actual == sim.fingerprint
+    assert excinfo.value.expected == "ab" * 32
+    assert sim.connection_count == before + 1  # the TCP/TLS connection happened ...
+    await asyncio.sleep(0.2)
+    assert sim.connect_log == []  # ... but no MQTT CONNECT (user/access code) ever arrived
+    assert sim.requests == []
+    assert not client.connected
+
+
+async def test_unreachable_printer(socket_enabled: None, make_client: Callable[..., BambuClient]) -> None:
+    """Nothing listening -> PrinterConnectionError."""
+    fake = type("Sim", (), {"host": "127.0.0.1", "mqtt_port": 1, "serial": "X", "access_code": "1", "fingerprint": None})
+    client = make_client(fake)
+    with pytest.raises(PrinterConnectionError):
+        await client.async_connect(timeout=5)
+
+
+async def test_reconnects_after_broker_restart(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
+    """Broker gone -> connection lost; back -> reconnected by itself, exactly one connection."""
+    sim = await make_sim(model="P1S")
+    client = make_client(sim)
+    rec = Recorder(client)
+    await client.async_connect(timeout=10)
+    await sim.stop_broker()
+    await wait_for(lambda: rec.connection == [True, False])
+    assert not client.connected
+    assert client.snapshot is not None
+    assert client.snapshot.status is PrinterStatus.OFFLINE
+    await asyncio.sleep(0.5)  # a few failed attempts while the port is closed
+    await sim.start_broker()
+    await wait_for(lambda: rec.connection == [True, False, True], timeout=10)
+    assert client.connected
+    await wait_for(lambda: sim.active_connections == 1)
+    await sim.push({"nozzle_temper": 180.25})
+    await wait_for(lambda: client.snapshot is not None and client.snapshot.nozzle_temperature == 180.25)
+    assert client.snapshot.online
+    await asyncio.sleep(0.3)
+    assert sim.active_connections == 1
+    assert rec.fatal == []
+
+
+async def test_new_certificate_on_reconnect_is_fatal(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
+    """A changed certificate on a re-connection stops the retries and reports it."""
+    sim = await make_sim()
+    client = make_client(sim)
+    rec = Recorder(client)
+    await client.async_connect(timeout=10)
+    pinned = sim.fingerprint
+    logins = len(sim.connect_log)
+    sim.regenerate_certificate()
+    await sim.drop_connections()
+    await wait_for(lambda: rec.fatal)
+    assert isinstance(rec.fatal[0], PrinterCertificateError)
+    assert (rec.fatal[0].expected, rec.fatal[0].actual) == (pinned, sim.fingerprint)
+    count = sim.connection_count
+    await asyncio.sleep(0.5)
+    assert sim.connection_count == count  # no more attempts
+    assert len(sim.connect_log) == logins  # the code never went to the new certificate
+    assert client.fatal_error is rec.fatal[0]
+
+
+async def test_wrong_code_on_reconnect_is_fatal(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+    """The user changed the access code on the printer: rc 5 on reconnect ends the retries."""
+    sim = await make_sim()
+    client = make_client(sim)
+    rec = Recorder(client)
+    await client.async_connect(timeout=10)
+    sim.access_code = "87654321"
+    await sim.drop_connections()
+    await wait_for(lambda: rec.fatal)
+    assert isinstance(rec.fatal[0], PrinterAuthError)
+    assert rec.connection == [True, False]
+
+
+async def test_pause_resume_stop(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+    """Commands are acknowledged by sequence_id and the printer follows."""
+    sim = await make_sim(model="P1S")
+    client = make_client(sim)
+    rec = Recorder(client)
+    await client.async_connect(timeout=10)
+    await sim.start_job("cube")
+    await wait_for(lambda: rec.snapshots[-1].status is PrinterStatus.PRINTING)
+    await client.async_pause()
+    await wait_for(lambda: rec.snapshots[-1].status is PrinterStatus.PAUSED)
+    await client.async_resume()
+    await wait_for(lambda: rec.snapshots[-1].status is PrinterStatus.PRINTING)
+    await client.async_stop()
+    await wait_for(lambda: rec.snapshots[-1].status is PrinterStatus.FAILED)
+    assert rec.snapshots[-1].outcome is JobOutcome.CANCELLED
+    commands = [(r["print"]["command"], r["print"]["sequence_id"]) for r in sim.requests if "print" in r]
+    assert [c for c, _ in commands] == ["pause", "resume", "stop"]
+    assert all(r["print"]["param"] == "" for r in sim.requests if "print" in r)
+    ids = [int(s) for _, s in commands]
+    assert ids == sorted(ids) and len(set(ids)) == 3
+
+
+async def test_unacknowledged_command_explains_developer_mode(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
+    """No ACK (Developer Mode off) -> PrinterCommandTimeoutError that says what to do."""
+    sim = await make_sim(ack_commands=False)
+    client = make_client(sim)
+    await client.async_connect(timeout=10)
+    client.command_timeout = 0.3
+    with pytest.raises(PrinterCommandTimeoutError, match="Developer Mode") as excinfo:
+        await client.async_pause()
+    assert "LAN-only" in str(excinfo.value)
+    assert any("print" in r for r in sim.requests)
+
+
+async def test_commands_need_a_connection() -> None:
+    """A command without a connection fails at once."""
+    client = BambuClient(host="127.0.0.1", serial="X", access_code="1")
+    with pytest.raises(PrinterConnectionError):
+        await client.async_pause()
+
+
+async def test_refresh_throttles_pushall_on_p1(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+    """P1: pushall at most every 5 minutes; X1: always."""
+    p1 = await make_sim(model="P1S")
+    client = make_client(p1)
+    await client.async_connect(timeout=10)
+    assert await client.async_refresh() is False  # connect just sent one
+    assert [b["command"] for r in p1.requests for b in r.values()].count("pushall") == 1
+    client.pushall_min_interval = 0.0
+    assert await client.async_refresh() is True
+    await wait_for(lambda: [b["command"] for r in p1.requests for b in r.values()].count("pushall") == 2)
+
+    x1 = await make_sim(model="X1C", serial="00M00A000000002")
+    x1_client = make_client(x1)
+    await x1_client.async_connect(timeout=10)
+    assert await x1_client.async_refresh() is True
+
+
+async def test_watchdog_nudges_a_silent_printer(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+    """After silence a throttled P1 gets pushing.start, an X1 gets pushall."""
+    sim = await make_sim(model="P1S")
+    client = make_client(sim)
+    client.watchdog_timeout = 0.3
+    client.watchdog_interval = 0.05
+    await client.async_connect(timeout=10)
+    await wait_for(lambda: any(r.get("pushing", {}).get("command") == "start" for r in sim.requests))
+    assert [r["pushing"]["command"] for r in sim.requests if "pushing" in r][0] == "pushall"
+
+    x1 = await make_sim(model="X1C", serial="00M00A000000003")
+    x1_client = make_client(x1)
+    x1_client.watchdog_timeout = 0.3
+    x1_client.watchdog_interval = 0.05
+    await x1_client.async_connect(timeout=10)
+    await wait_for(lambda: [r.get("pushing", {}).get("command") for r in x1.requests].count("pushall") >= 2)
+
+
+async def test_disconnect_closes_the_connection(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+    """After async_disconnect the printer sees no client and no callback fires."""
+    sim = await make_sim()
+    client = make_client(sim)
+    rec = Recorder(client)
+    await client.async_connect(timeout=10)
+    await client.async_disconnect()
+    assert not client.connected
+    await wait_for(lambda: sim.active_connections == 0)
+    await sim.push({"nozzle_temper": 99.0})
+    await asyncio.sleep(0.1)
+    assert rec.connection == [True]
+    assert client.snapshot is not None
+    assert client.snapshot.nozzle_temperature != 99.0
+    await client.async_disconnect()  # idempotent

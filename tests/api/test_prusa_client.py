@@ -1,0 +1,444 @@
+"""PrusaLinkClient against the PrusaLink simulator over real sockets (both builds)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+import pathlib
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+import pytest
+
+from custom_components.printernizer.api.errors import (
+    FileTransferError,
+    NotAPrinterError,
+    PrinterAuthError,
+    PrinterConnectionError,
+    PrinterJobNotFoundError,
+    PrinterStateConflictError,
+    PrinterTimeoutError,
+)
+from custom_components.printernizer.api.models import MaterialUsage, PrinterStatus
+from custom_components.printernizer.api.prusa.client import PrusaLinkClient
+from custom_components.printernizer.api.prusa.parse import parse_snapshot
+from tests.simulators.gcodefiles import make_bgcode, make_gcode
+from tests.simulators.prusa import PrusaLinkSimulator
+
+PASSWORD = "secretpass123"
+CABLE = "cable_clip_x8_0.4n_0.2mm_PETG_COREONE_2h17m.bgcode"
+
+
+@pytest.fixture
+async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain aiohttp session, as Home Assistant would hand in."""
+    async with aiohttp.ClientSession() as client_session:
+        yield client_session
+
+
+@pytest.fixture(params=["buddy", "pi"])
+async def sim(
+    request: pytest.FixtureRequest, socket_enabled: None
+) -> AsyncIterator[PrusaLinkSimulator]:
+    """A running simulator of each build."""
+    async with PrusaLinkSimulator(flavour=request.param, password=PASSWORD) as simulator:
+        yield simulator
+
+
+def _client(
+    session: aiohttp.ClientSession, sim: PrusaLinkSimulator, **kwargs: Any
+) -> PrusaLinkClient:
+    kwargs.setdefault("password", PASSWORD)
+    return PrusaLinkClient(session, sim.host, port=sim.port, **kwargs)
+
+
+def test_host_normalisation() -> None:
+    """Scheme, trailing slash and an explicit port in the host field are all accepted."""
+    session: Any = None
+    for host, port, expected in [
+        ("192.168.1.20", 80, "http://192.168.1.20"),
+        ("http://192.168.1.20/", 80, "http://192.168.1.20"),
+        ("192.168.1.20:8080", 80, "http://192.168.1.20:8080"),
+        ("http://mk4.local:8081/", 80, "http://mk4.local:8081"),
+        ("  coreone  ", 8080, "http://coreone:8080"),
+    ]:
+        client = PrusaLinkClient(session, host, port=port, password="x")
+        assert client.base_url == expected
+
+
+async def test_printer_info_with_digest(
+    session: aiohttp.ClientSession, sim: PrusaLinkSimulator
+) -> None:
+    """Digest login (first request challenged once), serial, flavour, firmware."""
+    client = _client(session, sim)
+    info = await client.async_get_printer_info()
+    assert info.serial == "10589-3742441631047196"
+    assert client.flavour == sim.flavour
+    assert info.hostname == "coreone-sim"
+    if sim.flavour == "buddy":
+        assert info.firmware == "6.5.2+12610"
+        assert info.model is None
+    else:
+        assert info.firmware == "3.14.1-7982"
+        assert info.model == "MK3S"
+        assert info.name == "coreone-sim"
+    # one challenge for the first request, no failed digest: `algorithm=` was not sent
+    # (the simulator rejects it, like Buddy < 5.2) and the nonce was reused for /api/v1/info
+    assert client.auth_retries == 1
+    assert sim.challenges == 1
+    assert sim.auth_failures == 0
+    assert [path for _, _, path in sim.requests] == ["/api/version", "/api/v1/info"]
+
+
+async def test_wrong_password(session: aiohttp.ClientSession, sim: PrusaLinkSimulator) -> None:
+    """A wrong password is PrinterAuthError after exactly one digest attempt."""
+    client = _client(session, sim, password="wrong-password")
+    with pytest.raises(PrinterAuthError):
+        await client.async_get_status()
+    assert sim.auth_failures == 1
+    assert sim.requests == []
+
+
+async def test_no_password_is_auth_error(
+    session: aiohttp.ClientSession, sim: PrusaLinkSimulator
+) -> None:
+    """Without any credentials the challenge cannot be answered."""
+    client = PrusaLinkClient(session, sim.host, port=sim.port)
+    with pytest.raises(PrinterAuthError):
+        await client.async_get_version()
+
+
+async def test_stale_nonce_is_renewed(
+    session: aiohttp.ClientSession, sim: PrusaLinkSimulator
+) -> None:
+    """After the nonce expires (300 s on Buddy) one stale 401 is answered transparently."""
+    client = _client(session, sim)
+    await client.async_get_status()
+    assert (client.auth_retries, sim.auth_failures) == (1, 0)
+    await client.async_get_status()
+    assert (client.auth_retries, sim.auth_failures) == (1, 0)  # nonce reused
+    sim.expire_nonces()
+    status = await client.async_get_status()
+    assert status["printer"]["state"] == "IDLE"
+    assert client.auth_retries == 2
+    assert sim.auth_failures == 1  # the stale digest really was refused once
+    assert len(sim.requests) == 3
+
+
+@pytest.mark.parametrize("flavour", ["buddy", "pi"])
+async def test_api_key(session: aiohttp.ClientSession, flavour: str, socket_enabled: None) -> None:
+    """X-Api-Key: Buddy takes the password, the Pi its own key; a wrong key is an auth error."""
+    key = "0123456789abcdef"
+    async with PrusaLinkSimulator(flavour=flavour, password=PASSWORD, api_key=key) as sim:
+        client = PrusaLinkClient(session, sim.base_url, api_key=key)
+        info = await client.async_get_printer_info()
+        assert info.serial == sim.serial
+        assert client.auth_retries == 0
+        assert sim.challenges == 0
+        bad = PrusaLinkClient(session, sim.base_url, api_key="not-the-key")
+        with pytest.raises(PrinterAuthError):
+            await bad.async_get_status()
+        assert sim.auth_failures == 1
+
+
+async def test_job_flow(session: aiohttp.ClientSession, sim: PrusaLinkSimulator) -> None:
+    """Start, poll, pause, resume, cancel; conflicts and wrong ids raise typed errors."""
+    client = _client(session, sim)
+    assert await client.async_get_job() is None
+    with pytest.raises(PrinterStateConflictError):
+        await client.async_pause_job(sim.last_job_id)  # idle
+    job_id = sim.start_job()
+    sim.set_progress(46.0, time_printing=3712, time_remaining=4380)
+    status, job = await client.async_get_status(), await client.async_get_job()
+    assert job is not None
+    snap = parse_snapshot(status, job)
+    assert snap.status is PrinterStatus.PRINTING
+    assert snap.job_id == str(job_id)
+    assert snap.progress == 46.0
+    assert snap.remaining_minutes == 73
+    assert snap.job_name == job["file"]["display_name"]
+    assert snap.file_path == job["file"]["refs"]["download"]
+
+    with pytest.raises(PrinterJobNotFoundError):
+        await client.async_pause_job(job_id + 5)
+    with pytest.raises(PrinterStateConflictError):
+        await client.async_resume_job(job_id)  # not paused
+    await client.async_pause_job(job_id)
+    assert sim.state == "PAUSED"
+    snap = parse_snapshot(await client.async_get_status(), None, previous=snap)
+    assert snap.status is PrinterStatus.PAUSED
+    assert snap.job_name == job["file"]["display_name"]
+    await client.async_resume_job(job_id)
+    assert sim.state == "PRINTING"
+    await client.async_cancel_job(job_id)
+    assert sim.state == "STOPPED"
+    snap = parse_snapshot(
+        await client.async_get_status(), await client.async_get_job(), previous=snap
+    )
+    assert snap.status is PrinterStatus.FAILED
+    assert snap.job_id == str(job_id)
+
+
+async def test_attention_after_finish(session: aiohttp.ClientSession, socket_enabled: None) -> None:
+    """Newer Buddy: ATTENTION with the job at 100 % and 0 s left reads as finished."""
+    async with PrusaLinkSimulator(flavour="buddy", password=PASSWORD) as sim:
+        client = _client(session, sim)
+        sim.start_job()
+        sim.set_progress(80.0)
+        running = parse_snapshot(await client.async_get_status(), await client.async_get_job())
+        sim.finish_job(attention=True)
+        snap = parse_snapshot(await client.async_get_status(), None, previous=running)
+        assert snap.raw_state == "ATTENTION"
+        assert snap.status is PrinterStatus.FINISHED
+        assert snap.job_name == CABLE
+
+
+async def test_list_files_and_etag(session: aiohttp.ClientSession, sim: PrusaLinkSimulator) -> None:
+    """Every storage and folder; the second listing is answered 304 from the ETag cache."""
+    client = _client(session, sim)
+    files = {f.path: f for f in await client.async_list_files()}
+    if sim.flavour == "buddy":
+        assert set(files) == {
+            f"/usb/{CABLE}",
+            "/usb/spool_holder_0.4n_0.15mm_PLA_COREONE_5h02m.bgcode",
+            "/usb/calibration/first_layer_0.4n_PLA_COREONE.gcode",
+        }  # the .bbf firmware is not listed
+        cable = files[f"/usb/{CABLE}"]
+        assert cable.name == "CABLEC~1.BGC"
+        assert cable.download_ref == "/usb/CABLEC~1.BGC"
+        assert cable.thumbnail_ref == "/thumb/l/usb/CABLEC~1.BGC"
+        assert cable.size is None  # Buddy listings carry no size
+        assert cable.storage == "usb"
+        assert not cable.read_only
+        assert cable.modified is not None
+        assert cable.modified.timestamp() == 1752398114
+        nested = files["/usb/calibration/first_layer_0.4n_PLA_COREONE.gcode"]
+        assert nested.download_ref is not None
+        assert nested.download_ref.startswith("/usb/CALIBR~1/")
+        folders = 2
+    else:
+        bracket = files["/local/bracket_v3_0.2mm_PLA_MK3S_1h12m.gcode"]
+        assert bracket.download_ref == (
+            "/api/files/local/PrusaLink gcodes/bracket_v3_0.2mm_PLA_MK3S_1h12m.gcode/raw"
+        )
+        assert bracket.size == len(sim.files["/local/bracket_v3_0.2mm_PLA_MK3S_1h12m.gcode"])
+        assert "/local/parts/hinge_0.2mm_PETG_MK3S.gcode" in files
+        sd = files["/sdcard/BENCHY.GCO"]
+        assert sd.read_only
+        assert sd.download_ref is None  # SD card files cannot be downloaded
+        folders = 3  # /local, /local/parts, /sdcard
+    requests_before = len(sim.requests)
+    again = {f.path: f for f in await client.async_list_files()}
+    assert again == files
+    assert client.not_modified == folders
+    assert len(sim.requests) - requests_before == folders + 1  # storage + each folder, 304s
+
+    sim.add_file(f"/{'usb' if sim.flavour == 'buddy' else 'local'}/new_part.gcode", make_gcode())
+    third = await client.async_list_files()
+    assert len(third) == len(files) + 1
+    assert client.not_modified < 2 * folders  # the changed folder was fetched again
+
+
+async def test_download_bytes(
+    session: aiohttp.ClientSession, sim: PrusaLinkSimulator, tmp_path: pathlib.Path
+) -> None:
+    """refs.download gives the file's exact bytes (GCDE for bgcode), not the JSON metadata."""
+    client = _client(session, sim)
+    remote = [f for f in await client.async_list_files() if f.download_ref]
+    for file in remote:
+        dest = tmp_path / file.name
+        assert file.download_ref is not None
+        size = await client.async_download_file(file.download_ref, dest)
+        key = file.download_ref if sim.flavour == "buddy" else file.path
+        expected = sim.files[key]
+        assert size == len(expected)
+        assert dest.read_bytes() == expected
+        if file.name.lower().endswith((".bgc", ".bgcode")):
+            assert expected.startswith(b"GCDE")
+        # Buddy listings have no size; the file's own metadata has it
+        assert await client.async_get_file_size(file.download_ref) == len(expected)
+    assert len(remote) >= 2
+    assert await client.async_get_file_size("/usb/UNKNOWN.BGC") is None
+
+
+async def test_download_refuses_json_and_cut(
+    session: aiohttp.ClientSession, sim: PrusaLinkSimulator, tmp_path: pathlib.Path
+) -> None:
+    """A metadata URL (JSON) or a cut transfer is FileTransferError and leaves no file."""
+    client = _client(session, sim)
+    file = next(f for f in await client.async_list_files() if f.download_ref)
+    assert file.download_ref is not None
+    dest = tmp_path / "out"
+    json_url = "/api/v1/files" + (file.download_ref if sim.flavour == "buddy" else file.path)
+    with pytest.raises(FileTransferError, match="JSON"):
+        await client.async_download_file(json_url, dest)
+    assert not dest.exists()
+
+    sim.cut_download_after = {file.download_ref: 1000}
+    with pytest.raises(FileTransferError):
+        await client.async_download_file(file.download_ref, dest)
+    assert not dest.exists()
+    sim.cut_download_after = {}
+    with pytest.raises(FileTransferError, match="exceed|more than"):
+        await client.async_download_file(file.download_ref, dest, max_bytes=100)
+    with pytest.raises(FileTransferError, match="of 5 bytes"):
+        await client.async_download_file(file.download_ref, dest, expected_size=5)
+    assert not dest.exists()
+    with pytest.raises(FileTransferError, match="not found"):
+        await client.async_download_file(file.download_ref + "X", dest)
+    # the client still works afterwards (lock released, connection pool sane)
+    assert (await client.async_get_status())["printer"]["state"] == "IDLE"
+
+
+async def test_thumbnail(session: aiohttp.ClientSession, sim: PrusaLinkSimulator) -> None:
+    """refs.thumbnail is a PNG; a file without preview gives None."""
+    client = _client(session, sim)
+    storage = "usb" if sim.flavour == "buddy" else "local"
+    sim.add_file(f"/{storage}/plain.gcode", b"G28\nG1 X1\n")
+    files = {f.display_name: f for f in await client.async_list_files()}
+    with_preview = next(
+        f for f in files.values() if f.thumbnail_ref and f.display_name != "plain.gcode"
+    )
+    assert with_preview.thumbnail_ref is not None
+    png = await client.async_get_thumbnail(with_preview.thumbnail_ref)
+    assert png is not None
+    assert png.startswith(b"\x89PNG")
+    plain = files["plain.gcode"]
+    ref = plain.thumbnail_ref or "/api/thumbnails/PrusaLink gcodes/plain.gcode.orig.png"
+    assert await client.async_get_thumbnail(ref) is None
+
+
+async def test_read_metadata_bgcode_stops_early(
+    session: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    """Over HTTP, a 3 MB bgcode is read only up to its first G-code block."""
+    big = make_bgcode(
+        materials=[("PETG", 21.37), ("PLA", 4.2)], estimated_s=8224, gcode_bytes=3_000_000
+    )
+    async with PrusaLinkSimulator(
+        flavour="buddy", password=PASSWORD, files={"/usb/big_part.bgcode": big}
+    ) as sim:
+        client = _client(session, sim)
+        file = (await client.async_list_files())[0]
+        assert file.download_ref is not None
+        meta = await client.async_read_metadata(file.download_ref)
+        assert meta.materials == (MaterialUsage("PETG", 21.37), MaterialUsage("PLA", 4.2))
+        assert meta.estimated_seconds == 8224
+        assert meta.thumbnail_png is not None
+        assert 0 < client.last_metadata_bytes < len(big) // 10
+        # the connection was dropped mid-file; the next request works
+        assert (await client.async_get_status())["printer"]["state"] == "IDLE"
+
+
+async def test_read_metadata_gcode_reads_to_end(
+    session: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    """Plain G-code keeps its stats at the end: the whole file is streamed (Pi refs)."""
+    data = make_gcode(materials=[("PLA", 18.59)], estimated_s=4328, padding_lines=20000)
+    async with PrusaLinkSimulator(
+        flavour="pi", password=PASSWORD, files={"/local/x y.gcode": data}
+    ) as sim:
+        client = _client(session, sim)
+        file = next(f for f in await client.async_list_files() if f.download_ref)
+        assert file.download_ref == "/api/files/local/PrusaLink gcodes/x y.gcode/raw"
+        meta = await client.async_read_metadata(file.download_ref)
+        assert meta.materials == (MaterialUsage("PLA", 18.59),)
+        assert meta.estimated_seconds == 4328
+        assert client.last_metadata_bytes == len(data)
+
+
+async def test_one_request_in_flight(
+    session: aiohttp.ClientSession, sim: PrusaLinkSimulator, tmp_path: pathlib.Path
+) -> None:
+    """Many tasks at once: the printer never sees two requests of one client in parallel."""
+    client = _client(session, sim)
+    sim.delay = 0.02
+    ref = next(f for f in await client.async_list_files() if f.download_ref).download_ref
+    assert ref is not None
+    calls = [client.async_get_status() for _ in range(6)]
+    calls += [client.async_get_job(), client.async_get_info(), client.async_list_files()]
+    calls += [client.async_download_file(ref, tmp_path / "d"), client.async_read_metadata(ref)]
+    results = await asyncio.gather(*calls)
+    assert len(results) == 11
+    assert sim.max_in_flight == 1
+
+
+async def test_slow_printer_times_out_without_blocking_another(
+    session: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    """A hung printer times out quickly; another printer keeps answering meanwhile."""
+    async with (
+        PrusaLinkSimulator(flavour="buddy", password=PASSWORD) as slow_sim,
+        PrusaLinkSimulator(flavour="buddy", password=PASSWORD) as fast_sim,
+    ):
+        slow = _client(session, slow_sim, request_timeout=0.5)
+        fast = _client(session, fast_sim, request_timeout=0.5)
+        slow_sim.delay = 12.0
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        done: dict[str, float] = {}
+
+        async def slow_call() -> None:
+            with pytest.raises(PrinterTimeoutError):
+                await slow.async_get_status()
+            done["slow"] = loop.time() - start
+
+        async def fast_calls() -> None:
+            for _ in range(3):
+                await fast.async_get_status()
+            done["fast"] = loop.time() - start
+
+        await asyncio.gather(slow_call(), fast_calls())
+        assert done["fast"] < 0.4 < done["slow"] < 2.0
+        # the timeout counts from when the request starts, not while waiting for the lock:
+        # five queued calls take ~0.9 s in all, each one well under its 0.5 s
+        slow_sim.delay = 0.15
+        begin = loop.time()
+        results = await asyncio.gather(
+            *(slow.async_get_status() for _ in range(5)), return_exceptions=True
+        )
+        assert loop.time() - begin > 0.5
+        assert all(isinstance(r, dict) for r in results), results
+
+
+async def test_offline_printer(session: aiohttp.ClientSession, socket_enabled: None) -> None:
+    """A printer that hangs up or is gone is PrinterConnectionError."""
+    async with PrusaLinkSimulator(flavour="buddy", password=PASSWORD) as sim:
+        client = _client(session, sim)
+        await client.async_get_status()
+        sim.offline = True
+        with pytest.raises(PrinterConnectionError):
+            await client.async_get_status()
+        port = sim.port
+    gone = PrusaLinkClient(session, "127.0.0.1", port=port, password=PASSWORD)
+    with pytest.raises(PrinterConnectionError):
+        await gone.async_get_status()
+
+
+@pytest.fixture(params=["html", "foreign-json", "missing"])
+async def not_a_printer(request: pytest.FixtureRequest, socket_enabled: None) -> AsyncIterator[str]:
+    """A web server that is not PrusaLink: a router page, another API, or nothing (404)."""
+
+    async def version(_request: web.Request) -> web.Response:
+        if request.param == "html":
+            return web.Response(text="<html><body>login</body></html>", content_type="text/html")
+        return web.json_response({"server": "1.9.0", "safemode": None})
+
+    app = web.Application()
+    if request.param != "missing":
+        app.router.add_get("/api/version", version)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}/"
+    finally:
+        await runner.cleanup()
+
+
+async def test_not_a_printer(session: aiohttp.ClientSession, not_a_printer: str) -> None:
+    """HTML, foreign JSON or 404 at /api/version is NotAPrinterError."""
+    client = PrusaLinkClient(session, not_a_printer, password=PASSWORD)
+    with pytest.raises(NotAPrinterError):
+        await client.async_get_printer_info()

@@ -1,0 +1,361 @@
+"""Config, reauth, reconfigure and options flows against the simulated printers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import socket
+from unittest.mock import patch
+
+from aiohttp import web
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+import pytest
+
+from custom_components.printernizer import config_flow
+from custom_components.printernizer.const import DOMAIN
+from tests.conftest import BAMBU_CODE, PRUSA_PASSWORD, bambu_entry, prusa_entry
+from tests.simulators.bambu import BambuSimulator
+from tests.simulators.prusa import PrusaLinkSimulator
+
+
+@pytest.fixture
+def mock_setup_entry() -> Iterator[None]:
+    """Flow tests stop at the entry; loading it is tested elsewhere."""
+    with patch("custom_components.printernizer.async_setup_entry", return_value=True):
+        yield
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    """A port nothing listens on."""
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def _start(hass: HomeAssistant, *choices: str) -> dict:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.MENU
+    for choice in choices:
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": choice}
+        )
+    return result
+
+
+def _manual_input(sim: BambuSimulator, **override: object) -> dict:
+    return {
+        "host": sim.host,
+        "serial": sim.serial,
+        "access_code": BAMBU_CODE,
+        "port": sim.mqtt_port,
+        "ftp_port": sim.ftp_port,
+        **override,
+    }
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_bambu_manual_recovers_from_wrong_code(
+    hass: HomeAssistant, bambu_sim: BambuSimulator
+) -> None:
+    """A wrong access code is reported, and the same flow then succeeds and pins the cert."""
+    result = await _start(hass, "bambu", "bambu_manual")
+    assert result["step_id"] == "bambu_manual"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _manual_input(bambu_sim, access_code="87654321")
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _manual_input(bambu_sim)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == bambu_sim.serial
+    assert result["data"] == {
+        "printer_type": "bambu",
+        "host": "127.0.0.1",
+        "serial": bambu_sim.serial,
+        "access_code": BAMBU_CODE,
+        "port": bambu_sim.mqtt_port,
+        "ftp_port": bambu_sim.ftp_port,
+        "tls_fingerprint": bambu_sim.fingerprint,
+    }
+    assert result["title"] == "Bambu Lab P1S 0001"
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_bambu_manual_cannot_connect_and_timeout(
+    hass: HomeAssistant, bambu_sim: BambuSimulator
+) -> None:
+    """Nothing listening → cannot_connect; a printer that never reports → timeout."""
+    result = await _start(hass, "bambu", "bambu_manual")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _manual_input(bambu_sim, port=free_port())
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    # A wrong serial: the broker accepts us, but nothing is ever published on that topic.
+    with patch.object(config_flow, "VALIDATION_TIMEOUT", 1.5):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _manual_input(bambu_sim, serial="01P00A999999999")
+        )
+    assert result["errors"] == {"base": "timeout"}
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_bambu_already_configured(hass: HomeAssistant, bambu_sim: BambuSimulator) -> None:
+    """The same serial cannot be added twice."""
+    bambu_entry(bambu_sim).add_to_hass(hass)
+    result = await _start(hass, "bambu", "bambu_manual")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _manual_input(bambu_sim)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+@pytest.mark.usefixtures("mock_setup_entry", "socket_enabled")
+async def test_bambu_scan_finds_the_printer(hass: HomeAssistant) -> None:
+    """The network scan lists the announcing printer; its access code completes the entry."""
+    ssdp_port = free_port(socket.SOCK_DGRAM)
+    async with BambuSimulator(
+        serial="01P00A000000077", access_code=BAMBU_CODE, ssdp_port=ssdp_port, name="Garage P1S"
+    ) as sim:
+        with (
+            patch.object(config_flow, "SSDP_PORT", ssdp_port),
+            patch.object(config_flow, "SCAN_SECONDS", 1.5),
+        ):
+            result = await _start(hass, "bambu", "bambu_scan")
+        assert result["step_id"] == "bambu_scan"
+        options = result["data_schema"].schema["serial"].config["options"]
+        assert [o["value"] for o in options] == ["01P00A000000077"]
+        assert "Garage P1S" in options[0]["label"]
+
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"serial": "01P00A000000077"}
+        )
+        assert result["step_id"] == "bambu_access_code"
+        # The announcement carries the default port; point the entry at the simulator's.
+        with patch.object(config_flow, "DEFAULT_BAMBU_PORT", sim.mqtt_port):
+            result = await hass.config_entries.flow.async_configure(
+                result["flow_id"], {"access_code": BAMBU_CODE}
+            )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Garage P1S"
+    assert result["data"]["tls_fingerprint"] == sim.fingerprint
+    assert result["data"]["host"] == "127.0.0.1"
+
+
+@pytest.mark.usefixtures("mock_setup_entry", "socket_enabled")
+async def test_bambu_scan_without_printers_offers_manual_entry(hass: HomeAssistant) -> None:
+    """No announcement → the manual form with an explanation."""
+    with (
+        patch.object(config_flow, "SSDP_PORT", free_port(socket.SOCK_DGRAM)),
+        patch.object(config_flow, "SCAN_SECONDS", 0.5),
+    ):
+        result = await _start(hass, "bambu", "bambu_scan")
+    assert result["step_id"] == "bambu_manual"
+    assert result["errors"] == {"base": "no_printers_found"}
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_prusa_digest_and_errors(hass: HomeAssistant, prusa_sim: PrusaLinkSimulator) -> None:
+    """Missing credentials and a wrong password are reported; Digest login then succeeds."""
+    result = await _start(hass, "prusa")
+    base = {"host": f"{prusa_sim.host}:{prusa_sim.port}", "username": "maker"}
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], base)
+    assert result["errors"] == {"base": "missing_credentials"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**base, "password": "wrong-password"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**base, "password": PRUSA_PASSWORD}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == prusa_sim.serial
+    assert result["title"] == "coreone-sim"
+    assert result["data"] == {
+        "printer_type": "prusa",
+        "host": "127.0.0.1",
+        "port": prusa_sim.port,
+        "username": "maker",
+        "password": PRUSA_PASSWORD,
+    }
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_prusa_api_key(hass: HomeAssistant, prusa_sim: PrusaLinkSimulator) -> None:
+    """An API key alone is enough (Buddy accepts the PrusaLink password as X-Api-Key)."""
+    result = await _start(hass, "prusa")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"host": prusa_sim.host, "port": prusa_sim.port, "api_key": PRUSA_PASSWORD},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["api_key"] == PRUSA_PASSWORD
+    assert "password" not in result["data"]
+
+
+@pytest.mark.usefixtures("mock_setup_entry", "socket_enabled")
+async def test_prusa_not_prusalink_and_cannot_connect(hass: HomeAssistant) -> None:
+    """A web server that is not PrusaLink, and a closed port."""
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", lambda _: web.Response(text="<html>router</html>"))
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        result = await _start(hass, "prusa")
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"host": "127.0.0.1", "port": port, "password": "x" * 8}
+        )
+        assert result["errors"] == {"base": "not_prusalink"}
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"host": "127.0.0.1", "port": free_port(), "password": "x" * 8}
+        )
+        assert result["errors"] == {"base": "cannot_connect"}
+    finally:
+        await runner.cleanup()
+
+
+async def test_bambu_reauth_for_loaded_entry(hass: HomeAssistant, bambu_sim: BambuSimulator) -> None:
+    """A changed access code fails setup, starts reauth, and the new code brings it back."""
+    entry = bambu_entry(bambu_sim, access_code="00000000")
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+
+    flows = hass.config_entries.flow.async_progress()
+    assert [f["context"]["source"] for f in flows] == ["reauth"]
+    result = await hass.config_entries.flow.async_configure(
+        flows[0]["flow_id"], {"access_code": "00000001"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        flows[0]["flow_id"], {"access_code": BAMBU_CODE}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert entry.data["access_code"] == BAMBU_CODE
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_prusa_reauth(hass: HomeAssistant, prusa_sim: PrusaLinkSimulator) -> None:
+    """A changed PrusaLink password starts reauth; the new one is stored."""
+    entry = prusa_entry(prusa_sim, password="old-password")
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"password": PRUSA_PASSWORD}
+    )
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.data["password"] == PRUSA_PASSWORD
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_bambu_reconfigure_repins_certificate(
+    hass: HomeAssistant, bambu_sim: BambuSimulator
+) -> None:
+    """Reconfigure trusts the certificate the printer shows now."""
+    entry = bambu_entry(bambu_sim, tls_fingerprint="00" * 32)
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"host": "127.0.0.1", "access_code": BAMBU_CODE, "port": bambu_sim.mqtt_port},
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data["tls_fingerprint"] == bambu_sim.fingerprint
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_prusa_reconfigure_rejects_other_printer(
+    hass: HomeAssistant, prusa_sim: PrusaLinkSimulator
+) -> None:
+    """Reconfigure to an address of a different printer aborts; the right one updates."""
+    entry = prusa_entry(prusa_sim)
+    entry.add_to_hass(hass)
+    async with PrusaLinkSimulator(serial="OTHER-1", password=PRUSA_PASSWORD) as other:
+        result = await entry.start_reconfigure_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {"host": other.host, "port": other.port, "password": PRUSA_PASSWORD},
+        )
+        assert result["reason"] == "wrong_printer"
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"host": prusa_sim.host, "port": prusa_sim.port, "password": PRUSA_PASSWORD},
+    )
+    assert result["reason"] == "reconfigure_successful"
+
+
+async def test_options_printer_and_shared_settings(
+    hass: HomeAssistant, prusa_sim: PrusaLinkSimulator
+) -> None:
+    """Per-printer options go to the entry; shared settings to the settings store."""
+    entry = prusa_entry(prusa_sim)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "printer"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            "power_watts": 120,
+            "machine_rate": 1.5,
+            "default_category": "business",
+            "auto_download": False,
+            "file_refresh_minutes": 30,
+            "poll_interval_printing": 5,
+            "poll_interval_idle": 60,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options["power_watts"] == 120
+    assert entry.options["default_category"] == "business"
+    assert entry.runtime_data.coordinator.update_interval.total_seconds() == 60
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "shared"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"material_prices": {"PLA": -1}}
+    )
+    assert result["errors"] == {"base": "negative_amount"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"vat_rate": 7, "electricity_price": 0.32, "material_prices": {"PLA": 22}},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    response = await hass.services.async_call(
+        DOMAIN, "get_settings", {}, blocking=True, return_response=True
+    )
+    assert response["vat_rate"] == 7
+    assert response["electricity_price"] == 0.32
+    assert response["material_prices"]["PLA"] == 22
+    assert isinstance(entry, MockConfigEntry)
