@@ -53,6 +53,16 @@ API_KEY = "bench-api-key-0123"
 BAMBU_PATH = "/cache/bench_200mb.gcode.3mf"
 PRUSA_PATH = "/usb/bench_200mb_0.4n_0.2mm_PLA_COREONE.gcode"
 CHUNK = 1024 * 1024
+KINDS = ("plain", "client", "ours")
+KINDS_ORDER = tuple(f"{family}-{kind}" for family in ("bambu", "prusa") for kind in KINDS)
+LABELS = {
+    "bambu-plain": "ftplib implicit TLS + session reuse",
+    "bambu-client": "BambuFtpClient alone",
+    "bambu-ours": "FileManager download core",
+    "prusa-plain": "plain aiohttp copy",
+    "prusa-client": "PrusaLinkClient alone",
+    "prusa-ours": "FileManager download core",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,7 +169,7 @@ async def _ours(args: argparse.Namespace, folder: Path) -> tuple[int, Any]:
         return await loop.run_in_executor(None, fn, *fn_args)
 
     session = None
-    if args.case == "bambu-ours":
+    if args.case.startswith("bambu"):
         from custom_components.printernizer.api.bambu.ftps import (
             BambuFtpClient,
         )
@@ -190,6 +200,9 @@ async def _ours(args: argparse.Namespace, folder: Path) -> tuple[int, Any]:
     before = _status_kb("VmRSS")
     start = time.perf_counter()
     try:
+        if args.case.endswith("-client"):  # the printer client alone, no core around it
+            written = await fetch(folder / "client.bin", None)
+            return written, (time.perf_counter() - start, before, None)
         result = await async_fetch_verified(
             fetch,
             root=folder,
@@ -212,7 +225,7 @@ def child(args: argparse.Namespace) -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-dl-"))
     sha = None
     try:
-        if args.case.endswith("-ours"):
+        if args.case.endswith(("-ours", "-client")):
             size, (elapsed, before, sha) = asyncio.run(_ours(args, folder))
         else:
             dest = folder / "plain.bin"
@@ -303,6 +316,10 @@ async def parent(args: argparse.Namespace) -> None:
     logging.getLogger("pyftpdlib").setLevel(logging.WARNING)  # one line per transfer otherwise
     size = args.size_mb * 1024 * 1024
     loop = asyncio.get_running_loop()
+    # A private temp folder for the simulators' trees: other tools on a shared machine may
+    # sweep /tmp/bambu-ftps-* while the benchmark runs.
+    private_tmp = Path(tempfile.mkdtemp(prefix="printernizer-bench-"))
+    tempfile.tempdir = str(private_tmp)
     bambu = BambuSimulator(files={})
     prusa = PrusaLinkSimulator(flavour="buddy", api_key=API_KEY, files={})
     await bambu.start()
@@ -336,11 +353,11 @@ async def parent(args: argparse.Namespace) -> None:
             ],
             "prusa-ours": [*common, "--port", str(prusa.port), "--path", prusa_ref],
         }
-        cases["bambu-plain"] = cases["bambu-ours"]
-        cases["prusa-plain"] = cases["prusa-ours"]
+        for family in ("bambu", "prusa"):
+            cases[f"{family}-plain"] = cases[f"{family}-client"] = cases[f"{family}-ours"]
         results: dict[str, list[dict[str, Any]]] = {case: [] for case in cases}
         for _ in range(args.runs):
-            for case in ("bambu-plain", "bambu-ours", "prusa-plain", "prusa-ours"):
+            for case in KINDS_ORDER:
                 result = await _run_child(["--case", case, *cases[case]])
                 if result["bytes"] != size:
                     raise RuntimeError(f"{case}: got {result['bytes']} of {size} bytes")
@@ -348,6 +365,8 @@ async def parent(args: argparse.Namespace) -> None:
     finally:
         await prusa.stop()
         await bambu.stop()
+        tempfile.tempdir = None
+        shutil.rmtree(private_tmp, ignore_errors=True)
 
     print(f"Command: `{' '.join([Path(sys.executable).name, *sys.argv])}`  ")
     print(f"Machine: {_machine()}  ")
@@ -355,23 +374,18 @@ async def parent(args: argparse.Namespace) -> None:
     print("| printer | client | MB/s | seconds | ratio ours/plain | peak RSS growth MB |")
     print("|---|---|---:|---:|---:|---:|")
     for family in ("bambu", "prusa"):
-        medians = {}
-        for kind in ("plain", "ours"):
+        medians: dict[str, tuple[float, float]] = {}
+        for kind in KINDS:
             runs = results[f"{family}-{kind}"]
             seconds = statistics.median(r["seconds"] for r in runs)
             rss = max(r["rss_growth_kb"] for r in runs) / 1024
             medians[kind] = (seconds, rss)
-        for kind in ("plain", "ours"):
+        for kind in KINDS:
             seconds, rss = medians[kind]
             ratio = medians["plain"][0] / seconds
-            label = (
-                "FileManager core"
-                if kind == "ours"
-                else ("ftplib implicit TLS" if family == "bambu" else "aiohttp copy")
-            )
             print(
-                f"| {family} | {label} | {args.size_mb / seconds:.1f} | {seconds:.2f} | "
-                f"{ratio:.2f} | {rss:.1f} |"
+                f"| {family} | {LABELS[f'{family}-{kind}']} | {args.size_mb / seconds:.1f} | "
+                f"{seconds:.2f} | {ratio:.2f} | {rss:.1f} |"
             )
 
 

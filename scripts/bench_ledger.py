@@ -25,9 +25,11 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
-from custom_components.printernizer.ledger import Ledger  # noqa: E402
-from custom_components.printernizer.ledger import jobs as ledger_jobs  # noqa: E402
-from custom_components.printernizer.reports import build_cost_report, day_range_utc  # noqa: E402
+from custom_components.printernizer.ledger import (
+    Ledger,
+    jobs as ledger_jobs,
+)
+from custom_components.printernizer.reports import build_cost_report, day_range_utc
 
 TZ = ZoneInfo("Europe/Berlin")
 SPAN_START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -41,7 +43,9 @@ def build(path: pathlib.Path, count: int) -> Ledger:
     ledger.open()
     step = SPAN / count
     now = datetime(2026, 1, 1, tzinfo=UTC).strftime(FMT)
-    materials = json.dumps([{"material": "PLA", "grams": "42.5"}, {"material": "PETG", "grams": "7.25"}])
+    materials = json.dumps(
+        [{"material": "PLA", "grams": "42.5"}, {"material": "PETG", "grams": "7.25"}]
+    )
     prices = json.dumps({"material:PLA": "25", "material:PETG": "28", "electricity_price": "0.30",
                          "machine_rate": "1.00", "vat_rate": "19", "small_business": "false"})  # fmt: skip
     job_rows = []
@@ -84,15 +88,17 @@ def build(path: pathlib.Path, count: int) -> Ledger:
     return ledger
 
 
-def median_seconds(func, repeat: int) -> float:
-    """Median wall time of `repeat` runs (after one warm-up run)."""
-    func()
-    times = []
+def interleaved_medians(funcs: dict[int, object], repeat: int) -> dict[int, float]:
+    """Median wall time per size, runs alternating between sizes so load affects both alike."""
+    for func in funcs.values():
+        func()  # warm-up: page cache and statement cache
+    times: dict[int, list[float]] = {size: [] for size in funcs}
     for _ in range(repeat):
-        begin = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - begin)
-    return statistics.median(times)
+        for size, func in funcs.items():
+            begin = time.perf_counter()
+            func()
+            times[size].append(time.perf_counter() - begin)
+    return {size: statistics.median(values) for size, values in times.items()}
 
 
 def main() -> int:
@@ -104,51 +110,68 @@ def main() -> int:
 
     start_utc, end_utc = day_range_utc(date(2025, 1, 1), date(2025, 12, 31), TZ)
     sql, params = ledger_jobs.report_jobs_sql(start=start_utc, end=end_utc)
-    results = {}
-    plan_ok = True
+    sizes = (10_000, 100_000)
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or pathlib.Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        for count in (10_000, 100_000):
-            path = folder / f"bench_{count}.db"
-            for suffix in ("", "-wal", "-shm"):
-                pathlib.Path(f"{path}{suffix}").unlink(missing_ok=True)
-            begin = time.perf_counter()
-            ledger = build(path, count)
-            built = time.perf_counter() - begin
-            try:
-                with ledger.read() as conn:
-                    plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+        ledgers: dict[int, Ledger] = {}
+        plans: dict[int, list[str]] = {}
+        rows: dict[int, int] = {}
+        try:
+            for count in sizes:
+                path = folder / f"bench_{count}.db"
+                for suffix in ("", "-wal", "-shm"):
+                    pathlib.Path(f"{path}{suffix}").unlink(missing_ok=True)
+                begin = time.perf_counter()
+                ledgers[count] = build(path, count)
+                print(f"{count:>7} jobs: built in {time.perf_counter() - begin:.1f} s")
+                with ledgers[count].read() as conn:
+                    plans[count] = [r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+                rows[count] = len(ledgers[count].report_jobs(start=start_utc, end=end_utc))
 
-                    def raw_sql(conn=conn) -> None:
+            def raw_sql(ledger: Ledger):
+                def run() -> None:
+                    with ledger.read() as conn:
                         conn.execute(sql, params).fetchall()
 
-                    sql_s = median_seconds(raw_sql, args.repeat)
-                rows = len(ledger.report_jobs(start=start_utc, end=end_utc))
+                return run
 
-                def full_report(ledger=ledger) -> None:
+            def full_report(ledger: Ledger):
+                def run() -> None:
                     jobs = ledger.report_jobs(start=start_utc, end=end_utc)
                     build_cost_report(jobs, start=date(2025, 1, 1), end=date(2025, 12, 31),
                                       group_by="month", tz=TZ)  # fmt: skip
 
-                report_s = median_seconds(full_report, max(3, args.repeat // 2))
-            finally:
-                ledger.close()
-            uses_index = plan[0].startswith("SEARCH j USING INDEX") and not any(
-                line in ("SCAN j", "SCAN r", "SCAN r2") for line in plan
+                return run
+
+            sql_s = interleaved_medians({n: raw_sql(ledgers[n]) for n in sizes}, args.repeat)
+            report_s = interleaved_medians(
+                {n: full_report(ledgers[n]) for n in sizes}, max(3, args.repeat // 2)
             )
-            plan_ok = plan_ok and uses_index
-            results[count] = (sql_s, report_s, rows, built, plan)
-            print(f"{count:>7} jobs: built in {built:.1f} s; year 2025 = {rows} jobs; "
-                  f"SQL {sql_s * 1000:.1f} ms, report {report_s * 1000:.1f} ms (median)")  # fmt: skip
-            print("         plan: " + " | ".join(plan))
+        finally:
+            for ledger in ledgers.values():
+                ledger.close()
+
+    plan_ok = True
+    for count in sizes:
+        plan = plans[count]
+        uses_index = plan[0].startswith("SEARCH j USING INDEX") and not any(
+            line in ("SCAN j", "SCAN r", "SCAN r2") for line in plan
+        )
+        plan_ok = plan_ok and uses_index
+        print(f"{count:>7} jobs: year 2025 = {rows[count]} jobs; SQL {sql_s[count] * 1000:.1f} ms, "
+              f"report (SQL + records + grouping) {report_s[count] * 1000:.1f} ms (medians)")  # fmt: skip
+        print("         plan: " + " | ".join(plan))
+    results = {n: (sql_s[n], report_s[n]) for n in sizes}
 
     small, large = results[10_000], results[100_000]
     sql_ratio = large[0] / small[0]
     report_ratio = large[1] / small[1]
     verdict = "ok" if sql_ratio <= 12 and plan_ok else "FAIL"
     print()
-    print("| machine | cpus | SQL 10k (ms) | SQL 100k (ms) | SQL ratio | report 10k (ms) | report 100k (ms) | report ratio | index plan | verdict |")
+    print(
+        "| machine | cpus | SQL 10k (ms) | SQL 100k (ms) | SQL ratio | report 10k (ms) | report 100k (ms) | report ratio | index plan | verdict |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     print(
         f"| {platform.platform()} ({platform.python_implementation()} {platform.python_version()}) "

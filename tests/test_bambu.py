@@ -10,8 +10,8 @@ from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.printernizer.const import DOMAIN
 from custom_components.printernizer.coordinator import certificate_issue_id
@@ -21,9 +21,9 @@ from tests.simulators.bambu import BambuSimulator
 P = "sensor.workshop_p1s"
 
 
-async def wait_for(hass: HomeAssistant, predicate: Callable[[], bool], timeout: float = 10) -> None:
-    """Let real sockets deliver until the predicate holds."""
-    async with asyncio.timeout(timeout):
+async def wait_for(hass: HomeAssistant, predicate: Callable[[], bool]) -> None:
+    """Let real sockets deliver until the predicate holds (at most ten seconds)."""
+    async with asyncio.timeout(10):
         while True:
             await hass.async_block_till_done()
             if predicate():
@@ -238,7 +238,11 @@ async def test_pause_resume_stop_acknowledged(
         await hass.services.async_call(
             "button", "press", {"entity_id": f"button.workshop_p1s_{button}"}, blocking=True
         )
-    commands = [r["print"] for r in bambu_sim.requests if r.get("print", {}).get("command") in ("pause", "resume", "stop")]
+    commands = [
+        r["print"]
+        for r in bambu_sim.requests
+        if r.get("print", {}).get("command") in ("pause", "resume", "stop")
+    ]
     assert [c["command"] for c in commands] == ["pause", "resume", "stop"]
     sequence_ids = [int(c["sequence_id"]) for c in commands]
     assert sequence_ids == sorted(set(sequence_ids))

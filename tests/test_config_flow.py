@@ -10,8 +10,8 @@ from aiohttp import web
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.printernizer import config_flow
 from custom_components.printernizer.const import DOMAIN
@@ -227,7 +227,9 @@ async def test_prusa_not_prusalink_and_cannot_connect(hass: HomeAssistant) -> No
         await runner.cleanup()
 
 
-async def test_bambu_reauth_for_loaded_entry(hass: HomeAssistant, bambu_sim: BambuSimulator) -> None:
+async def test_bambu_reauth_for_loaded_entry(
+    hass: HomeAssistant, bambu_sim: BambuSimulator
+) -> None:
     """A changed access code fails setup, starts reauth, and the new code brings it back."""
     entry = bambu_entry(bambu_sim, access_code="00000000")
     entry.add_to_hass(hass)

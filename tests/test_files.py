@@ -628,14 +628,21 @@ async def test_insufficient_space_is_refused(
 async def test_global_and_per_printer_concurrency(
     hass: HomeAssistant,
     root: Path,
+    http: aiohttp.ClientSession,
     bambu_sim: BambuSimulator,
     prusa_sim: PrusaLinkSimulator,
     bambu_manager: FileManager,
     prusa_manager: FileManager,
+    make_manager: Callable[..., FileManager],
 ) -> None:
-    """Two printers × three downloads each: at most 2 transfers in flight, 1 per printer."""
-    in_flight: dict[str, int] = {"all": 0, "bambu": 0, "prusa": 0}
-    peak: dict[str, int] = {"all": 0, "bambu": 0, "prusa": 0}
+    """Three printers × three downloads: at most 2 transfers in flight, 1 per printer.
+
+    With only two printers the per-printer lock alone would cap the total at 2, so a third
+    printer (a Pi-flavoured PrusaLink) makes the shared semaphore the limiting part.
+    """
+    families = ("bambu", "buddy", "pi")
+    in_flight = dict.fromkeys(("all", *families), 0)
+    peak = dict.fromkeys(("all", *families), 0)
 
     class Counting:
         """Counts transfers around the real client (no logic of ours replaced)."""
@@ -658,22 +665,38 @@ async def test_global_and_per_printer_concurrency(
                 for key in ("all", self.family):
                     in_flight[key] -= 1
 
-    bambu_manager.source = Counting(bambu_manager.source, "bambu")
-    prusa_manager.source = Counting(prusa_manager.source, "prusa")
-    for n in range(3):
-        await bambu_sim.put_file(f"/cache/part{n}.3mf", os.urandom(50_000 + n))
-        prusa_sim.add_file(f"/usb/part_number_{n}.gcode", os.urandom(60_000 + n))
-    await bambu_manager.async_refresh()
-    await prusa_manager.async_refresh()
-    prusa_ids = [i["file_id"] for i in await prusa_manager.async_list(name_contains="part_number_")]
-    assert len(prusa_ids) == 3
-    results = await asyncio.gather(
-        *(bambu_manager.async_download(path=f"/cache/part{n}.3mf") for n in range(3)),
-        *(prusa_manager.async_download(file_id=file_id) for file_id in prusa_ids),
-    )
-    assert [r["status"] for r in results] == ["downloaded"] * 6
-    assert peak == {"all": 2, "bambu": 1, "prusa": 1}
-    assert len(await hass.async_add_executor_job(tree, root)) == 6
+    pi_sim = PrusaLinkSimulator(flavour="pi", serial="CZPX-PI", files={})
+    await pi_sim.start()
+    try:
+        pi_manager = make_manager(
+            prusa_client(pi_sim, http), "prusa", title="MK3S", unique_id="CZPX-PI"
+        )
+        bambu_manager.source = Counting(bambu_manager.source, "bambu")
+        prusa_manager.source = Counting(prusa_manager.source, "buddy")
+        pi_manager.source = Counting(pi_manager.source, "pi")
+        for n in range(3):
+            await bambu_sim.put_file(f"/cache/part{n}.3mf", os.urandom(50_000 + n))
+            prusa_sim.add_file(f"/usb/part_number_{n}.gcode", os.urandom(60_000 + n))
+            pi_sim.add_file(f"/local/pi_part_{n}.gcode", os.urandom(70_000 + n))
+        for manager in (bambu_manager, prusa_manager, pi_manager):
+            await manager.async_refresh()
+        ids = {
+            manager: [i["file_id"] for i in await manager.async_list(name_contains="part")]
+            for manager in (bambu_manager, prusa_manager, pi_manager)
+        }
+        assert [len(v) for v in ids.values()] == [3, 3, 3]
+        results = await asyncio.gather(
+            *(
+                manager.async_download(file_id=file_id)
+                for manager, file_ids in ids.items()
+                for file_id in file_ids
+            )
+        )
+    finally:
+        await pi_sim.stop()
+    assert [r["status"] for r in results] == ["downloaded"] * 9
+    assert peak == {"all": 2, "bambu": 1, "buddy": 1, "pi": 1}
+    assert len(await hass.async_add_executor_job(tree, root)) == 9
     assert hass.data[DOWNLOAD_SLOTS]._value == 2  # every slot was given back
 
 
@@ -743,15 +766,17 @@ async def _backdate(hass: HomeAssistant, ledger: Ledger, file_id: int, days: int
     await hass.async_add_executor_job(write)
 
 
-async def _business_job(hass: HomeAssistant, ledger: Ledger, category: str) -> int:
-    started = dt_util.utcnow() - timedelta(hours=2)
+async def _business_job(
+    hass: HomeAssistant, ledger: Ledger, category: str, age: timedelta = timedelta(hours=2)
+) -> int:
+    started = dt_util.utcnow() - age
 
     def run() -> int:
         job = ledger.start_job(
             printer_uid=BAMBU_SERIAL,
             printer_name="Sim P1S",
             entry_id="x",
-            job_key=f"job-{category}",
+            job_key=f"job-{category}-{age}",
             name="cube",
             file_name="cube.gcode.3mf",
             started_at=started,
@@ -925,3 +950,23 @@ async def test_job_file_download_fills_metadata_prusa(
     assert [(m.material, round(m.grams, 1)) for m in metadata.materials] == [("PLA", 96.4)]
     assert metadata.estimated_seconds == 18120
     assert by_path(await prusa_manager.async_list())[item["remote_path"]]["job_id"] == job_id
+
+
+async def test_cleanup_business_files_past_retention_are_candidates(
+    hass: HomeAssistant,
+    root: Path,
+    ledger: Ledger,
+    settings: SettingsStore,
+    bambu_manager: FileManager,
+) -> None:
+    await settings.async_update({"retention_years": 1})
+    answer = await bambu_manager.async_download(path="/cache/benchy.3mf")
+    await _backdate(hass, ledger, answer["file_id"], 800)
+    old_job = await _business_job(hass, ledger, "business", timedelta(days=800))
+    await hass.async_add_executor_job(file_repo.link_job, ledger, answer["file_id"], old_job)
+    dry = await bambu_manager.async_cleanup(older_than_days=30)
+    assert [c["file_id"] for c in dry["candidates"]] == [answer["file_id"]]
+    await settings.async_update({"retention_years": 10})
+    dry = await bambu_manager.async_cleanup(older_than_days=30)
+    assert dry["candidates"] == []
+    assert await hass.async_add_executor_job(tree, root) == [Path(answer["local_path"])]

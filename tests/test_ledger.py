@@ -20,8 +20,8 @@ from custom_components.printernizer.ledger import (
     Ledger,
     LedgerError,
     UnknownJobError,
+    jobs as ledger_jobs,
 )
-from custom_components.printernizer.ledger import jobs as ledger_jobs
 from custom_components.printernizer.ledger.schema import SCHEMA_VERSION
 
 D = Decimal

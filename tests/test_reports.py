@@ -35,10 +35,9 @@ import json
 import pathlib
 from typing import Any
 
-import pytest
-
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+import pytest
 
 from custom_components.printernizer.api.models import MaterialUsage
 from custom_components.printernizer.costs import (
@@ -379,8 +378,11 @@ async def test_list_jobs(hass: HomeAssistant, ledger: Ledger, seeded) -> None:
         [ids["J7"], ids["J3"]],
     )
     naive = await async_list_jobs(
-        hass, ledger, start=datetime(2025, 3, 1, 0, 30), end="2025-03-01T00:31:00"
-    )  # noqa: DTZ001
+        hass,
+        ledger,
+        start=datetime(2025, 3, 1, 0, 30),  # noqa: DTZ001
+        end="2025-03-01T00:31:00",
+    )
     assert [j["job_id"] for j in naive["jobs"]] == [ids["J5"]]  # naive = local time
     with pytest.raises(ServiceValidationError) as err:
         await async_list_jobs(hass, ledger, start=date(2025, 4, 2), end=date(2025, 4, 1))
@@ -587,4 +589,4 @@ async def test_calculate_cost(hass: HomeAssistant) -> None:
     with pytest.raises(ServiceValidationError) as err:
         await async_calculate_cost(store, material="PLA", grams=-1, print_hours=1, power_watts=100)
     assert err.value.translation_key == "negative_amount"
-    assert err.value.translation_placeholders == {"key": "grams", "value": "-1"}
+    assert err.value.translation_placeholders == {"field": "grams", "value": "-1"}

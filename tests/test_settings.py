@@ -5,10 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import pytest
-
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+import pytest
 
 from custom_components.printernizer.settings import STORAGE_KEY, Settings, SettingsStore
 
@@ -94,9 +93,9 @@ async def test_none_resets_to_default(hass: HomeAssistant) -> None:
 @pytest.mark.parametrize(
     ("changes", "key", "placeholders"),
     [
-        ({"electricity_price": -0.1}, "negative_amount", {"key": "electricity_price", "value": "-0.1"}),
-        ({"default_material_price": -1}, "negative_amount", {"key": "default_material_price", "value": "-1"}),
-        ({"material_prices": {"PLA": -5}}, "negative_amount", {"key": "material_prices.PLA", "value": "-5"}),
+        ({"electricity_price": -0.1}, "negative_amount", {"field": "electricity_price", "value": "-0.1"}),
+        ({"default_material_price": -1}, "negative_amount", {"field": "default_material_price", "value": "-1"}),
+        ({"material_prices": {"PLA": -5}}, "negative_amount", {"field": "material_prices.PLA", "value": "-5"}),
         ({"vat_rate": 101}, "invalid_vat_rate", {"value": "101"}),
         ({"vat_rate": -1}, "invalid_vat_rate", {"value": "-1"}),
         ({"colour": "red"}, "unknown_setting", {"key": "colour"}),

@@ -48,12 +48,20 @@ from .coordinator import BambuCoordinator, PrinterCoordinator, PrusaCoordinator
 from .data import DATA_SHARED, PrinternizerConfigEntry, PrinternizerData, PrinternizerShared
 from .entity import device_kwargs
 from .files import FileManager
-from .jobs import JobTracker
+from .jobs import (
+    JOB_EVENT_CANCELLED,
+    JOB_EVENT_FAILED,
+    JOB_EVENT_FINISHED,
+    JobTracker,
+    job_store,
+)
 from .ledger import JobRecord, Ledger
 from .services import async_setup_services
 from .settings import SettingsStore
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+JOB_END_EVENTS = (JOB_EVENT_FINISHED, JOB_EVENT_FAILED, JOB_EVENT_CANCELLED)
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -157,8 +165,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
             entry.async_create_task(hass, tracker.async_update(coordinator.data))
 
     entry.async_on_unload(coordinator.async_add_listener(_feed_tracker))
-    entry.async_on_unload(tracker.async_add_listener(lambda *_: _refresh_entities(coordinator)))
     entry.async_on_unload(files.async_add_listener(lambda *_: _refresh_entities(coordinator)))
+    entry.async_on_unload(files.async_shutdown)
+    await files.async_load()
     _feed_tracker()
 
     async def _refresh_files(_: object = None) -> None:
@@ -175,6 +184,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
             await files.async_refresh()
         except PrinterError as err:
             LOGGER.debug("%s: file listing failed: %s", entry.title, err)
+
+    @callback
+    def _job_changed(event_type: str, _: object) -> None:
+        """Show new costs and totals; a job that ended leaves a new file list behind."""
+        _refresh_entities(coordinator)
+        if event_type in JOB_END_EVENTS:
+            entry.async_create_background_task(
+                hass, _refresh_files(), f"{DOMAIN} file refresh {entry.title}"
+            )
+
+    entry.async_on_unload(tracker.async_add_listener(_job_changed))
 
     minutes = entry.options.get(CONF_FILE_REFRESH_MINUTES, DEFAULT_FILE_REFRESH_MINUTES)
     entry.async_on_unload(
@@ -202,3 +222,8 @@ async def _async_update_listener(hass: HomeAssistant, entry: PrinternizerConfigE
 async def async_unload_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry) -> bool:
     """Disconnect from the printer (the coordinator shuts its client down on unload)."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry) -> None:
+    """Forget the printer's open-job side data; its jobs stay in the ledger (GoBD)."""
+    await job_store(hass, entry.unique_id or entry.entry_id).async_remove()

@@ -56,8 +56,7 @@ BINARY_SENSORS: tuple[PrinternizerBinarySensorDescription, ...] = (
         key="printing",
         translation_key="printing",
         device_class=BinarySensorDeviceClass.RUNNING,
-        is_on_fn=lambda c: c.data.status
-        in (PrinterStatus.PREPARING, PrinterStatus.PRINTING),
+        is_on_fn=lambda c: c.data.status in (PrinterStatus.PREPARING, PrinterStatus.PRINTING),
     ),
     PrinternizerBinarySensorDescription(
         key="problem",

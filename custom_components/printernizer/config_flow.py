@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import voluptuous as vol
-
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigEntryState,
@@ -33,6 +31,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+import voluptuous as vol
 
 from .api import (
     NotAPrinterError,
@@ -226,7 +225,8 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
         self._discovered = {p.serial: p for p in found if p.serial not in configured}
         if not self._discovered:
             return self.async_show_form(
-                step_id="bambu_manual", data_schema=_bambu_manual_schema({}),
+                step_id="bambu_manual",
+                data_schema=_bambu_manual_schema({}),
                 errors={"base": "no_printers_found"},
             )
         options = [
@@ -295,9 +295,7 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
-    async def _async_create_bambu(
-        self, data: dict[str, Any], name: str | None
-    ) -> ConfigFlowResult:
+    async def _async_create_bambu(self, data: dict[str, Any], name: str | None) -> ConfigFlowResult:
         fingerprint, info = await validate_bambu(data)
         data = {**data, CONF_PRINTER_TYPE: PRINTER_TYPE_BAMBU, CONF_TLS_FINGERPRINT: fingerprint}
         model = info.model if info else None
@@ -433,13 +431,25 @@ class PrinternizerOptionsFlow(OptionsFlow):
         fields: dict[Any, Any] = {
             vol.Optional(
                 CONF_POWER_WATTS, default=options.get(CONF_POWER_WATTS, DEFAULT_POWER_WATTS)
-            ): NumberSelector(NumberSelectorConfig(min=0, max=5000, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="W")),
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=0, max=5000, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="W"
+                )
+            ),
             vol.Optional(CONF_ENERGY_SENSOR): EntitySelector(
                 EntitySelectorConfig(domain="sensor", device_class="energy")
             ),
             vol.Optional(
                 CONF_MACHINE_RATE, default=options.get(CONF_MACHINE_RATE, 0)
-            ): NumberSelector(NumberSelectorConfig(min=0, max=1000, step=0.01, mode=NumberSelectorMode.BOX, unit_of_measurement="EUR/h")),
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=0,
+                    max=1000,
+                    step=0.01,
+                    mode=NumberSelectorMode.BOX,
+                    unit_of_measurement="EUR/h",
+                )
+            ),
             vol.Optional(
                 CONF_DEFAULT_CATEGORY, default=options.get(CONF_DEFAULT_CATEGORY, CATEGORY_PRIVATE)
             ): SelectSelector(
@@ -451,7 +461,11 @@ class PrinternizerOptionsFlow(OptionsFlow):
             vol.Optional(
                 CONF_FILE_REFRESH_MINUTES,
                 default=options.get(CONF_FILE_REFRESH_MINUTES, DEFAULT_FILE_REFRESH_MINUTES),
-            ): NumberSelector(NumberSelectorConfig(min=1, max=1440, mode=NumberSelectorMode.BOX, unit_of_measurement="min")),
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=1, max=1440, mode=NumberSelectorMode.BOX, unit_of_measurement="min"
+                )
+            ),
         }
         if self.config_entry.data[CONF_PRINTER_TYPE] == PRINTER_TYPE_PRUSA:
             fields[
@@ -459,16 +473,22 @@ class PrinternizerOptionsFlow(OptionsFlow):
                     CONF_POLL_PRINTING,
                     default=options.get(CONF_POLL_PRINTING, DEFAULT_POLL_PRINTING),
                 )
-            ] = NumberSelector(NumberSelectorConfig(min=2, max=300, mode=NumberSelectorMode.BOX, unit_of_measurement="s"))
+            ] = NumberSelector(
+                NumberSelectorConfig(
+                    min=2, max=300, mode=NumberSelectorMode.BOX, unit_of_measurement="s"
+                )
+            )
             fields[
                 vol.Optional(CONF_POLL_IDLE, default=options.get(CONF_POLL_IDLE, DEFAULT_POLL_IDLE))
-            ] = NumberSelector(NumberSelectorConfig(min=5, max=3600, mode=NumberSelectorMode.BOX, unit_of_measurement="s"))
+            ] = NumberSelector(
+                NumberSelectorConfig(
+                    min=5, max=3600, mode=NumberSelectorMode.BOX, unit_of_measurement="s"
+                )
+            )
         schema = self.add_suggested_values_to_schema(vol.Schema(fields), dict(options))
         return self.async_show_form(step_id="printer", data_schema=schema)
 
-    async def async_step_shared(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
+    async def async_step_shared(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Prices, tariff, VAT, Kleinunternehmer, download folder and limits for all printers."""
         store = self.hass.data[DATA_SHARED].settings
         errors: dict[str, str] = {}
@@ -483,13 +503,38 @@ class PrinternizerOptionsFlow(OptionsFlow):
         schema = vol.Schema(
             {
                 vol.Optional("material_prices"): ObjectSelector(),
-                vol.Optional("default_material_price"): NumberSelector(NumberSelectorConfig(min=0, step=0.01, mode=NumberSelectorMode.BOX, unit_of_measurement="EUR/kg")),
-                vol.Optional("electricity_price"): NumberSelector(NumberSelectorConfig(min=0, step="any", mode=NumberSelectorMode.BOX, unit_of_measurement="EUR/kWh")),
-                vol.Optional("vat_rate"): NumberSelector(NumberSelectorConfig(min=0, max=100, step=0.1, mode=NumberSelectorMode.BOX, unit_of_measurement="%")),
+                vol.Optional("default_material_price"): NumberSelector(
+                    NumberSelectorConfig(
+                        min=0, step=0.01, mode=NumberSelectorMode.BOX, unit_of_measurement="EUR/kg"
+                    )
+                ),
+                vol.Optional("electricity_price"): NumberSelector(
+                    NumberSelectorConfig(
+                        min=0,
+                        step="any",
+                        mode=NumberSelectorMode.BOX,
+                        unit_of_measurement="EUR/kWh",
+                    )
+                ),
+                vol.Optional("vat_rate"): NumberSelector(
+                    NumberSelectorConfig(
+                        min=0,
+                        max=100,
+                        step=0.1,
+                        mode=NumberSelectorMode.BOX,
+                        unit_of_measurement="%",
+                    )
+                ),
                 vol.Optional("small_business"): BooleanSelector(),
                 vol.Optional("download_dir"): str,
-                vol.Optional("max_download_mb"): NumberSelector(NumberSelectorConfig(min=1, max=100000, mode=NumberSelectorMode.BOX, unit_of_measurement="MB")),
-                vol.Optional("retention_years"): NumberSelector(NumberSelectorConfig(min=0, max=30, mode=NumberSelectorMode.BOX)),
+                vol.Optional("max_download_mb"): NumberSelector(
+                    NumberSelectorConfig(
+                        min=1, max=100000, mode=NumberSelectorMode.BOX, unit_of_measurement="MB"
+                    )
+                ),
+                vol.Optional("retention_years"): NumberSelector(
+                    NumberSelectorConfig(min=0, max=30, mode=NumberSelectorMode.BOX)
+                ),
             }
         )
         return self.async_show_form(

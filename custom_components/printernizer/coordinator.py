@@ -7,7 +7,12 @@ from datetime import datetime, timedelta
 import time
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, HomeAssistantError
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryError,
+    HomeAssistantError,
+    ServiceValidationError,
+)
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -38,9 +43,9 @@ from .const import (
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
-    from .data import PrinternizerConfigEntry
     from .api.bambu.client import BambuClient
     from .api.prusa.client import PrusaLinkClient
+    from .data import PrinternizerConfigEntry
 
 # PrusaLink: after this many failed polls in a row the printer counts as gone.
 PRUSA_MAX_FAILURES = 5
@@ -101,7 +106,8 @@ class PrinterCoordinator(DataUpdateCoordinator[PrinterSnapshot]):
         try:
             await action()
         except (PrinterStateConflictError, PrinterJobNotFoundError) as err:
-            raise HomeAssistantError(
+            # The user asked for something the printer's state does not allow.
+            raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="command_not_possible",
                 translation_placeholders={**placeholders, "status": str(self._status)},

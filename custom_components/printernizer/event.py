@@ -8,6 +8,7 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import callback
 
 from .entity import PrinternizerEntity
+from .jobs import JOB_EVENT_TYPES
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -17,9 +18,7 @@ if TYPE_CHECKING:
 
 PARALLEL_UPDATES = 0
 
-JOB_EVENT_TYPES = ["started", "paused", "resumed", "finished", "failed", "cancelled"]
-
-JOB = EventEntityDescription(key="job", translation_key="job", event_types=JOB_EVENT_TYPES)
+JOB = EventEntityDescription(key="job", translation_key="job", event_types=list(JOB_EVENT_TYPES))
 
 
 async def async_setup_entry(

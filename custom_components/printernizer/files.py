@@ -286,8 +286,9 @@ def _stat_size(path: Path) -> int:
 def _follow_sha256(path: Path, finished: threading.Event) -> tuple[str | None, int]:
     """Hash a file while another thread appends to it, until `finished` and EOF.
 
-    Returns (hex digest, bytes hashed), or (None, 0) when the file never appeared. Waits back
-    off from 2 ms to 100 ms so a slow printer (70 KB/s) does not keep a core awake.
+    Returns (hex digest, bytes hashed), or (None, 0) when the file never appeared. Idle waits
+    back off from 2 ms to 20 ms: short enough that little is left to hash when the transfer
+    ends, long enough that a slow printer (70 KB/s) costs nothing noticeable.
     """
     digest = hashlib.sha256()
     total = 0
@@ -300,7 +301,7 @@ def _follow_sha256(path: Path, finished: threading.Event) -> tuple[str | None, i
             if finished.is_set():
                 return None, 0
             finished.wait(delay)
-            delay = min(delay * 2, 0.1)
+            delay = min(delay * 2, 0.02)
     with handle:
         while True:
             block = handle.read(1024 * 1024)
@@ -316,7 +317,7 @@ def _follow_sha256(path: Path, finished: threading.Event) -> tuple[str | None, i
                     total += len(block)
                 return digest.hexdigest(), total
             finished.wait(delay)
-            delay = min(delay * 2, 0.1)
+            delay = min(delay * 2, 0.02)
 
 
 async def _settle(future: asyncio.Future[Any]) -> None:
@@ -433,10 +434,21 @@ _MB = 1024 * 1024
 
 
 class FileSource(Protocol):
-    """What a printer's file client offers (BambuFtpClient, PrusaLinkClient)."""
+    """What a printer's file client offers (BambuFtpClient, PrusaLinkClient).
+
+    The download reference differs by family (FileManager._async_fetch adapts): Bambu
+    downloads by `RemoteFile.path`, PrusaLink by `RemoteFile.download_ref`. Bambu clients
+    also offer `async_find_job_file(subtask_name, gcode_file)`.
+    """
 
     async def async_list_files(self) -> list[RemoteFile]:
         """Every file on the printer's storage."""
+        ...
+
+    async def async_download_file(
+        self, ref: str, dest: Path, /, *, max_bytes: int | None = None
+    ) -> int:
+        """Write the file to `dest`, at most `max_bytes`; return the bytes written."""
         ...
 
 
@@ -497,7 +509,7 @@ class FileManager:
         *,
         ledger: Ledger,
         settings: SettingsStore,
-        source: Any,
+        source: FileSource,
         family: Literal["bambu", "prusa"],
     ) -> None:
         """Bind to one printer; nothing is fetched until async_refresh/async_download."""
@@ -615,8 +627,9 @@ class FileManager:
             )
         if not remote.download_ref:
             raise FileTransferError(f"{remote.path}: the printer offers no download for it")
+        source: Any = self.source  # PrusaLinkClient also checks the listed size
         return int(
-            await self.source.async_download_file(
+            await source.async_download_file(
                 remote.download_ref, dest, max_bytes=max_bytes, expected_size=remote.size
             )
         )
@@ -800,6 +813,10 @@ class FileManager:
                             DOWNLOAD_ATTEMPTS,
                             _error_text(err),
                         )
+                    except Exception as err:  # a client bug must not leave "downloading"
+                        LOGGER.exception("Unexpected error downloading %s", _printable(record.name))
+                        error = err
+                        break
         except asyncio.CancelledError:
             await asyncio.shield(self._async_record_failure(record, "cancelled"))
             raise
@@ -935,7 +952,8 @@ class FileManager:
         if self.family == "bambu":
             subtask = snapshot.job_name or job.name or ""
             gcode = snapshot.file_name or job.file_name or ""
-            return await self.source.async_find_job_file(subtask, gcode)
+            finder: Any = self.source  # BambuFtpClient.async_find_job_file
+            return await finder.async_find_job_file(subtask, gcode)
         await self.async_refresh()
         wanted = [p for p in (snapshot.file_path, snapshot.file_name, job.file_name) if p]
         for ref in wanted:

@@ -201,6 +201,11 @@ class _OpenState:
         )
 
 
+def job_store(hass: HomeAssistant, printer_uid: str) -> Store[dict[str, Any]]:
+    """Where a printer's open-job side data (meter start, pause start) survives restarts."""
+    return Store(hass, STORE_VERSION, f"{DOMAIN}.job_{slugify(printer_uid)}")
+
+
 class JobTracker:
     """Turns one printer's snapshots into ledger jobs with cost and events."""
 
@@ -223,9 +228,7 @@ class JobTracker:
         self._metadata_provider = metadata_provider
         self._printer_uid: str = entry.unique_id or entry.entry_id
         self._lock = asyncio.Lock()
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORE_VERSION, f"{DOMAIN}.job_{slugify(self._printer_uid)}"
-        )
+        self._store: Store[dict[str, Any]] = job_store(hass, self._printer_uid)
         self._listeners: list[JobListener] = []
         self._state: _OpenState | None = None
         self._progress: float | None = None

@@ -677,7 +677,7 @@ def _non_negative(name: str, value: Any) -> Decimal:
     except (TypeError, ValueError):
         raise _error("invalid_amount", key=name, value=value)
     if amount < 0:
-        raise _error("negative_amount", key=name, value=value)
+        raise _error("negative_amount", field=name, value=value)
     return amount
 
 

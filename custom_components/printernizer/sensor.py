@@ -352,9 +352,7 @@ class PrinternizerSensor(PrinternizerEntity, SensorEntity):
 
     entity_description: PrinternizerSensorDescription
 
-    def __init__(
-        self, data: PrinternizerData, description: PrinternizerSensorDescription
-    ) -> None:
+    def __init__(self, data: PrinternizerData, description: PrinternizerSensorDescription) -> None:
         """Keep the runtime data for the value function."""
         super().__init__(data.coordinator, description)
         self._data = data

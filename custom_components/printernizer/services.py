@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, time
 from typing import Any
-
-import voluptuous as vol
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
-from homeassistant.util import dt as dt_util
+import voluptuous as vol
 
 from . import reports
 from .const import CATEGORIES, CONF_MACHINE_RATE, CONF_POWER_WATTS, DOMAIN
@@ -44,7 +41,9 @@ SCHEMAS: dict[str, vol.Schema] = {
             vol.Optional(ATTR_ENTRY): cv.string,
             vol.Optional("status"): vol.In(JOB_STATUSES),
             vol.Optional("category"): vol.In(CATEGORIES),
-            vol.Optional("limit", default=100): vol.All(vol.Coerce(int), vol.Range(min=1, max=1000)),
+            vol.Optional("limit", default=100): vol.All(
+                vol.Coerce(int), vol.Range(min=1, max=1000)
+            ),
             vol.Optional("offset", default=0): vol.All(vol.Coerce(int), vol.Range(min=0)),
         }
     ),
@@ -127,29 +126,6 @@ def _target_entries(hass: HomeAssistant, call: ServiceCall) -> list[Printernizer
     return hass.config_entries.async_loaded_entries(DOMAIN)
 
 
-def _day_start(value: date | datetime | None) -> datetime | None:
-    """A date means its local midnight; a datetime without zone is local time."""
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, time.min)
-    return dt_util.as_utc(value if value.tzinfo else value.replace(tzinfo=dt_util.get_default_time_zone()))
-
-
-def _day_end(value: date | datetime | None) -> datetime | None:
-    """A date is inclusive: up to the end of that local day."""
-    if value is None or isinstance(value, datetime):
-        return _day_start(value)
-    return _day_start(datetime.combine(value, time.max))
-
-
-def _check_period(start: Any, end: Any) -> None:
-    if start is not None and end is not None and end < start:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="end_before_start"
-        )
-
-
 async def _calculate_cost(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     power_watts = call.data.get("power_watts")
     machine_rate = 0.0
@@ -173,16 +149,14 @@ async def _calculate_cost(hass: HomeAssistant, call: ServiceCall) -> ServiceResp
 
 
 async def _list_jobs(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
-    start, end = _day_start(call.data.get("start")), _day_end(call.data.get("end"))
-    _check_period(start, end)
     entry_id = call.data.get(ATTR_ENTRY)
     if entry_id:
         loaded_entry(hass, entry_id)
     return await reports.async_list_jobs(
         hass,
         hass.data[DATA_SHARED].ledger,
-        start=start,
-        end=end,
+        start=call.data.get("start"),
+        end=call.data.get("end"),
         entry_id=entry_id,
         status=call.data.get("status"),
         category=call.data.get("category"),
@@ -203,7 +177,6 @@ async def _set_job_category(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
 
 
 async def _cost_report(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
-    _check_period(call.data["start"], call.data["end"])
     entry_id = call.data.get(ATTR_ENTRY)
     if entry_id:
         loaded_entry(hass, entry_id)
@@ -219,7 +192,6 @@ async def _cost_report(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
 
 
 async def _export_report(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
-    _check_period(call.data["start"], call.data["end"])
     shared = hass.data[DATA_SHARED]
     return await reports.async_export_report(
         hass,

@@ -119,7 +119,7 @@ def _amount(key: str, value: Any) -> Decimal:
     except (TypeError, ValueError):
         raise _error("invalid_setting", key=key, value=str(value))
     if amount < 0:
-        raise _error("negative_amount", key=key, value=str(value))
+        raise _error("negative_amount", field=key, value=str(value))
     return amount
 
 

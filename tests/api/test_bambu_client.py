@@ -37,10 +37,10 @@ class Recorder:
         client.on_fatal_error = self.fatal.append
 
 
-async def wait_for(predicate: Callable[[], Any], timeout: float = 5.0) -> None:
+async def wait_for(predicate: Callable[[], Any], timeout: float = 5.0) -> None:  # noqa: ASYNC109
     """Poll until predicate() is truthy (reports arrive asynchronously)."""
     async with asyncio.timeout(timeout):
-        while not predicate():
+        while not predicate():  # noqa: ASYNC110 - polling a condition set by callbacks
             await asyncio.sleep(0.01)
 
 
@@ -52,14 +52,14 @@ async def make_sim(socket_enabled: None) -> AsyncIterator[SimFactory]:
     async def factory(**kwargs: Any) -> BambuSimulator:
         sim = BambuSimulator(**kwargs)
         sim.connect_log: list[ConnectInfo] = []  # type: ignore[misc]
-        broker = sim._broker  # the simulator has no CONNECT log of its own  # noqa: SLF001
-        authenticate = broker._authenticate  # noqa: SLF001
+        broker = sim._broker  # the simulator has no CONNECT log of its own
+        authenticate = broker._authenticate
 
         def recording(info: ConnectInfo) -> int:
             sim.connect_log.append(info)  # type: ignore[attr-defined]
             return authenticate(info)
 
-        broker._authenticate = recording  # noqa: SLF001
+        broker._authenticate = recording
         sims.append(sim)
         await sim.start()
         return sim
@@ -95,7 +95,9 @@ async def make_client() -> AsyncIterator[Callable[..., BambuClient]]:
         await client.async_disconnect()
 
 
-async def test_connect_gives_full_snapshot(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+async def test_connect_gives_full_snapshot(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
     """After connect: model and firmware from get_version, values from the full report."""
     sim = await make_sim(model="P1S")
     client = make_client(sim)
@@ -105,7 +107,11 @@ async def test_connect_gives_full_snapshot(make_sim: SimFactory, make_client: Ca
     assert rec.connection == [True]
     assert client.model == "P1S"
     assert client.info is not None
-    assert (client.info.model, client.info.firmware, client.info.serial) == ("P1S", "01.09.01.00", sim.serial)
+    assert (client.info.model, client.info.firmware, client.info.serial) == (
+        "P1S",
+        "01.09.01.00",
+        sim.serial,
+    )
     snap = client.snapshot
     assert snap is not None
     assert snap.status is PrinterStatus.IDLE
@@ -117,7 +123,11 @@ async def test_connect_gives_full_snapshot(make_sim: SimFactory, make_client: Ca
     assert (snap.serial, snap.model, snap.firmware) == (sim.serial, "P1S", "01.09.01.00")
     assert rec.snapshots[-1] == snap
     # Requests: get_version then pushall, QoS 1, increasing string sequence ids.
-    sent = [(cat, body["command"], body["sequence_id"]) for req in sim.requests for cat, body in req.items()]
+    sent = [
+        (cat, body["command"], body["sequence_id"])
+        for req in sim.requests
+        for cat, body in req.items()
+    ]
     assert [s[:2] for s in sent] == [("info", "get_version"), ("pushing", "pushall")]
     assert [int(s[2]) for s in sent] == sorted(int(s[2]) for s in sent)
     assert all(isinstance(s[2], str) for s in sent)
@@ -151,14 +161,26 @@ async def test_p1_delta_changes_only_delta_fields(
     before = client.snapshot
     assert before is not None
     await sim.push({"nozzle_temper": 200.5, "wifi_signal": "-61dBm"})
-    await wait_for(lambda: client.snapshot is not None and client.snapshot.nozzle_temperature == 200.5)
+    await wait_for(
+        lambda: client.snapshot is not None and client.snapshot.nozzle_temperature == 200.5
+    )
     assert sim.published[-1]["print"]["msg"] == 1
-    assert set(sim.published[-1]["print"]) == {"nozzle_temper", "wifi_signal", "command", "msg", "sequence_id"}
-    assert client.snapshot == dataclasses.replace(before, nozzle_temperature=200.5, wifi_signal_dbm=-61)
+    assert set(sim.published[-1]["print"]) == {
+        "nozzle_temper",
+        "wifi_signal",
+        "command",
+        "msg",
+        "sequence_id",
+    }
+    assert client.snapshot == dataclasses.replace(
+        before, nozzle_temperature=200.5, wifi_signal_dbm=-61
+    )
     assert rec.snapshots[-1] is client.snapshot
 
 
-async def test_x1_full_reports(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+async def test_x1_full_reports(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
     """X1C: every push is the full (pretty-printed) object; chamber temperature is real."""
     sim = await make_sim(model="X1C", serial="00M00A000000001")
     client = make_client(sim)
@@ -167,13 +189,17 @@ async def test_x1_full_reports(make_sim: SimFactory, make_client: Callable[..., 
     assert client.snapshot is not None
     assert client.snapshot.chamber_temperature == 26.0
     await sim.push({"chamber_temper": 31.5, "bed_temper": 55.0})
-    await wait_for(lambda: client.snapshot is not None and client.snapshot.chamber_temperature == 31.5)
+    await wait_for(
+        lambda: client.snapshot is not None and client.snapshot.chamber_temperature == 31.5
+    )
     assert sim.published[-1]["print"]["msg"] == 0
     assert client.snapshot.bed_temperature == 55.0
     assert client.snapshot.ams_trays[0].material == "PLA"
 
 
-async def test_job_lifecycle_finish(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+async def test_job_lifecycle_finish(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
     """PREPARE -> RUNNING (40 %) -> FINISH as the coordinator will see it."""
     sim = await make_sim(model="P1S")
     client = make_client(sim)
@@ -185,7 +211,11 @@ async def test_job_lifecycle_finish(make_sim: SimFactory, make_client: Callable[
     await wait_for(lambda: rec.snapshots[-1].status is PrinterStatus.FINISHED)
     statuses = [s.status for s in rec.snapshots]
     first = {status: statuses.index(status) for status in dict.fromkeys(statuses)}
-    assert first[PrinterStatus.PREPARING] < first[PrinterStatus.PRINTING] < first[PrinterStatus.FINISHED]
+    assert (
+        first[PrinterStatus.PREPARING]
+        < first[PrinterStatus.PRINTING]
+        < first[PrinterStatus.FINISHED]
+    )
     at_40 = next(s for s in rec.snapshots if s.progress == 40.0)
     assert (at_40.status, at_40.current_layer, at_40.total_layers, at_40.remaining_minutes) == (
         PrinterStatus.PRINTING,
@@ -198,7 +228,9 @@ async def test_job_lifecycle_finish(make_sim: SimFactory, make_client: Callable[
     assert (done.job_name, done.file_name, done.progress) == ("cube", "cube.gcode.3mf", 100.0)
 
 
-async def test_job_failed_and_cancelled(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+async def test_job_failed_and_cancelled(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
     """FAILED with an error is FAILED; a user stop is CANCELLED even after print_error clears."""
     sim = await make_sim(model="P1S")
     client = make_client(sim)
@@ -216,19 +248,30 @@ async def test_job_failed_and_cancelled(make_sim: SimFactory, make_client: Calla
     await wait_for(lambda: rec.snapshots[-1].status is PrinterStatus.PRINTING)
     assert rec.snapshots[-1].outcome is None
     await sim.cancel_job()  # 50348044, then FAILED, then print_error 0
-    await wait_for(lambda: rec.snapshots[-1].print_error == 0 and rec.snapshots[-1].raw_state == "FAILED")
+    await wait_for(
+        lambda: rec.snapshots[-1].print_error == 0 and rec.snapshots[-1].raw_state == "FAILED"
+    )
     last = rec.snapshots[-1]
-    assert (last.status, last.outcome, last.job_name) == (PrinterStatus.FAILED, JobOutcome.CANCELLED, "second")
+    assert (last.status, last.outcome, last.job_name) == (
+        PrinterStatus.FAILED,
+        JobOutcome.CANCELLED,
+        "second",
+    )
 
     # The latch ends when the next job starts: a later failure is a failure again.
     await sim.start_job("third")
-    await wait_for(lambda: rec.snapshots[-1].job_name == "third" and rec.snapshots[-1].status is PrinterStatus.PRINTING)
+    await wait_for(
+        lambda: rec.snapshots[-1].job_name == "third"
+        and rec.snapshots[-1].status is PrinterStatus.PRINTING
+    )
     await sim.fail_job()
     await wait_for(lambda: rec.snapshots[-1].status is PrinterStatus.FAILED)
     assert rec.snapshots[-1].outcome is JobOutcome.FAILED
 
 
-async def test_wrong_access_code(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+async def test_wrong_access_code(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
     """CONNACK rc 5 -> PrinterAuthError, and nothing keeps running."""
     sim = await make_sim()
     client = make_client(sim, access_code="00000000")
@@ -257,9 +300,21 @@ async def test_pin_mismatch_never_sends_the_access_code(
     assert not client.connected
 
 
-async def test_unreachable_printer(socket_enabled: None, make_client: Callable[..., BambuClient]) -> None:
+async def test_unreachable_printer(
+    socket_enabled: None, make_client: Callable[..., BambuClient]
+) -> None:
     """Nothing listening -> PrinterConnectionError."""
-    fake = type("Sim", (), {"host": "127.0.0.1", "mqtt_port": 1, "serial": "X", "access_code": "1", "fingerprint": None})
+    fake = type(
+        "Sim",
+        (),
+        {
+            "host": "127.0.0.1",
+            "mqtt_port": 1,
+            "serial": "X",
+            "access_code": "1",
+            "fingerprint": None,
+        },
+    )
     client = make_client(fake)
     with pytest.raises(PrinterConnectionError):
         await client.async_connect(timeout=5)
@@ -284,7 +339,9 @@ async def test_reconnects_after_broker_restart(
     assert client.connected
     await wait_for(lambda: sim.active_connections == 1)
     await sim.push({"nozzle_temper": 180.25})
-    await wait_for(lambda: client.snapshot is not None and client.snapshot.nozzle_temperature == 180.25)
+    await wait_for(
+        lambda: client.snapshot is not None and client.snapshot.nozzle_temperature == 180.25
+    )
     assert client.snapshot.online
     await asyncio.sleep(0.3)
     assert sim.active_connections == 1
@@ -313,7 +370,9 @@ async def test_new_certificate_on_reconnect_is_fatal(
     assert client.fatal_error is rec.fatal[0]
 
 
-async def test_wrong_code_on_reconnect_is_fatal(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+async def test_wrong_code_on_reconnect_is_fatal(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
     """The user changed the access code on the printer: rc 5 on reconnect ends the retries."""
     sim = await make_sim()
     client = make_client(sim)
@@ -326,7 +385,9 @@ async def test_wrong_code_on_reconnect_is_fatal(make_sim: SimFactory, make_clien
     assert rec.connection == [True, False]
 
 
-async def test_pause_resume_stop(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+async def test_pause_resume_stop(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
     """Commands are acknowledged by sequence_id and the printer follows."""
     sim = await make_sim(model="P1S")
     client = make_client(sim)
@@ -341,11 +402,14 @@ async def test_pause_resume_stop(make_sim: SimFactory, make_client: Callable[...
     await client.async_stop()
     await wait_for(lambda: rec.snapshots[-1].status is PrinterStatus.FAILED)
     assert rec.snapshots[-1].outcome is JobOutcome.CANCELLED
-    commands = [(r["print"]["command"], r["print"]["sequence_id"]) for r in sim.requests if "print" in r]
+    commands = [
+        (r["print"]["command"], r["print"]["sequence_id"]) for r in sim.requests if "print" in r
+    ]
     assert [c for c, _ in commands] == ["pause", "resume", "stop"]
     assert all(r["print"]["param"] == "" for r in sim.requests if "print" in r)
     ids = [int(s) for _, s in commands]
-    assert ids == sorted(ids) and len(set(ids)) == 3
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 3
 
 
 async def test_unacknowledged_command_explains_developer_mode(
@@ -369,7 +433,9 @@ async def test_commands_need_a_connection() -> None:
         await client.async_pause()
 
 
-async def test_refresh_throttles_pushall_on_p1(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+async def test_refresh_throttles_pushall_on_p1(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
     """P1: pushall at most every 5 minutes; X1: always."""
     p1 = await make_sim(model="P1S")
     client = make_client(p1)
@@ -378,7 +444,9 @@ async def test_refresh_throttles_pushall_on_p1(make_sim: SimFactory, make_client
     assert [b["command"] for r in p1.requests for b in r.values()].count("pushall") == 1
     client.pushall_min_interval = 0.0
     assert await client.async_refresh() is True
-    await wait_for(lambda: [b["command"] for r in p1.requests for b in r.values()].count("pushall") == 2)
+    await wait_for(
+        lambda: [b["command"] for r in p1.requests for b in r.values()].count("pushall") == 2
+    )
 
     x1 = await make_sim(model="X1C", serial="00M00A000000002")
     x1_client = make_client(x1)
@@ -386,25 +454,33 @@ async def test_refresh_throttles_pushall_on_p1(make_sim: SimFactory, make_client
     assert await x1_client.async_refresh() is True
 
 
-async def test_watchdog_nudges_a_silent_printer(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+async def test_watchdog_nudges_a_silent_printer(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
     """After silence a throttled P1 gets pushing.start, an X1 gets pushall."""
     sim = await make_sim(model="P1S")
     client = make_client(sim)
     client.watchdog_timeout = 0.3
     client.watchdog_interval = 0.05
     await client.async_connect(timeout=10)
-    await wait_for(lambda: any(r.get("pushing", {}).get("command") == "start" for r in sim.requests))
-    assert [r["pushing"]["command"] for r in sim.requests if "pushing" in r][0] == "pushall"
+    await wait_for(
+        lambda: any(r.get("pushing", {}).get("command") == "start" for r in sim.requests)
+    )
+    assert next(r["pushing"]["command"] for r in sim.requests if "pushing" in r) == "pushall"
 
     x1 = await make_sim(model="X1C", serial="00M00A000000003")
     x1_client = make_client(x1)
     x1_client.watchdog_timeout = 0.3
     x1_client.watchdog_interval = 0.05
     await x1_client.async_connect(timeout=10)
-    await wait_for(lambda: [r.get("pushing", {}).get("command") for r in x1.requests].count("pushall") >= 2)
+    await wait_for(
+        lambda: [r.get("pushing", {}).get("command") for r in x1.requests].count("pushall") >= 2
+    )
 
 
-async def test_disconnect_closes_the_connection(make_sim: SimFactory, make_client: Callable[..., BambuClient]) -> None:
+async def test_disconnect_closes_the_connection(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
     """After async_disconnect the printer sees no client and no callback fires."""
     sim = await make_sim()
     client = make_client(sim)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import math
 from pathlib import Path
 import time
 import types
@@ -176,7 +177,9 @@ def test_state_mapping(gcode_state: Any, status: PrinterStatus) -> None:
 def test_failed_outcomes() -> None:
     """FAILED is FAILED, unless the user stopped it (latched flag or the error still present)."""
     assert parse_snapshot({"gcode_state": "FAILED"}, model=None).outcome is JobOutcome.FAILED
-    latched = parse_snapshot({"gcode_state": "FAILED", "print_error": 0}, model=None, cancelled=True)
+    latched = parse_snapshot(
+        {"gcode_state": "FAILED", "print_error": 0}, model=None, cancelled=True
+    )
     assert latched.outcome is JobOutcome.CANCELLED
     current = parse_snapshot({"gcode_state": "FAILED", "print_error": 50348044}, model=None)
     assert current.outcome is JobOutcome.CANCELLED
@@ -319,7 +322,11 @@ X1C_VERSION = {
     [
         (X1C_VERSION, None, ("X1C", "01.08.05.00")),
         (
-            {"module": [{"name": "ota", "product_name": "Bambu Lab A1 mini", "sw_ver": "01.05.00.00"}]},
+            {
+                "module": [
+                    {"name": "ota", "product_name": "Bambu Lab A1 mini", "sw_ver": "01.05.00.00"}
+                ]
+            },
             None,
             ("A1 mini", "01.05.00.00"),
         ),
@@ -338,21 +345,42 @@ X1C_VERSION = {
             "01S00A000000001",
             ("P1P", "01.07.00.00"),
         ),
-        ({"module": [{"name": "rv1126", "hw_ver": "AP02", "project_name": ""}]}, None, ("X1E", None)),
-        ({"module": [{"name": "esp32", "hw_ver": "AP05", "project_name": "N2S"}]}, None, ("A1", None)),
+        (
+            {"module": [{"name": "rv1126", "hw_ver": "AP02", "project_name": ""}]},
+            None,
+            ("X1E", None),
+        ),
+        (
+            {"module": [{"name": "esp32", "hw_ver": "AP05", "project_name": "N2S"}]},
+            None,
+            ("A1", None),
+        ),
         ({"module": "junk"}, "01P00A000000001", ("P1S", None)),
         ({}, "03919A000000001", ("A1", None)),
         ({}, "xx", (None, None)),
     ],
 )
-def test_parse_version(reply: dict[str, Any], serial: str | None, expected: tuple[Any, Any]) -> None:
+def test_parse_version(
+    reply: dict[str, Any], serial: str | None, expected: tuple[Any, Any]
+) -> None:
     """product_name first, then board codes, then serial prefix."""
     assert parse_version(reply, serial) == expected
 
 
 def test_model_capabilities() -> None:
     """Chamber sensors and delta senders per model."""
-    for model in ("X1", "X1C", "X1E", "H2D", "H2S", "H2C", "H2D Pro", "P2S", "X2D", "Bambu Lab X1-Carbon"):
+    for model in (
+        "X1",
+        "X1C",
+        "X1E",
+        "H2D",
+        "H2S",
+        "H2C",
+        "H2D Pro",
+        "P2S",
+        "X2D",
+        "Bambu Lab X1-Carbon",
+    ):
         assert model_has_chamber_sensor(model), model
     for model in ("P1P", "P1S", "A1", "A1 mini", None, ""):
         assert not model_has_chamber_sensor(model), model
@@ -375,14 +403,31 @@ _scalars = st.one_of(
     st.text(max_size=6),
     st.sampled_from(["RUNNING", "FAILED", "-54dBm", "0", "50348044", "FFFFFFFF", "1e400", "254"]),
 )
-_INNER_KEYS = st.sampled_from(["id", "tray", "ams", "info", "temp", "attr", "code", "remain", "tray_type", "tray_now", "state", "tray_color"])
+_INNER_KEYS = st.sampled_from(
+    [
+        "id",
+        "tray",
+        "ams",
+        "info",
+        "temp",
+        "attr",
+        "code",
+        "remain",
+        "tray_type",
+        "tray_now",
+        "state",
+        "tray_color",
+    ]
+)
 _flat_dict = st.dictionaries(_INNER_KEYS, _scalars, max_size=4)
 _json = st.one_of(
     _scalars,
     st.lists(_scalars, max_size=3),
     _flat_dict,
     st.lists(_flat_dict, max_size=3),
-    st.dictionaries(_INNER_KEYS, st.one_of(_flat_dict, st.lists(_flat_dict, max_size=3)), max_size=3),
+    st.dictionaries(
+        _INNER_KEYS, st.one_of(_flat_dict, st.lists(_flat_dict, max_size=3)), max_size=3
+    ),
 )
 _report = st.dictionaries(st.sampled_from(_KEYS), _json, max_size=8)
 
@@ -403,7 +448,7 @@ def _check_types(snap: PrinterSnapshot) -> None:
         if isinstance(value, bool):
             assert bool in allowed, name
         if isinstance(value, float):
-            assert value == value and abs(value) != float("inf"), name  # finite
+            assert math.isfinite(value), name
     for tray in snap.ams_trays:
         assert isinstance(tray, AmsTray)
         assert tray.remaining is None or 0 <= tray.remaining <= 100
@@ -433,7 +478,9 @@ def test_random_reports_never_raise(
 def test_mutated_ams_and_device_never_raise(mutation: dict[str, Any]) -> None:
     """Garbage inside ams/device/vt_tray shapes is skipped, not fatal."""
     state = copy.deepcopy(X1C_PUSHALL)
-    deep_merge(state, {"ams": {"ams": [{"id": "0", "tray": [mutation, {"id": mutation.get("id", "1")}]}]}})
+    deep_merge(
+        state, {"ams": {"ams": [{"id": "0", "tray": [mutation, {"id": mutation.get("id", "1")}]}]}}
+    )
     deep_merge(state, {"device": mutation, "vt_tray": mutation, "vir_slot": [mutation]})
     _check_types(parse_snapshot(state, model="H2D"))
     _check_types(parse_snapshot(mutation, model="X1C"))

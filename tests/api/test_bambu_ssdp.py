@@ -77,7 +77,9 @@ def test_ignores_other_packets(packet: bytes) -> None:
 
 def test_unknown_model_code_kept() -> None:
     """A model code we do not know yet is passed through, not dropped."""
-    printer = parse_notify(notify_packet({"DevModel.bambu.com": "Z9", "DevBind.bambu.com": None}), "1.2.3.4")
+    printer = parse_notify(
+        notify_packet({"DevModel.bambu.com": "Z9", "DevBind.bambu.com": None}), "1.2.3.4"
+    )
     assert printer is not None
     assert (printer.model, printer.model_code, printer.bound) == ("Z9", "Z9", None)
 

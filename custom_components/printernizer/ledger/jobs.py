@@ -26,7 +26,6 @@ from .db import (
     JobOpenError,
     LedgerError,
     UnknownJobError,
-    from_db_decimal,
     to_db_decimal,
     to_db_time,
 )
@@ -82,12 +81,16 @@ class JobRecord:
     revised_at: datetime | None = None
     reason: str | None = None
     changed_fields: tuple[str, ...] = field(default=())
+    # the revision's stored sum of grams (saves re-summing in reports); not part of equality
+    stored_material_g: Decimal | None = field(default=None, repr=False, compare=False)
 
     @property
     def material_g(self) -> Decimal | None:
         """Total grams over all materials, None when no material is known."""
         if not self.materials:
             return None
+        if self.stored_material_g is not None:
+            return self.stored_material_g
         return sum((to_decimal(m.grams) for m in self.materials), Decimal(0))
 
     @property
@@ -114,7 +117,7 @@ SELECT j.id, j.printer_uid, j.printer_name, j.entry_id, j.job_key, j.name, j.fil
        r.revision, r.created_at AS r_created_at, r.reason, r.changed, r.category AS r_category,
        r.customer AS r_customer, r.note, r.materials AS r_materials, r.energy_kwh,
        r.energy_source, r.prices, r.material_cents, r.energy_cents, r.machine_cents,
-       r.net_cents, r.vat_cents, r.gross_cents, r.currency, r.complete
+       r.net_cents, r.vat_cents, r.gross_cents, r.currency, r.complete, r.material_g
 FROM jobs AS j
 LEFT JOIN job_revisions AS r
        ON r.job_id = j.id
@@ -139,52 +142,52 @@ def _materials_to_json(materials: Iterable[MaterialUsage]) -> str:
 def _materials_from_json(text: str | None) -> tuple[MaterialUsage, ...]:
     if not text:
         return ()
-    return tuple(
-        MaterialUsage(item["material"], float(Decimal(item["grams"]))) for item in json.loads(text)
-    )
+    # grams are stored as exact decimal text; float(text) round-trips through str() exactly
+    return tuple(MaterialUsage(item["material"], float(item["grams"])) for item in json.loads(text))
 
 
 def _record(row: sqlite3.Row) -> JobRecord:
-    has_revision = row["revision"] is not None
-    cost: CostBreakdown | None = None
-    if has_revision and row["net_cents"] is not None:
-        cost = CostBreakdown(
-            material_cents=row["material_cents"],
-            energy_cents=row["energy_cents"],
-            machine_cents=row["machine_cents"],
-            net_cents=row["net_cents"],
-            vat_cents=row["vat_cents"],
-            gross_cents=row["gross_cents"],
+    # positional unpacking: reports build tens of thousands of records, name lookups cost
+    (
+        job_id, printer_uid, printer_name, entry_id, job_key, name, file_name,
+        status, started_at, ended_at, duration_s, paused_s, last_progress,
+        j_materials, j_category, j_customer,
+        revision, r_created_at, reason, changed, r_category,
+        r_customer, note, r_materials, energy_kwh,
+        energy_source, prices, material_cents, energy_cents, machine_cents,
+        net_cents, vat_cents, gross_cents, currency, complete, material_g,
+    ) = row  # fmt: skip
+    if revision is None:  # open job: no priced record yet
+        materials = _materials_from_json(j_materials)
+        return JobRecord(
+            job_id=job_id, printer_uid=printer_uid, printer_name=printer_name,
+            entry_id=entry_id, job_key=job_key, name=name, file_name=file_name, status=status,
+            started_at=datetime.fromisoformat(started_at), ended_at=_time(ended_at),
+            duration_s=duration_s, paused_s=paused_s, last_progress=last_progress,
+            materials=materials, energy_kwh=None, energy_source=None, prices={}, cost=None,
+            currency=DEFAULT_CURRENCY, category=j_category, customer=j_customer, note=None,
+            revision=0, complete=False,
+        )  # fmt: skip
+    cost = (
+        None
+        if net_cents is None
+        else CostBreakdown(
+            material_cents, energy_cents, machine_cents, net_cents, vat_cents, gross_cents
         )
-    return JobRecord(
-        job_id=row["id"],
-        printer_uid=row["printer_uid"],
-        printer_name=row["printer_name"],
-        entry_id=row["entry_id"],
-        job_key=row["job_key"],
-        name=row["name"],
-        file_name=row["file_name"],
-        status=row["status"],
-        started_at=_time(row["started_at"]),  # type: ignore[arg-type]
-        ended_at=_time(row["ended_at"]),
-        duration_s=row["duration_s"],
-        paused_s=row["paused_s"],
-        last_progress=row["last_progress"],
-        materials=_materials_from_json(row["r_materials"] if has_revision else row["j_materials"]),
-        energy_kwh=from_db_decimal(row["energy_kwh"]) if has_revision else None,
-        energy_source=row["energy_source"] if has_revision else None,
-        prices=json.loads(row["prices"]) if has_revision else {},
-        cost=cost,
-        currency=row["currency"] if has_revision else DEFAULT_CURRENCY,
-        category=row["r_category"] if has_revision else row["j_category"],
-        customer=row["r_customer"] if has_revision else row["j_customer"],
-        note=row["note"] if has_revision else None,
-        revision=row["revision"] if has_revision else 0,
-        complete=bool(row["complete"]) if has_revision else False,
-        revised_at=_time(row["r_created_at"]) if has_revision else None,
-        reason=row["reason"] if has_revision else None,
-        changed_fields=tuple(json.loads(row["changed"])) if has_revision else (),
     )
+    return JobRecord(
+        job_id=job_id, printer_uid=printer_uid, printer_name=printer_name, entry_id=entry_id,
+        job_key=job_key, name=name, file_name=file_name, status=status,
+        started_at=datetime.fromisoformat(started_at), ended_at=_time(ended_at),
+        duration_s=duration_s, paused_s=paused_s, last_progress=last_progress,
+        materials=_materials_from_json(r_materials),
+        energy_kwh=None if energy_kwh is None else Decimal(energy_kwh),
+        energy_source=energy_source, prices=json.loads(prices), cost=cost, currency=currency,
+        category=r_category, customer=r_customer, note=note, revision=revision,
+        complete=bool(complete), revised_at=_time(r_created_at), reason=reason,
+        changed_fields=tuple(json.loads(changed)),
+        stored_material_g=None if material_g is None else Decimal(material_g),
+    )  # fmt: skip
 
 
 def get_job(conn: sqlite3.Connection, job_id: int) -> JobRecord | None:

@@ -10,7 +10,6 @@ the server holds the private key of the certificate it presents, so a pin cannot
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import ssl
 
@@ -72,13 +71,13 @@ async def async_probe_fingerprint(host: str, port: int, *, timeout: float = 10.0
     """
     loop = asyncio.get_running_loop()
     context = await loop.run_in_executor(None, make_client_context)
-    writer: asyncio.StreamWriter | None = None
+    transport: asyncio.BaseTransport | None = None
     try:
         async with asyncio.timeout(timeout):
-            _reader, writer = await asyncio.open_connection(
-                host, port, ssl=context, server_hostname=""
+            transport, _protocol = await loop.create_connection(
+                asyncio.Protocol, host, port, ssl=context, server_hostname=""
             )
-            ssl_object = writer.get_extra_info("ssl_object")
+            ssl_object = transport.get_extra_info("ssl_object")
             if ssl_object is None:
                 raise PrinterConnectionError(f"no TLS on {host}:{port}")
             return peer_fingerprint(ssl_object)
@@ -87,8 +86,5 @@ async def async_probe_fingerprint(host: str, port: int, *, timeout: float = 10.0
     except (OSError, ssl.SSLError) as err:
         raise PrinterConnectionError(f"TLS handshake with {host}:{port} failed: {err}") from err
     finally:
-        if writer is not None:
-            writer.close()
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(2):
-                    await writer.wait_closed()
+        if transport is not None:
+            transport.close()

@@ -471,6 +471,8 @@ class PrusaLinkClient:
         loop = asyncio.get_running_loop()
         handle = None
         total = 0
+        # One block is written in the executor while the next one is received.
+        writing: asyncio.Future[int] | None = None
         try:
             async with self._stream(ref) as response:
                 announced = response.content_length
@@ -478,16 +480,21 @@ class PrusaLinkClient:
                     raise FileTransferError(f"{ref}: {announced} bytes exceed {max_bytes}")
                 handle = await loop.run_in_executor(None, dest.open, "wb")
                 pending = bytearray()
-                async for chunk in response.content.iter_chunked(_CHUNK):
+                async for chunk in response.content.iter_any():
                     total += len(chunk)
                     if max_bytes is not None and total > max_bytes:
                         raise FileTransferError(f"{ref}: more than {max_bytes} bytes")
                     pending += chunk
                     if len(pending) >= _WRITE_BLOCK:
-                        await loop.run_in_executor(None, handle.write, bytes(pending))
-                        pending.clear()
+                        if writing is not None:
+                            await writing
+                        writing = loop.run_in_executor(None, handle.write, pending)
+                        pending = bytearray()
+                if writing is not None:
+                    await writing
+                    writing = None
                 if pending:
-                    await loop.run_in_executor(None, handle.write, bytes(pending))
+                    await loop.run_in_executor(None, handle.write, pending)
                 for expected in (announced, expected_size):
                     if expected is not None and total != expected:
                         raise FileTransferError(f"{ref}: got {total} of {expected} bytes")
@@ -497,6 +504,8 @@ class PrusaLinkClient:
                 if size is not None and size != total:
                     raise FileTransferError(f"{ref}: got {total} of {size} bytes")
         except BaseException:
+            if writing is not None:
+                await asyncio.wait([writing])
             if handle is not None:
                 await loop.run_in_executor(None, handle.close)
                 handle = None
