@@ -206,8 +206,12 @@ async def test_prusa_api_key(hass: HomeAssistant, prusa_sim: PrusaLinkSimulator)
 @pytest.mark.usefixtures("mock_setup_entry", "socket_enabled")
 async def test_prusa_not_prusalink_and_cannot_connect(hass: HomeAssistant) -> None:
     """A web server that is not PrusaLink, and a closed port."""
+
+    async def router_page(_: web.Request) -> web.Response:
+        return web.Response(text="<html>router</html>")
+
     app = web.Application()
-    app.router.add_get("/{tail:.*}", lambda _: web.Response(text="<html>router</html>"))
+    app.router.add_get("/{tail:.*}", router_page)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -59,6 +59,20 @@ def certificate_issue_id(entry_id: str) -> str:
     return f"certificate_changed_{entry_id}"
 
 
+def auth_failed() -> ConfigEntryAuthFailed:
+    """The printer refused the stored credentials: Home Assistant starts reauthentication."""
+    return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="invalid_auth")
+
+
+def cannot_connect(err: PrinterError) -> UpdateFailed:
+    """The printer could not be reached; entities go unavailable until it answers."""
+    return UpdateFailed(
+        translation_domain=DOMAIN,
+        translation_key="cannot_connect",
+        translation_placeholders={"error": str(err)},
+    )
+
+
 class PrinterCoordinator(DataUpdateCoordinator[PrinterSnapshot]):
     """What every printer offers Home Assistant: a snapshot, device facts, control."""
 
@@ -162,9 +176,7 @@ class BambuCoordinator(PrinterCoordinator):
         try:
             await self.client.async_connect()
         except PrinterAuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from err
+            raise auth_failed() from err
         except PrinterCertificateError as err:
             self._raise_certificate_issue(err)
             raise ConfigEntryError(
@@ -173,11 +185,7 @@ class BambuCoordinator(PrinterCoordinator):
                 translation_placeholders={"printer": self.config_entry.title},
             ) from err
         except PrinterError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise cannot_connect(err) from err
         ir.async_delete_issue(self.hass, DOMAIN, certificate_issue_id(self.config_entry.entry_id))
         if self.client.info is not None:
             self.info = self.client.info
@@ -277,15 +285,9 @@ class PrusaCoordinator(PrinterCoordinator):
         try:
             self.info = await self.client.async_get_printer_info()
         except PrinterAuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from err
+            raise auth_failed() from err
         except PrinterError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise cannot_connect(err) from err
 
     async def _async_update_data(self) -> PrinterSnapshot:
         """Poll status (and the job when needed); tolerate a few misses before going away."""
@@ -300,20 +302,14 @@ class PrusaCoordinator(PrinterCoordinator):
                 self._job_read_at = now
             self._job_id = job_id
         except PrinterAuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from err
+            raise auth_failed() from err
         except PrinterError as err:
             self.failures += 1
             if self.failures < PRUSA_MAX_FAILURES and self.data is not None:
                 LOGGER.debug("%s: poll %s failed: %s", self.name, self.failures, err)
                 return self.data
             self.update_interval = PRUSA_BACKOFF_INTERVAL
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise cannot_connect(err) from err
         self.failures = 0
         snapshot = parse_snapshot(status, self._job, previous=self.data)
         self.update_interval = (
