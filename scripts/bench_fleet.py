@@ -41,10 +41,12 @@ import logging
 import os
 from pathlib import Path
 import random
+import shutil
 import signal
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from typing import Any
 
@@ -78,7 +80,8 @@ async def _child(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.WARNING, format="sim %(levelname)s %(name)s: %(message)s")
     logging.getLogger("pyftpdlib").setLevel(logging.WARNING)
     # Private temp folder for the FTPS trees (shared machines may sweep /tmp/bambu-ftps-*).
-    tempfile.tempdir = tempfile.mkdtemp(prefix="printernizer-fleet-")
+    private_tmp = tempfile.mkdtemp(prefix="printernizer-fleet-")
+    tempfile.tempdir = private_tmp
     sims = [
         FleetPrinter(serial=f"01P00A{n:09d}", access_code=ACCESS_CODE, model="P1S", name=f"P1S {n}")
         for n in range(1, args.printers + 1)
@@ -133,6 +136,8 @@ async def _child(args: argparse.Namespace) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
     finally:
         await asyncio.gather(*(sim.stop() for sim in sims), return_exceptions=True)
+        tempfile.tempdir = None
+        shutil.rmtree(private_tmp, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,10 +152,12 @@ def _proc_cpu_s(pid: int) -> float:
 
 def _threads_cpu_s() -> dict[str, float]:
     """CPU seconds of this process per thread name (the event loop runs in MainThread)."""
+    names = {t.native_id: t.name for t in threading.enumerate()}
     totals: dict[str, float] = {}
     for task in Path("/proc/self/task").iterdir():
         with contextlib.suppress(OSError):
-            name = (task / "comm").read_text().strip()
+            name = names.get(int(task.name)) or (task / "comm").read_text().strip()
+            name = name.rstrip("0123456789_").rstrip("-") or name  # group pool workers
             totals[name] = totals.get(name, 0.0) + _proc_cpu_s_path(task / "stat")
     return totals
 
@@ -196,17 +203,11 @@ async def _measure(hass: Any, duration: float, child_pid: int, label: str) -> di
     cpu = time.process_time() - cpu_before
     child_cpu = _proc_cpu_s(child_pid) - child_before
     threads_after = _threads_cpu_s()
-    loop_thread = Path(f"/proc/self/task/{os.getpid()}/comm").read_text().strip()
+    loop_thread = threading.main_thread().name
     loop_cpu = threads_after.get(loop_thread, 0.0) - threads_before.get(loop_thread, 0.0)
-    print(
-        f"{label}: CPU by thread name: "
-        + ", ".join(
-            f"{name} {threads_after[name] - threads_before.get(name, 0.0):.1f} s"
-            for name in sorted(threads_after, key=lambda n: threads_before.get(n, 0.0) - threads_after[n])
-        ),
-        file=sys.stderr,
-        flush=True,
-    )
+    by_thread = {
+        name: threads_after[name] - threads_before.get(name, 0.0) for name in threads_after
+    }
     unsub()
     return {
         "label": label,
@@ -214,6 +215,7 @@ async def _measure(hass: Any, duration: float, child_pid: int, label: str) -> di
         "cpu": cpu,
         "child_cpu": child_cpu,
         "loop_cpu": loop_cpu,
+        "by_thread": by_thread,
         "changes": changes,
         "samples": len(lags),
         "p50": statistics.median(lags) * 1000,
@@ -223,8 +225,6 @@ async def _measure(hass: Any, duration: float, child_pid: int, label: str) -> di
 
 
 async def _parent(args: argparse.Namespace) -> None:
-    import custom_components.printernizer  # noqa: F401 - before HA looks for custom components
-    from custom_components.printernizer.const import DOMAIN
     from homeassistant import loader
     from homeassistant.config_entries import ConfigEntryState
     from homeassistant.helpers import entity_registry as er
@@ -233,6 +233,9 @@ async def _parent(args: argparse.Namespace) -> None:
         MockConfigEntry,
         async_test_home_assistant,
     )
+
+    import custom_components.printernizer  # noqa: F401 - before HA looks for custom components
+    from custom_components.printernizer.const import DOMAIN
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     child = await asyncio.create_subprocess_exec(
@@ -324,9 +327,7 @@ async def _run(
         "wall": time.perf_counter() - begin,
         "cpu": time.process_time() - cpu_begin,
         "loaded": sum(e.state is entry_state.LOADED for e in entries),
-        "entities": sum(
-            1 for e in er.async_get(hass).entities.values() if e.platform == domain
-        ),
+        "entities": sum(1 for e in er.async_get(hass).entities.values() if e.platform == domain),
     }
     print(
         f"{setup['loaded']}/{len(entries)} printers set up in {setup['wall']:.1f} s "
@@ -338,7 +339,9 @@ async def _run(
         states = {e.title: e.state.value for e in entries if e.state is not entry_state.LOADED}
         raise RuntimeError(f"not every printer loaded: {states}")
     await asyncio.sleep(args.settle)
-    print(f"fleet window: {args.duration:.0f} s, {len(entries)} printers", file=sys.stderr, flush=True)
+    print(
+        f"fleet window: {args.duration:.0f} s, {len(entries)} printers", file=sys.stderr, flush=True
+    )
     fleet = await _measure(hass, args.duration, child_pid, "fleet")
     if fleet["changes"] == 0:
         raise RuntimeError("no state changed during the fleet window: reports did not arrive")
@@ -352,14 +355,16 @@ def _print(
     print(
         f"{args.printers} simulated P1S printers (one report per printer per second), windows of "
         f"{args.duration:.0f} s, {cores} CPUs; setup of all printers took {setup['wall']:.1f} s "
-        f"wall / {setup['cpu']:.1f} s CPU for {setup['entities']} entities\n"
+        f"wall / {setup['cpu']:.1f} s CPU for {setup['entities']} entities. The simulator "
+        "process shares these CPUs with Home Assistant (real printers would not).\n"
     )
     print(
         "| window | printers | loop lag p50 (ms) | loop lag p99 (ms) | loop lag max (ms) "
         "| HA process CPU (% of one core) | HA process CPU (% of all cores) "
+        "| event-loop thread CPU (% of one core) "
         "| simulator process CPU (% of one core) | state changes/s | goal |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for window, count in ((baseline, 0), (fleet, args.printers)):
         one_core = window["cpu"] / window["wall"] * 100
         verdict = ""
@@ -368,15 +373,26 @@ def _print(
         print(
             f"| {window['label']} | {count} | {window['p50']:.2f} | {window['p99']:.2f} "
             f"| {window['max']:.1f} | {one_core:.1f} | {one_core / cores:.1f} "
+            f"| {window['loop_cpu'] / window['wall'] * 100:.1f} "
             f"| {window['child_cpu'] / window['wall'] * 100:.1f} "
             f"| {window['changes'] / window['wall']:.1f} | {verdict} |"
         )
     share = fleet["cpu"] / fleet["wall"] - baseline["cpu"] / baseline["wall"]
+    loop_share = fleet["loop_cpu"] / fleet["wall"] - baseline["loop_cpu"] / baseline["wall"]
     print(
         f"| integration share (fleet − baseline) | {args.printers} | | | "
-        f"| {share * 100:.1f} | {share * 100 / cores:.1f} | | "
-        f"| {share * 1000 / args.printers:.2f} ms CPU per printer per second |"
+        f"| {share * 100:.1f} | {share * 100 / cores:.1f} | {loop_share * 100:.1f} | "
+        f"| | {share * 1000 / args.printers:.2f} ms CPU per printer-second |"
     )
+
+    print()
+    for window in (baseline, fleet):
+        threads = sorted(window["by_thread"].items(), key=lambda item: -item[1])
+        print(
+            f"{window['label']} window, HA process CPU by thread: "
+            + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in threads if seconds >= 0.005)
+            + f" (of {window['cpu']:.2f} s in {window['wall']:.1f} s; event loop = MainThread)  "
+        )
 
 
 def main() -> None:

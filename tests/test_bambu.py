@@ -270,3 +270,28 @@ async def test_unload_closes_connection(hass: HomeAssistant, bambu_sim: BambuSim
     assert await hass.config_entries.async_unload(entry.entry_id)
     await wait_for(hass, lambda: bambu_sim.active_connections == 0)
     assert entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_malformed_reports_are_skipped(
+    hass: HomeAssistant, bambu_sim: BambuSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Garbage and wrongly typed fields never break the connection or the entities."""
+    entry = await setup(hass, bambu_entry(bambu_sim))
+    await bambu_sim.publish_raw(b"\x00not json{")
+    await bambu_sim.publish_raw(
+        {
+            "print": {
+                "command": "push_status",
+                "msg": 1,
+                "mc_percent": "lots",
+                "nozzle_temper": [1, 2],
+                "ams": "broken",
+            }
+        }
+    )
+    await bambu_sim.publish_raw({"print": "not an object"})
+    await bambu_sim.push({"nozzle_temper": 199.5})
+    await wait_for(hass, lambda: state(hass, f"{P}_nozzle_temperature") == "199.5")
+    assert state(hass, f"{P}_status") == "idle"
+    assert entry.state is ConfigEntryState.LOADED
+    assert "Traceback" not in caplog.text

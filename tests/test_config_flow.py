@@ -365,3 +365,22 @@ async def test_options_printer_and_shared_settings(
     assert response["electricity_price"] == 0.32
     assert response["material_prices"]["PLA"] == 22
     assert isinstance(entry, MockConfigEntry)
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_scan_updates_the_address_of_a_moved_printer(hass: HomeAssistant) -> None:
+    """A configured printer announcing a new address gets the address stored."""
+    ssdp_port = free_port(socket.SOCK_DGRAM)
+    async with BambuSimulator(access_code=BAMBU_CODE, ssdp_port=ssdp_port) as sim:
+        entry = bambu_entry(sim, host="192.0.2.10")
+        entry.add_to_hass(hass)
+        with (
+            patch.object(config_flow, "SSDP_PORT", ssdp_port),
+            patch.object(config_flow, "SCAN_SECONDS", 1.5),
+        ):
+            result = await _start(hass, "bambu", "bambu_scan")
+        assert result["errors"] == {"base": "no_printers_found"}
+        assert entry.data["host"] == "127.0.0.1"
+        await hass.async_block_till_done()
+        assert entry.state is ConfigEntryState.LOADED
+        await hass.config_entries.async_unload(entry.entry_id)

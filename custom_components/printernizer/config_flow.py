@@ -221,6 +221,7 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
         except OSError as err:
             LOGGER.warning("Network scan failed: %s", err)
             found = []
+        self._async_update_moved_printers(found)
         configured = self._async_current_ids(include_ignore=False)
         self._discovered = {p.serial: p for p in found if p.serial not in configured}
         if not self._discovered:
@@ -242,6 +243,22 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
                 {vol.Required(CONF_SERIAL): SelectSelector(SelectSelectorConfig(options=options))}
             ),
         )
+
+    @callback
+    def _async_update_moved_printers(self, found: list[DiscoveredPrinter]) -> None:
+        """A set-up printer announcing a new address (DHCP) gets it stored.
+
+        Safe against a forged announcement: the pinned certificate is checked before the
+        access code is sent to the new address.
+        """
+        for printer in found:
+            entry = self.hass.config_entries.async_entry_for_domain_unique_id(
+                DOMAIN, printer.serial
+            )
+            if entry is None or entry.data.get(CONF_HOST) == printer.host:
+                continue
+            LOGGER.info("%s moved to %s", entry.title, printer.host)
+            self._async_update_and_reload(entry, {**entry.data, CONF_HOST: printer.host})
 
     async def async_step_bambu_access_code(
         self, user_input: dict[str, Any] | None = None
@@ -407,11 +424,16 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
     def _async_update_and_abort(
         self, entry: ConfigEntry, data: Mapping[str, Any], reason: str
     ) -> ConfigFlowResult:
-        """Store the new data; a loaded entry reloads through its update listener."""
+        """Store the new data and finish the flow."""
+        self._async_update_and_reload(entry, data)
+        return self.async_abort(reason=reason)
+
+    @callback
+    def _async_update_and_reload(self, entry: ConfigEntry, data: Mapping[str, Any]) -> None:
+        """Store new data; a loaded entry reloads through its update listener, others here."""
         changed = self.hass.config_entries.async_update_entry(entry, data=dict(data))
         if entry.state is not ConfigEntryState.LOADED or not changed:
             self.hass.config_entries.async_schedule_reload(entry.entry_id)
-        return self.async_abort(reason=reason)
 
 
 class PrinternizerOptionsFlow(OptionsFlow):

@@ -14,12 +14,12 @@ import voluptuous as vol
 from . import reports
 from .const import CATEGORIES, CONF_MACHINE_RATE, CONF_POWER_WATTS, DOMAIN
 from .data import DATA_SHARED, PrinternizerConfigEntry
+from .export import EXPORT_FORMATS
+from .ledger.files import STATUSES as FILE_STATUSES
+from .ledger.jobs import STATUSES as JOB_STATUSES
+from .reports import GROUP_BY
 
 ATTR_ENTRY = "config_entry_id"
-JOB_STATUSES = ("printing", "paused", "finished", "failed", "cancelled")
-FILE_STATUSES = ("remote", "downloading", "downloaded", "failed", "local_only", "deleted")
-GROUPS = ("printer", "category", "material", "month")
-FORMATS = ("csv_de", "csv", "json")
 
 _DAY = vol.Any(cv.date, cv.datetime)
 _AMOUNT = vol.Coerce(float)
@@ -61,14 +61,14 @@ SCHEMAS: dict[str, vol.Schema] = {
             vol.Required("end"): cv.date,
             vol.Optional(ATTR_ENTRY): cv.string,
             vol.Optional("category"): vol.In(CATEGORIES),
-            vol.Optional("group_by", default="printer"): vol.In(GROUPS),
+            vol.Optional("group_by", default="printer"): vol.In(GROUP_BY),
         }
     ),
     "export_report": vol.Schema(
         {
             vol.Required("start"): cv.date,
             vol.Required("end"): cv.date,
-            vol.Optional("format", default="csv_de"): vol.In(FORMATS),
+            vol.Optional("format", default="csv_de"): vol.In(EXPORT_FORMATS),
             vol.Optional("category"): vol.In(CATEGORIES),
         }
     ),

@@ -282,6 +282,40 @@ async def test_wrong_access_code(
     await wait_for(lambda: sim.active_connections == 0)
 
 
+async def test_wrong_access_code_every_time(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
+    """Regression: a refused CONNACK that races the executor connect is still PrinterAuthError.
+
+    The simulator answers CONNECT and closes within one loop iteration. When that used to
+    happen before the connect coroutine resumed, paho closed its socket with no close hook
+    installed, the fd stayed registered with the loop, and the cleanup's `remove_reader` then
+    failed with EBADF/ENOENT, so the config flow showed `cannot_connect` (about 1 in 10 here).
+    """
+    sim = await make_sim()
+    errors: list[BaseException] = []
+
+    async def attempt(fingerprint: str | None) -> None:
+        client = make_client(sim, access_code="87654321", fingerprint=fingerprint)
+        try:
+            await client.async_connect(timeout=10)
+        except PrinterError as err:
+            errors.append(err)
+        finally:
+            await client.async_disconnect()
+
+    for _ in range(30):  # like the config flow: no pin yet (trust on first use)
+        await attempt(None)
+    for _ in range(3):  # concurrent attempts share the loop's selector and reuse fd numbers
+        await asyncio.gather(*(attempt(sim.fingerprint) for _ in range(10)))
+    assert [type(err) for err in errors] == [PrinterAuthError] * 60, errors
+    assert [info.password for info in sim.connect_log] == ["87654321"] * 60
+    await wait_for(lambda: sim.active_connections == 0)
+    good = make_client(sim)  # the loop is still healthy: the right code connects
+    await good.async_connect(timeout=10)
+    assert good.connected
+
+
 async def test_pin_mismatch_never_sends_the_access_code(
     make_sim: SimFactory, make_client: Callable[..., BambuClient]
 ) -> None:

@@ -1,7 +1,7 @@
 """Repository for the printer file index (`files` table).
 
 Why a separate module: the index is the "Drucker-Dateien" view (what is on each printer, what
-was downloaded where, which job used it) and is written by files.py only. Every function here
+was downloaded where, which job used it) and is written by the files package only. Every function here
 is synchronous and blocking; call it through `hass.async_add_executor_job`. Each function takes
 the open `Ledger` and runs its statements through `Ledger.read()` / `Ledger.write()` (the
 ledger's one connection, lock and transaction), so it never races the job ledger.
@@ -415,7 +415,7 @@ def cleanup_candidates(
     Returns (record, category, job_end) triples; category/job_end are None for files not
     linked to a job. The category comes from the job's latest revision (a correction to
     "business" must protect the file), falling back to the job row. The caller decides about
-    retention (files.py), so the rule lives in one place.
+    retention (the files package), so the rule lives in one place.
     """
     clauses = ["f.status IN (?, ?)", "f.local_path IS NOT NULL", "f.downloaded_at < ?"]
     params: list[Any] = [*LOCAL_STATUSES, to_db_time(older_than)]

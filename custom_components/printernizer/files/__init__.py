@@ -2,435 +2,98 @@
 
 One `FileManager` per printer merges the printer's listing (Bambu FTPS, PrusaLink) into the
 ledger's file index, downloads files to `<root>/<printer>/<YYYY-MM-DD>/<name>` and cleans up old
-downloads. Names come from the printer and are untrusted: they are sanitised before they touch a
-path, and every target is checked to stay inside the download root. A download streams into a
-hidden temp file next to its target and is renamed only when complete and verified, so a cut
-transfer never leaves half a file behind.
+downloads. Untrusted names are made safe and kept inside the root by `paths`; the transfer into
+a hidden temp file, verified and renamed only when complete, is `download`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-import contextlib
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-import errno
-import hashlib
-import os
 from pathlib import Path
-import re
-import secrets
 import shutil
-import threading
 from typing import TYPE_CHECKING, Any, Literal, Protocol
-import unicodedata
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
-from homeassistant.util.hass_dict import HassKey
 
-from .api.errors import FileTransferError, MetadataError, PrinterAuthError, PrinterError
-from .api.metadata import read_print_metadata
-from .api.models import PrinterSnapshot, PrintMetadata, RemoteFile
-from .const import (
+from custom_components.printernizer.api.errors import (
+    FileTransferError,
+    MetadataError,
+    PrinterAuthError,
+    PrinterError,
+)
+from custom_components.printernizer.api.metadata import read_print_metadata
+from custom_components.printernizer.api.models import PrinterSnapshot, PrintMetadata, RemoteFile
+from custom_components.printernizer.const import (
     CATEGORY_BUSINESS,
     DOMAIN,
     EVENT_FILE_DOWNLOAD_FAILED,
     EVENT_FILE_DOWNLOADED,
     LOGGER,
-    STORAGE_DIR,
 )
-from .ledger import files as file_repo
+from custom_components.printernizer.ledger import files as file_repo
+
+from .download import (
+    DOWNLOAD_SLOTS,
+    MAX_PARALLEL_DOWNLOADS,
+    TEMP_MARKER,
+    DownloadIntegrityError,
+    FetchResult,
+    FileTooLargeError,
+    _stat_size,
+    async_fetch_verified,
+    download_slots,
+)
+from .paths import (
+    FALLBACK_NAME,
+    MAX_NAME_BYTES,
+    UnsafePathError,
+    _inside,
+    check_download_dir,
+    default_download_dir,
+    safe_target,
+    sanitize_filename,
+    target_folder,
+)
 
 if TYPE_CHECKING:
-    from .ledger import JobRecord, Ledger
-    from .settings import SettingsStore
+    from custom_components.printernizer.ledger import JobRecord, Ledger
+    from custom_components.printernizer.settings import SettingsStore
 
-# ---------------------------------------------------------------------------------------------
-# Names and paths
-# ---------------------------------------------------------------------------------------------
-
-MAX_NAME_BYTES = 200
-FALLBACK_NAME = "file"
-_FORBIDDEN_CHARS = frozenset('<>:"|?*/\\')
-_WINDOWS_RESERVED = frozenset(
-    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
-    | {f"COM{c}" for c in "0123456789¹²³"}
-    | {f"LPT{c}" for c in "0123456789¹²³"}
-)
-# Up to two short suffixes make the extension we keep when shortening (".gcode.3mf").
-_EXT_RE = re.compile(r"((?:\.[A-Za-z0-9]{1,10}){1,2})$")
-_DOTS_RE = re.compile(r"\.{2,}")
-TEMP_MARKER = ".part-"
-
-
-def _clean_char(char: str) -> str:
-    """Map one character to itself or `_` (control, format, separator or Windows-forbidden)."""
-    if char in _FORBIDDEN_CHARS:
-        return "_"
-    category = unicodedata.category(char)
-    # Cc: NUL, newline, DEL...; Cf: bidi overrides that disguise names in logs; Zl/Zp: line breaks
-    if category in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"):
-        return "_"
-    return char
-
-
-def _truncate_utf8(text: str, limit: int) -> str:
-    """Cut `text` to at most `limit` UTF-8 bytes without splitting a character."""
-    return text.encode("utf-8")[: max(limit, 0)].decode("utf-8", errors="ignore")
-
-
-def sanitize_filename(name: str) -> str:
-    """Turn an untrusted name (from a printer) into one safe path component.
-
-    The result has no separators, no `..`, no control characters, is valid on Windows (no
-    reserved device names, no `<>:"|?*`, no trailing dot or space), is at most 200 UTF-8 bytes
-    with its extension kept, does not start with a dot (temp files do, so they never collide)
-    and is never empty.
-    """
-    text = unicodedata.normalize("NFC", str(name))
-    text = "".join(_clean_char(c) for c in text)
-    text = _DOTS_RE.sub(".", text)
-    text = text.strip(" .\t")
-    if not text:
-        return FALLBACK_NAME
-    stem, _, rest = text.partition(".")
-    if stem.rstrip(" ").upper() in _WINDOWS_RESERVED:
-        text = f"_{text}"
-    if len(text.encode("utf-8")) > MAX_NAME_BYTES:
-        match = _EXT_RE.search(text)
-        ext = match.group(1) if match and match.start() > 0 else ""
-        stem = text[: len(text) - len(ext)]
-        budget = MAX_NAME_BYTES - len(ext.encode("utf-8"))
-        text = _truncate_utf8(stem, budget).rstrip(" .") + ext
-        text = text.strip(" .")
-    return text or FALLBACK_NAME
-
-
-class UnsafePathError(HomeAssistantError):
-    """A computed target left the download root (never expected after sanitising)."""
-
-
-def _inside(path: Path, root: Path) -> bool:
-    """True when the resolved `path` is `root` or below it."""
-    return path == root or path.is_relative_to(root)
-
-
-def _numbered(name: str, number: int) -> str:
-    """`name (n).ext`, keeping a double extension like `.gcode.3mf` together."""
-    match = _EXT_RE.search(name)
-    ext = match.group(1) if match and match.start() > 0 else ""
-    stem = name[: len(name) - len(ext)]
-    suffix = f" ({number})"
-    budget = MAX_NAME_BYTES - len(ext.encode("utf-8")) - len(suffix)
-    return _truncate_utf8(stem, budget).rstrip(" .") + suffix + ext
-
-
-def _file_sha256(path: Path) -> str:
-    """Stream a file through sha256 (1 MiB blocks: bounded memory for any size)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1024 * 1024):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _same_file(path: Path, size: int | None, sha256: str | None) -> bool:
-    """True when the file at `path` has exactly this content (size first: cheap)."""
-    if sha256 is None:
-        return False
-    try:
-        if not path.is_file() or (size is not None and path.stat().st_size != size):
-            return False
-        return _file_sha256(path) == sha256
-    except OSError:
-        return False
-
-
-def target_folder(root: Path, printer_name: str, day: date) -> Path:
-    """`<root>/<sanitised printer name>/<YYYY-MM-DD>`, resolved and checked to stay in root."""
-    base = root.resolve()
-    folder = (base / sanitize_filename(printer_name) / day.isoformat()).resolve()
-    if not _inside(folder, base) or folder == base:
-        raise UnsafePathError(f"target folder {folder} is outside {base}")
-    return folder
-
-
-def safe_target(
-    root: Path,
-    printer_name: str,
-    day: date,
-    file_name: str,
-    *,
-    sha256: str | None = None,
-    size: int | None = None,
-) -> Path:
-    """Where a downloaded file goes; blocking (stat, maybe hash): run in the executor.
-
-    Layout `<root>/<printer>/<YYYY-MM-DD>/<name>`. The path is resolved (symlinks too) and must
-    stay inside `root`, else UnsafePathError. When a different file already sits there the name
-    gets ` (2)`, ` (3)`... so nothing is ever overwritten; when the same content (same sha256)
-    is already there, that path is returned so a re-download does not duplicate it.
-    """
-    base = root.resolve()
-    folder = target_folder(base, printer_name, day)
-    name = sanitize_filename(file_name)
-    number = 1
-    while True:
-        candidate = folder / (name if number == 1 else _numbered(name, number))
-        if not candidate.is_symlink():  # a planted symlink is never written through
-            if candidate.resolve().parent != folder:
-                raise UnsafePathError(f"target {candidate} is outside {folder}")
-            if not candidate.exists():
-                return candidate
-            if _same_file(candidate, size, sha256):
-                return candidate
-        number += 1
-        if number > 10_000:
-            raise UnsafePathError(f"too many files named {name} in {folder}")
-
-
-# ---------------------------------------------------------------------------------------------
-# The download root
-# ---------------------------------------------------------------------------------------------
-
-
-def default_download_dir(hass: HomeAssistant) -> Path:
-    """`<config>/printernizer/files`: the integration's own folder, allowed without asking."""
-    return Path(hass.config.path(STORAGE_DIR, "files"))
-
-
-def _is_allowed_root(hass: HomeAssistant, path: Path) -> bool:
-    """Blocking (resolves symlinks): HA's allowlist, or inside our own `<config>/printernizer`.
-
-    HA's default allowlist holds only `www` and the media folders, not the config folder, so
-    the integration's own default folder is accepted explicitly; anything else must be in
-    `allowlist_external_dirs` like for every other integration that writes files.
-    """
-    resolved = path.resolve()
-    own = Path(hass.config.path(STORAGE_DIR)).resolve()
-    if _inside(resolved, own):
-        return True
-    # asked for a (non-existent) file inside the root: HA then checks the root itself, which
-    # also works for a root that will only be created by the first download
-    return hass.config.is_allowed_path(str(resolved / ".printernizer-probe"))
-
-
-async def check_download_dir(hass: HomeAssistant, path: str | Path | None) -> Path:
-    """Validate the download root and return it resolved.
-
-    Raises ServiceValidationError(download_dir_not_allowed) for a relative path or one outside
-    HA's allowed folders (and the integration's own folder).
-    """
-    raw = Path(path) if path else default_download_dir(hass)
-    if not raw.is_absolute():
-        raw = Path(hass.config.path(str(raw)))
-    if await hass.async_add_executor_job(_is_allowed_root, hass, raw):
-        return await hass.async_add_executor_job(raw.resolve)
-    raise ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="download_dir_not_allowed",
-        translation_placeholders={"path": str(raw)},
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# The download core (shared by FileManager and scripts/bench_download.py)
-# ---------------------------------------------------------------------------------------------
-
-type RunBlocking = Callable[..., Awaitable[Any]]
-type Fetch = Callable[[Path, int | None], Awaitable[int]]
-"""Writes the remote file to the given temp path, at most `max_bytes`; returns bytes written."""
-
-FREE_SPACE_MARGIN = 10 * 1024 * 1024
-
-
-class FileTooLargeError(FileTransferError):
-    """The file is larger than `max_download_mb` (not worth retrying)."""
-
-
-class DownloadIntegrityError(FileTransferError):
-    """The written file does not match what the printer announced (retry)."""
-
-
-@dataclass(frozen=True, slots=True)
-class FetchResult:
-    """A verified file at its final path."""
-
-    path: Path
-    size: int
-    sha256: str
-    reused: bool  # the same content was already there; nothing new was written
-
-
-def _prepare_folder(root: Path, printer_name: str, day: date) -> Path:
-    folder = target_folder(root, printer_name, day)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _unlink_quiet(path: Path) -> None:
-    try:
-        path.unlink(missing_ok=True)
-    except OSError as err:  # pragma: no cover - e.g. permissions changed under us
-        LOGGER.warning("Could not remove the temporary file %s: %s", path, err)
-
-
-def _stat_size(path: Path) -> int:
-    return path.stat().st_size
-
-
-def _follow_sha256(path: Path, finished: threading.Event) -> tuple[str | None, int]:
-    """Hash a file while another thread appends to it, until `finished` and EOF.
-
-    Returns (hex digest, bytes hashed), or (None, 0) when the file never appeared. Idle waits
-    back off from 2 ms to 20 ms: short enough that little is left to hash when the transfer
-    ends, long enough that a slow printer (70 KB/s) costs nothing noticeable.
-    """
-    digest = hashlib.sha256()
-    total = 0
-    delay = 0.002
-    handle = None
-    while handle is None:
-        try:
-            handle = path.open("rb")
-        except FileNotFoundError:
-            if finished.is_set():
-                return None, 0
-            finished.wait(delay)
-            delay = min(delay * 2, 0.02)
-    with handle:
-        while True:
-            block = handle.read(1024 * 1024)
-            if block:
-                digest.update(block)
-                total += len(block)
-                delay = 0.002
-                continue
-            if finished.is_set():
-                # the writer closed the file before `finished`; one more read drains it
-                while block := handle.read(1024 * 1024):
-                    digest.update(block)
-                    total += len(block)
-                return digest.hexdigest(), total
-            finished.wait(delay)
-            delay = min(delay * 2, 0.02)
-
-
-async def _settle(future: asyncio.Future[Any]) -> None:
-    """Wait for a helper future and drop its result or error (cleanup paths)."""
-    with contextlib.suppress(BaseException):
-        await future
-
-
-def _finalize(
-    temp: Path, root: Path, printer_name: str, day: date, file_name: str, sha256: str, size: int
-) -> tuple[Path, bool]:
-    """Move the verified temp file to its final name without ever replacing another file.
-
-    `os.link` fails if the name exists, so a file that appeared meanwhile is never clobbered
-    (we pick the next free name); filesystems without hard links (FAT, some SMB) fall back to
-    `os.replace` right after the existence check, which the per-printer lock makes safe for
-    our own writes.
-    """
-    for _ in range(100):
-        final = safe_target(root, printer_name, day, file_name, sha256=sha256, size=size)
-        if final.exists():  # the same content is already there
-            temp.unlink(missing_ok=True)
-            return final, True
-        try:
-            os.link(temp, final)
-        except FileExistsError:
-            continue
-        except OSError as err:
-            if err.errno not in (
-                errno.EPERM,
-                errno.ENOTSUP,
-                errno.EOPNOTSUPP,
-                errno.EXDEV,
-                errno.EMLINK,
-                errno.ENOSYS,
-            ):
-                raise
-            os.replace(temp, final)
-            return final, False
-        temp.unlink()
-        return final, False
-    raise FileTransferError(f"could not find a free name for {file_name}")
-
-
-async def async_fetch_verified(
-    fetch: Fetch,
-    *,
-    root: Path,
-    printer_name: str,
-    day: date,
-    file_name: str,
-    expected_size: int | None,
-    max_bytes: int | None,
-    run_blocking: RunBlocking,
-) -> FetchResult:
-    """Download via `fetch` into a temp file next to the target, verify, hash, rename.
-
-    The temp file (`.<name>.part-<random>`, hidden, never a sanitised name) is removed on any
-    failure, cancellation included, so a broken transfer leaves nothing behind. The size must
-    match both what `fetch` reports and `expected_size` when the listing knew it. The sha256
-    is computed by a reader that follows the temp file while it is written (the hash costs no
-    extra pass on fast links); if it did not see exactly the final bytes, the file is hashed
-    again from the start.
-    """
-    folder: Path = await run_blocking(_prepare_folder, root, printer_name, day)
-    name = sanitize_filename(file_name)
-    temp = folder / f".{_truncate_utf8(name, 180)}{TEMP_MARKER}{secrets.token_hex(6)}"
-    written_done = threading.Event()
-    hashing: asyncio.Future[tuple[str | None, int]] = asyncio.ensure_future(
-        run_blocking(_follow_sha256, temp, written_done)
-    )
-    try:
-        try:
-            written = await fetch(temp, max_bytes)
-        finally:
-            written_done.set()
-        actual: int = await run_blocking(_stat_size, temp)
-        if actual != written:
-            raise DownloadIntegrityError(f"{file_name}: wrote {actual} bytes, read {written}")
-        if expected_size is not None and actual != expected_size:
-            raise DownloadIntegrityError(
-                f"{file_name}: got {actual} bytes, the printer listed {expected_size}"
-            )
-        if max_bytes is not None and actual > max_bytes:
-            raise FileTooLargeError(f"{file_name}: {actual} bytes exceed {max_bytes}")
-        followed, hashed = await hashing
-        digest: str = (
-            followed
-            if followed is not None and hashed == actual
-            else await run_blocking(_file_sha256, temp)
-        )
-        final, reused = await run_blocking(
-            _finalize, temp, root, printer_name, day, file_name, digest, actual
-        )
-    except BaseException:
-        written_done.set()
-        try:
-            await asyncio.shield(_settle(hashing))
-            await asyncio.shield(run_blocking(_unlink_quiet, temp))
-        except BaseException:  # cancelled again or executor gone (shutdown): do it here
-            _unlink_quiet(temp)
-        raise
-    return FetchResult(path=final, size=actual, sha256=digest, reused=reused)
-
+__all__ = [
+    "DOWNLOAD_ATTEMPTS",
+    "DOWNLOAD_SLOTS",
+    "FALLBACK_NAME",
+    "FREE_SPACE_MARGIN",
+    "MAX_NAME_BYTES",
+    "MAX_PARALLEL_DOWNLOADS",
+    "TEMP_MARKER",
+    "DownloadIntegrityError",
+    "FetchResult",
+    "FileManager",
+    "FileSource",
+    "FileTooLargeError",
+    "UnsafePathError",
+    "async_fetch_verified",
+    "check_download_dir",
+    "default_download_dir",
+    "download_slots",
+    "safe_target",
+    "sanitize_filename",
+    "target_folder",
+]
 
 # ---------------------------------------------------------------------------------------------
 # FileManager
 # ---------------------------------------------------------------------------------------------
 
-DOWNLOAD_SLOTS: HassKey[asyncio.Semaphore] = HassKey(f"{DOMAIN}_download_slots")
-MAX_PARALLEL_DOWNLOADS = 2
 DOWNLOAD_ATTEMPTS = 3
 _MB = 1024 * 1024
+FREE_SPACE_MARGIN = 10 * 1024 * 1024
 
 
 class FileSource(Protocol):
@@ -450,14 +113,6 @@ class FileSource(Protocol):
     ) -> int:
         """Write the file to `dest`, at most `max_bytes`; return the bytes written."""
         ...
-
-
-def download_slots(hass: HomeAssistant) -> asyncio.Semaphore:
-    """The one semaphore shared by all printers: printers' Wi-Fi and the disk are shared."""
-    slots = hass.data.get(DOWNLOAD_SLOTS)
-    if slots is None:
-        slots = hass.data[DOWNLOAD_SLOTS] = asyncio.Semaphore(MAX_PARALLEL_DOWNLOADS)
-    return slots
 
 
 def _error_text(err: BaseException) -> str:

@@ -1,0 +1,230 @@
+"""The verified download core, shared by FileManager and scripts/bench_download.py.
+
+A download streams into a hidden temp file next to its target, is checked against the size
+the printer announced, hashed while it is written, and linked to its final name only when
+complete, so a cut transfer never leaves half a file behind and no file is ever replaced.
+One semaphore in hass.data bounds parallel downloads across all printers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+import contextlib
+from dataclasses import dataclass
+from datetime import date
+import errno
+import hashlib
+import os
+from pathlib import Path
+import secrets
+import threading
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.util.hass_dict import HassKey
+
+from custom_components.printernizer.api.errors import FileTransferError
+from custom_components.printernizer.const import DOMAIN, LOGGER
+
+from .paths import _file_sha256, _truncate_utf8, safe_target, sanitize_filename, target_folder
+
+# ---------------------------------------------------------------------------------------------
+# The download core
+# ---------------------------------------------------------------------------------------------
+
+TEMP_MARKER = ".part-"
+type RunBlocking = Callable[..., Awaitable[Any]]
+type Fetch = Callable[[Path, int | None], Awaitable[int]]
+"""Writes the remote file to the given temp path, at most `max_bytes`; returns bytes written."""
+
+
+class FileTooLargeError(FileTransferError):
+    """The file is larger than `max_download_mb` (not worth retrying)."""
+
+
+class DownloadIntegrityError(FileTransferError):
+    """The written file does not match what the printer announced (retry)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """A verified file at its final path."""
+
+    path: Path
+    size: int
+    sha256: str
+    reused: bool  # the same content was already there; nothing new was written
+
+
+def _prepare_folder(root: Path, printer_name: str, day: date) -> Path:
+    folder = target_folder(root, printer_name, day)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _unlink_quiet(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as err:  # pragma: no cover - e.g. permissions changed under us
+        LOGGER.warning("Could not remove the temporary file %s: %s", path, err)
+
+
+def _stat_size(path: Path) -> int:
+    return path.stat().st_size
+
+
+def _follow_sha256(path: Path, finished: threading.Event) -> tuple[str | None, int]:
+    """Hash a file while another thread appends to it, until `finished` and EOF.
+
+    Returns (hex digest, bytes hashed), or (None, 0) when the file never appeared. Idle waits
+    back off from 2 ms to 20 ms: short enough that little is left to hash when the transfer
+    ends, long enough that a slow printer (70 KB/s) costs nothing noticeable.
+    """
+    digest = hashlib.sha256()
+    total = 0
+    delay = 0.002
+    handle = None
+    while handle is None:
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            if finished.is_set():
+                return None, 0
+            finished.wait(delay)
+            delay = min(delay * 2, 0.02)
+    with handle:
+        while True:
+            block = handle.read(1024 * 1024)
+            if block:
+                digest.update(block)
+                total += len(block)
+                delay = 0.002
+                continue
+            if finished.is_set():
+                # the writer closed the file before `finished`; one more read drains it
+                while block := handle.read(1024 * 1024):
+                    digest.update(block)
+                    total += len(block)
+                return digest.hexdigest(), total
+            finished.wait(delay)
+            delay = min(delay * 2, 0.02)
+
+
+async def _settle(future: asyncio.Future[Any]) -> None:
+    """Wait for a helper future and drop its result or error (cleanup paths)."""
+    with contextlib.suppress(BaseException):
+        await future
+
+
+def _finalize(
+    temp: Path, root: Path, printer_name: str, day: date, file_name: str, sha256: str, size: int
+) -> tuple[Path, bool]:
+    """Move the verified temp file to its final name without ever replacing another file.
+
+    `os.link` fails if the name exists, so a file that appeared meanwhile is never clobbered
+    (we pick the next free name); filesystems without hard links (FAT, some SMB) fall back to
+    `os.replace` right after the existence check, which the per-printer lock makes safe for
+    our own writes.
+    """
+    for _ in range(100):
+        final = safe_target(root, printer_name, day, file_name, sha256=sha256, size=size)
+        if final.exists():  # the same content is already there
+            temp.unlink(missing_ok=True)
+            return final, True
+        try:
+            os.link(temp, final)
+        except FileExistsError:
+            continue
+        except OSError as err:
+            if err.errno not in (
+                errno.EPERM,
+                errno.ENOTSUP,
+                errno.EOPNOTSUPP,
+                errno.EXDEV,
+                errno.EMLINK,
+                errno.ENOSYS,
+            ):
+                raise
+            os.replace(temp, final)
+            return final, False
+        temp.unlink()
+        return final, False
+    raise FileTransferError(f"could not find a free name for {file_name}")
+
+
+async def async_fetch_verified(
+    fetch: Fetch,
+    *,
+    root: Path,
+    printer_name: str,
+    day: date,
+    file_name: str,
+    expected_size: int | None,
+    max_bytes: int | None,
+    run_blocking: RunBlocking,
+) -> FetchResult:
+    """Download via `fetch` into a temp file next to the target, verify, hash, rename.
+
+    The temp file (`.<name>.part-<random>`, hidden, never a sanitised name) is removed on any
+    failure, cancellation included, so a broken transfer leaves nothing behind. The size must
+    match both what `fetch` reports and `expected_size` when the listing knew it. The sha256
+    is computed by a reader that follows the temp file while it is written (the hash costs no
+    extra pass on fast links); if it did not see exactly the final bytes, the file is hashed
+    again from the start.
+    """
+    folder: Path = await run_blocking(_prepare_folder, root, printer_name, day)
+    name = sanitize_filename(file_name)
+    temp = folder / f".{_truncate_utf8(name, 180)}{TEMP_MARKER}{secrets.token_hex(6)}"
+    written_done = threading.Event()
+    hashing: asyncio.Future[tuple[str | None, int]] = asyncio.ensure_future(
+        run_blocking(_follow_sha256, temp, written_done)
+    )
+    try:
+        try:
+            written = await fetch(temp, max_bytes)
+        finally:
+            written_done.set()
+        actual: int = await run_blocking(_stat_size, temp)
+        if actual != written:
+            raise DownloadIntegrityError(f"{file_name}: wrote {actual} bytes, read {written}")
+        if expected_size is not None and actual != expected_size:
+            raise DownloadIntegrityError(
+                f"{file_name}: got {actual} bytes, the printer listed {expected_size}"
+            )
+        if max_bytes is not None and actual > max_bytes:
+            raise FileTooLargeError(f"{file_name}: {actual} bytes exceed {max_bytes}")
+        followed, hashed = await hashing
+        digest: str = (
+            followed
+            if followed is not None and hashed == actual
+            else await run_blocking(_file_sha256, temp)
+        )
+        final, reused = await run_blocking(
+            _finalize, temp, root, printer_name, day, file_name, digest, actual
+        )
+    except BaseException:
+        written_done.set()
+        try:
+            await asyncio.shield(_settle(hashing))
+            await asyncio.shield(run_blocking(_unlink_quiet, temp))
+        except BaseException:  # cancelled again or executor gone (shutdown): do it here
+            _unlink_quiet(temp)
+        raise
+    return FetchResult(path=final, size=actual, sha256=digest, reused=reused)
+
+
+# ---------------------------------------------------------------------------------------------
+# The global download slots
+# ---------------------------------------------------------------------------------------------
+
+DOWNLOAD_SLOTS: HassKey[asyncio.Semaphore] = HassKey(f"{DOMAIN}_download_slots")
+MAX_PARALLEL_DOWNLOADS = 2
+
+
+def download_slots(hass: HomeAssistant) -> asyncio.Semaphore:
+    """The one semaphore shared by all printers: printers' Wi-Fi and the disk are shared."""
+    slots = hass.data.get(DOWNLOAD_SLOTS)
+    if slots is None:
+        slots = hass.data[DOWNLOAD_SLOTS] = asyncio.Semaphore(MAX_PARALLEL_DOWNLOADS)
+    return slots
