@@ -4,15 +4,30 @@
 Why: the download path adds a temp file, a size check, a sha256 pass and an atomic rename on
 top of the printer clients; this shows what that costs next to the simplest possible copy.
 
-What runs: the parent process starts the Bambu simulator (implicit FTPS, TLS session reuse) and
-the PrusaLink simulator (Buddy flavour, X-Api-Key) from tests/simulators, serves one 200 MB
-file from each, and runs every case in a FRESH subprocess so memory peaks never mix:
+What runs where (three kinds of process, so the simulators never share the measured
+process's GIL or event loop; real printers are separate machines):
+
+- a SIMULATOR process, started once: the Bambu simulator (implicit FTPS with TLS session
+  reuse, served by pyftpdlib from a private temp dir holding one random 200 MB file) and the
+  PrusaLink simulator (Buddy flavour, X-Api-Key, a 200 MB G-code file generated chunk by chunk
+  as it is sent, never held in memory), both from tests/simulators. It prints its ports as one
+  JSON line and serves until the parent sends SIGTERM at the end.
+- the PARENT (this command) only looks up the PrusaLink download reference, then starts the
+  cases one after another and waits for each; it does no work while a case runs.
+- one FRESH process per measured case and run, so memory peaks never mix. Runs alternate
+  the cases side by side (run 1: every case, run 2: every case, ...); the table shows medians.
+
+The machine's CPUs are shared by the simulator process and the measured one (on 2 CPUs,
+roughly one each); the cases:
 
 - `bambu-ours`  / `prusa-ours`: `files.async_fetch_verified` (the download core FileManager
-  uses: temp file, size check, streamed sha256, atomic no-overwrite rename) driving the real
-  `BambuFtpClient` / `PrusaLinkClient`. It runs in a bare asyncio loop with the default
+  uses: temp file, size check, sha256 computed by the client's writer thread via `on_block`
+  as FileManager does, atomic no-overwrite rename) driving the real `BambuFtpClient` /
+  `PrusaLinkClient`. It runs in a bare asyncio loop with the default
   executor as `run_blocking`; FileManager adds only ledger writes and the semaphores around
   it, so no HomeAssistant instance is started.
+- `bambu-client` / `prusa-client`: the printer client's `async_download_file` alone (no
+  core, no hash), to show where the time goes.
 - `bambu-plain`: ftplib with implicit TLS and TLS session reuse, `retrbinary` into a file.
 - `prusa-plain`: one aiohttp GET with X-Api-Key, copied chunk by chunk into a file.
 
@@ -22,13 +37,14 @@ Each child reports seconds and peak RSS growth: it resets the kernel's peak coun
 growth during our download < 32 MB.
 
 Usage: `.venv/bin/python scripts/bench_download.py [--size-mb 200] [--runs 3]`
-Prints markdown table rows (plus the command and the machine).
+Prints markdown table rows, a verdict line, the command and the machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 from datetime import date
 import ftplib
 import json
@@ -37,6 +53,7 @@ import os
 from pathlib import Path
 import platform
 import shutil
+import signal
 import socket
 import ssl
 import statistics
@@ -178,8 +195,10 @@ async def _ours(args: argparse.Namespace, folder: Path) -> tuple[int, Any]:
             host=args.host, access_code=args.code, port=args.port, fingerprint=args.fingerprint
         )
 
-        async def fetch(dest: Path, limit: int | None) -> int:
-            return await client.async_download_file(args.path, dest, max_bytes=limit)
+        async def fetch(dest: Path, limit: int | None, *, on_block: Any = None) -> int:
+            return await client.async_download_file(
+                args.path, dest, max_bytes=limit, on_block=on_block
+            )
 
     else:
         import aiohttp
@@ -191,9 +210,9 @@ async def _ours(args: argparse.Namespace, folder: Path) -> tuple[int, Any]:
         session = aiohttp.ClientSession()
         client = PrusaLinkClient(session, args.host, port=args.port, api_key=API_KEY)
 
-        async def fetch(dest: Path, limit: int | None) -> int:
+        async def fetch(dest: Path, limit: int | None, *, on_block: Any = None) -> int:
             return await client.async_download_file(
-                args.path, dest, max_bytes=limit, expected_size=args.size
+                args.path, dest, max_bytes=limit, expected_size=args.size, on_block=on_block
             )
 
     _reset_peak()
@@ -212,6 +231,7 @@ async def _ours(args: argparse.Namespace, folder: Path) -> tuple[int, Any]:
             expected_size=args.size,
             max_bytes=1024 * 1024 * 1024,
             run_blocking=run_blocking,
+            feeds_blocks=True,  # both clients take on_block, as FileManager detects
         )
     finally:
         if session is not None:
@@ -305,53 +325,103 @@ def _write_big_file(path: Path, size: int) -> None:
             left -= len(part)
 
 
-async def parent(args: argparse.Namespace) -> None:
-    from custom_components.printernizer.api.prusa.client import (
-        PrusaLinkClient,
-    )
+async def simulators(args: argparse.Namespace) -> None:
+    """The simulators' own process: serve one big file from each until SIGTERM.
+
+    Prints one JSON line with everything the cases need, then serves. Writing the Bambu file
+    and generating the PrusaLink G-code stream cost CPU here, never in a measured process.
+    """
     from tests.simulators.bambu import BambuSimulator
     from tests.simulators.gcodefiles import iter_gcode
     from tests.simulators.prusa import PrusaLinkSimulator
 
-    logging.getLogger("pyftpdlib").setLevel(logging.WARNING)  # one line per transfer otherwise
+    # A configured root logger stops pyftpdlib from adding its own (one line per transfer).
+    logging.basicConfig(level=logging.WARNING, format="sim %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pyftpdlib").setLevel(logging.WARNING)
     size = args.size_mb * 1024 * 1024
     loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     # A private temp folder for the simulators' trees: other tools on a shared machine may
     # sweep /tmp/bambu-ftps-* while the benchmark runs.
     private_tmp = Path(tempfile.mkdtemp(prefix="printernizer-bench-"))
     tempfile.tempdir = str(private_tmp)
     bambu = BambuSimulator(files={})
     prusa = PrusaLinkSimulator(flavour="buddy", api_key=API_KEY, files={})
-    await bambu.start()
-    await prusa.start()
     try:
+        await bambu.start()
+        await prusa.start()
+        assert bambu.ftp_root is not None
         await loop.run_in_executor(
-            None, _write_big_file, Path(bambu.ftp_root) / BAMBU_PATH.lstrip("/"), size
+            None, _write_big_file, bambu.ftp_root / BAMBU_PATH.lstrip("/"), size
         )
         prusa.add_file(PRUSA_PATH, lambda: iter_gcode(total_bytes=size), size=size)
-        import aiohttp
+        info = {
+            "bambu_port": bambu.ftp_port,
+            "bambu_code": bambu.access_code,
+            "bambu_fingerprint": bambu.fingerprint,
+            "prusa_port": prusa.port,
+        }
+        print(json.dumps(info), flush=True)
+        await stop.wait()
+    finally:
+        await prusa.stop()
+        await bambu.stop()
+        tempfile.tempdir = None
+        shutil.rmtree(private_tmp, ignore_errors=True)
 
-        async with aiohttp.ClientSession() as session:
-            listing = await PrusaLinkClient(
-                session, prusa.host, port=prusa.port, api_key=API_KEY
-            ).async_list_files()
-        prusa_ref = next(f.download_ref for f in listing if f.path == PRUSA_PATH)
-        assert prusa_ref
+
+async def _prusa_ref(port: int) -> str:
+    """The download reference the listing gives for PRUSA_PATH (buddy: an SFN path)."""
+    import aiohttp
+
+    from custom_components.printernizer.api.prusa.client import (
+        PrusaLinkClient,
+    )
+
+    async with aiohttp.ClientSession() as session:
+        listing = await PrusaLinkClient(
+            session, "127.0.0.1", port=port, api_key=API_KEY
+        ).async_list_files()
+    ref = next(f.download_ref for f in listing if f.path == PRUSA_PATH)
+    assert ref
+    return ref
+
+
+async def parent(args: argparse.Namespace) -> None:
+    size = args.size_mb * 1024 * 1024
+    sims = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--simulators",
+        "--size-mb",
+        str(args.size_mb),
+        stdout=asyncio.subprocess.PIPE,
+        cwd=str(ROOT),
+    )
+    assert sims.stdout is not None
+    try:
+        line = await asyncio.wait_for(sims.stdout.readline(), timeout=300)
+        if not line:
+            raise RuntimeError("the simulator process died before printing its ports")
+        info = json.loads(line)
+        prusa_ref = await _prusa_ref(info["prusa_port"])
 
         common = ["--host", "127.0.0.1", "--size", str(size)]
         cases = {
             "bambu-ours": [
                 *common,
                 "--port",
-                str(bambu.ftp_port),
+                str(info["bambu_port"]),
                 "--path",
                 BAMBU_PATH,
                 "--code",
-                bambu.access_code,
+                info["bambu_code"],
                 "--fingerprint",
-                bambu.fingerprint,
+                info["bambu_fingerprint"],
             ],
-            "prusa-ours": [*common, "--port", str(prusa.port), "--path", prusa_ref],
+            "prusa-ours": [*common, "--port", str(info["prusa_port"]), "--path", prusa_ref],
         }
         for family in ("bambu", "prusa"):
             cases[f"{family}-plain"] = cases[f"{family}-client"] = cases[f"{family}-ours"]
@@ -363,16 +433,25 @@ async def parent(args: argparse.Namespace) -> None:
                     raise RuntimeError(f"{case}: got {result['bytes']} of {size} bytes")
                 results[case].append(result)
     finally:
-        await prusa.stop()
-        await bambu.stop()
-        tempfile.tempdir = None
-        shutil.rmtree(private_tmp, ignore_errors=True)
+        if sims.returncode is None:
+            sims.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(sims.wait(), timeout=30)
+            except TimeoutError:
+                sims.kill()
+                await sims.wait()
 
     print(f"Command: `{' '.join([Path(sys.executable).name, *sys.argv])}`  ")
     print(f"Machine: {_machine()}  ")
-    print(f"File: {args.size_mb} MB, median of {args.runs} runs, each case in a fresh process\n")
+    print(
+        f"File: {args.size_mb} MB, median of {args.runs} runs (cases alternate within each run), "
+        "each case in a fresh process; both simulators in one separate process\n"
+    )
     print("| printer | client | MB/s | seconds | ratio ours/plain | peak RSS growth MB |")
     print("|---|---|---:|---:|---:|---:|")
+    verdicts: list[str] = []
+    spreads: list[str] = []
+    ok = True
     for family in ("bambu", "prusa"):
         medians: dict[str, tuple[float, float]] = {}
         for kind in KINDS:
@@ -380,6 +459,9 @@ async def parent(args: argparse.Namespace) -> None:
             seconds = statistics.median(r["seconds"] for r in runs)
             rss = max(r["rss_growth_kb"] for r in runs) / 1024
             medians[kind] = (seconds, rss)
+            spreads.append(
+                f"{family}-{kind}: " + ", ".join(f"{r['seconds']:.2f}" for r in runs) + " s"
+            )
         for kind in KINDS:
             seconds, rss = medians[kind]
             ratio = medians["plain"][0] / seconds
@@ -387,6 +469,16 @@ async def parent(args: argparse.Namespace) -> None:
                 f"| {family} | {LABELS[f'{family}-{kind}']} | {args.size_mb / seconds:.1f} | "
                 f"{seconds:.2f} | {ratio:.2f} | {rss:.1f} |"
             )
+        ratio = medians["plain"][0] / medians["ours"][0]
+        rss = medians["ours"][1]
+        ok = ok and ratio >= 0.8 and rss < 32
+        verdicts.append(f"{family}: {ratio:.2f}× the plain client, {rss:.1f} MB peak RSS growth")
+    print(
+        f"\n**Verdict: {'met' if ok else 'NOT met'}**: "
+        + "; ".join(verdicts)
+        + " (goal ≥ 0.8× and < 32 MB)."
+    )
+    print("\nEvery run, in run order: " + "; ".join(spreads) + ".  ")
 
 
 def main() -> None:
@@ -394,6 +486,7 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--simulators", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--case", help=argparse.SUPPRESS)
     parser.add_argument("--host", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -404,6 +497,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         child(args)
+    elif args.simulators:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(simulators(args))
     else:
         asyncio.run(parent(args))
 

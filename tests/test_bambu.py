@@ -295,3 +295,26 @@ async def test_malformed_reports_are_skipped(
     assert state(hass, f"{P}_status") == "idle"
     assert entry.state is ConfigEntryState.LOADED
     assert "Traceback" not in caplog.text
+
+
+async def test_access_code_changed_while_loaded_starts_reauth(
+    hass: HomeAssistant, bambu_sim: BambuSimulator
+) -> None:
+    """The printer refuses the stored code on a reconnect: reauthentication is offered."""
+    entry = await setup(hass, bambu_entry(bambu_sim))
+    client = entry.runtime_data.coordinator.client
+    client.reconnect_min_delay = 0.2
+    client.reconnect_max_delay = 0.5
+    bambu_sim.access_code = "87654321"  # LAN mode toggled on the printer: a new code
+    await bambu_sim.drop_connections()
+
+    def reauth_flows() -> list:
+        return [
+            flow
+            for flow in hass.config_entries.flow.async_progress()
+            if flow["context"]["source"] == "reauth"
+        ]
+
+    await wait_for(hass, lambda: len(reauth_flows()) == 1)
+    assert reauth_flows()[0]["context"]["entry_id"] == entry.entry_id
+    assert state(hass, f"{P}_status") == STATE_UNAVAILABLE

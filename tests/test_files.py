@@ -13,6 +13,7 @@ from decimal import Decimal
 import hashlib
 import os
 from pathlib import Path
+import threading
 from typing import Any
 
 import aiohttp
@@ -511,6 +512,175 @@ async def test_retry_recovers_from_one_cut(
     assert answer["status"] == "downloaded"
     assert calls == ["/flaky.3mf", "/flaky.3mf"]
     assert await hass.async_add_executor_job(tree, root) == [Path(answer["local_path"])]
+
+
+async def test_clients_hash_while_writing_and_plain_sources_are_followed(
+    hass: HomeAssistant,
+    root: Path,
+    bambu_sim: BambuSimulator,
+    prusa_sim: PrusaLinkSimulator,
+    bambu_manager: FileManager,
+    prusa_manager: FileManager,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both clients hand their blocks to the core's hash (no thread reads the file back);
+    a source without `on_block` is still hashed, by the reader that follows the temp file."""
+    followed: list[str] = []
+    follow = files_mod.download._follow_sha256
+
+    def recording(path: Path, finished: Any) -> tuple[str | None, int]:
+        followed.append(path.name)
+        return follow(path, finished)
+
+    monkeypatch.setattr(files_mod.download, "_follow_sha256", recording)
+    content = os.urandom(3 * 1024 * 1024 + 77)
+    await bambu_sim.put_file("/cache/big_part.3mf", content)
+    prusa_sim.add_file("/usb/big_part_for_hashing.gcode", content)
+    for manager, name in (
+        (bambu_manager, "big_part.3mf"),
+        (prusa_manager, "big_part_for_hashing.gcode"),
+    ):
+        assert files_mod._feeds_blocks(manager.source)
+        await manager.async_refresh()
+        item = next(i for i in await manager.async_list() if i["name"] == name)
+        answer = await manager.async_download(file_id=item["file_id"])
+        assert answer["status"] == "downloaded"
+        assert answer["sha256"] == sha(content)
+        assert answer["size"] == len(content)
+        local = Path(answer["local_path"])
+        assert await hass.async_add_executor_job(local.read_bytes) == content
+    assert followed == []
+
+    source = bambu_manager.source
+
+    class Forwarding:
+        """Forwards keywords but does not name on_block: treated as a plain source."""
+
+        async def async_list_files(self) -> list[RemoteFile]:
+            return await source.async_list_files()
+
+        async def async_download_file(self, path: str, dest: Path, **kw: Any) -> int:
+            assert "on_block" not in kw
+            return await source.async_download_file(path, dest, **kw)
+
+    bambu_manager.source = Forwarding()
+    assert not files_mod._feeds_blocks(bambu_manager.source)
+    other = os.urandom(1024 * 1024 + 5)
+    await bambu_sim.put_file("/cache/other_part.3mf", other)
+    await bambu_manager.async_refresh()
+    answer = await bambu_manager.async_download(path="/cache/other_part.3mf")
+    assert answer["status"] == "downloaded"
+    assert answer["sha256"] == sha(other)
+    assert len(followed) == 1
+    assert files_mod.TEMP_MARKER in followed[0]
+
+
+async def test_core_rehashes_when_reported_blocks_miss_bytes(
+    hass: HomeAssistant, tmp_path: Path
+) -> None:
+    """A block fetch that reports less than it wrote (or nothing) cannot yield a wrong digest:
+    the core hashes the file again; an integrity failure leaves no temp file."""
+    content = os.urandom(300_000)
+
+    def write(dest: Path) -> None:
+        dest.write_bytes(content)
+
+    async def fetch_partial(dest: Path, limit: int | None, *, on_block: Any) -> int:
+        await hass.async_add_executor_job(write, dest)
+        on_block(content[:1000])  # reports only the first piece
+        return len(content)
+
+    async def fetch_silent(dest: Path, limit: int | None, *, on_block: Any) -> int:
+        await hass.async_add_executor_job(write, dest)
+        return len(content)
+
+    for number, fetch in enumerate((fetch_partial, fetch_silent)):
+        result = await files_mod.async_fetch_verified(
+            fetch,
+            root=tmp_path / "out",
+            printer_name="P1S",
+            day=date(2025, 6, 18),
+            file_name=f"part{number}.3mf",
+            expected_size=len(content),
+            max_bytes=None,
+            run_blocking=hass.async_add_executor_job,
+            feeds_blocks=True,
+        )
+        assert result.sha256 == sha(content)
+        assert result.size == len(content)
+        assert not result.reused
+        assert await hass.async_add_executor_job(result.path.read_bytes) == content
+
+    with pytest.raises(files_mod.DownloadIntegrityError):
+        await files_mod.async_fetch_verified(
+            fetch_partial,
+            root=tmp_path / "out",
+            printer_name="P1S",
+            day=date(2025, 6, 18),
+            file_name="short.3mf",
+            expected_size=len(content) + 1,
+            max_bytes=None,
+            run_blocking=hass.async_add_executor_job,
+            feeds_blocks=True,
+        )
+    names = sorted(p.name for p in await hass.async_add_executor_job(tree, tmp_path / "out"))
+    assert names == ["part0.3mf", "part1.3mf"]
+
+
+async def test_cancel_while_connecting_leaves_no_temp_file(
+    hass: HomeAssistant, tmp_path: Path, bambu_sim: BambuSimulator
+) -> None:
+    """A Bambu download cancelled while its FTPS session is still logging in: the core
+    cleans up at once, and the executor thread, released afterwards, must not create the
+    `.<name>.part-<random>` file behind it."""
+    handler_cls = bambu_sim._ftps._handler_cls
+    authorizer = handler_cls.authorizer
+    validate = authorizer.validate_authentication
+    reached, release, closed = threading.Event(), threading.Event(), threading.Event()
+
+    def slow_login(username: str, password: str, handler: Any) -> None:
+        reached.set()
+        release.wait(10)
+        validate(username, password, handler)
+
+    def on_disconnect(handler: Any) -> None:
+        closed.set()
+
+    client = bambu_client(bambu_sim)
+
+    async def fetch(dest: Path, limit: int | None, *, on_block: Any) -> int:
+        return await client.async_download_file(
+            "/cache/benchy.3mf", dest, max_bytes=limit, on_block=on_block
+        )
+
+    out = tmp_path / "out"
+    authorizer.validate_authentication = slow_login
+    handler_cls.on_disconnect = on_disconnect
+    try:
+        task = hass.async_create_task(
+            files_mod.async_fetch_verified(
+                fetch,
+                root=out,
+                printer_name="P1S",
+                day=date(2025, 6, 18),
+                file_name="benchy.3mf",
+                expected_size=None,
+                max_bytes=None,
+                run_blocking=hass.async_add_executor_job,
+                feeds_blocks=True,
+            )
+        )
+        assert await hass.async_add_executor_job(reached.wait, 10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    finally:
+        release.set()
+        authorizer.validate_authentication = validate
+    # the printer saw the cancelled session end: the thread is done with the folder
+    assert await hass.async_add_executor_job(closed.wait, 10)
+    await client.async_list_files(("/cache",))  # and the client is free again
+    assert await hass.async_add_executor_job(tree, out) == []
 
 
 async def test_same_name_twice_never_overwrites(

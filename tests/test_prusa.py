@@ -216,3 +216,40 @@ async def test_api_key_entry_loads(hass: HomeAssistant, prusa_sim: PrusaLinkSimu
     )
     assert entry.state is ConfigEntryState.LOADED
     assert state(hass, f"{P}_status") == "idle"
+
+
+async def test_password_changed_while_loaded_starts_reauth(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, prusa_sim: PrusaLinkSimulator
+) -> None:
+    """A poll refused for bad credentials starts reauthentication at once."""
+    entry = await setup(hass, prusa_entry(prusa_sim))
+    prusa_sim.password = "changed-on-the-printer"
+    prusa_sim.expire_nonces()
+    await poll(hass, freezer, 30)
+    flows = [
+        flow
+        for flow in hass.config_entries.flow.async_progress()
+        if flow["context"]["source"] == "reauth"
+    ]
+    assert [flow["context"]["entry_id"] for flow in flows] == [entry.entry_id]
+
+
+async def test_pi_sd_card_job_takes_grams_from_meta(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, socket_enabled: None
+) -> None:
+    """A file on the Pi's SD card cannot be downloaded; its grams come from the job's meta."""
+    async with PrusaLinkSimulator(flavour="pi", password=PRUSA_PASSWORD) as sim:
+        entry = await setup(hass, prusa_entry(sim, username=sim.username))
+        sd_file = next(path for path in sim.files if path.startswith("/sdcard/"))
+        sim.start_job(sd_file)
+        await poll(hass, freezer, 30)
+        meta = sim.job_body()["file"]["meta"]
+        sim.set_progress(100.0)
+        sim.finish_job()
+        await poll(hass, freezer, 10)
+        job = entry.runtime_data.tracker.last_job
+        assert job is not None
+        assert job.status == "finished"
+        assert float(job.material_g) == float(meta["filament used [g]"])
+        assert job.complete is True
+        await hass.config_entries.async_unload(entry.entry_id)

@@ -143,6 +143,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
                 metadata = await source.async_read_metadata(snapshot.file_path)
         except PrinterError as err:
             LOGGER.warning("%s: no metadata for job %s: %s", entry.title, job.name, err)
+        if (metadata is None or not metadata.materials) and isinstance(
+            coordinator, PrusaCoordinator
+        ):
+            # Files on a Pi's SD card cannot be downloaded, but the job carries their `meta`.
+            metadata = coordinator.job_file_metadata() or metadata
         if metadata is not None and metadata.thumbnail_png and coordinator.thumbnail is None:
             coordinator.set_thumbnail(metadata.thumbnail_png)
         return metadata

@@ -41,7 +41,8 @@ from .api import (
     PrinterTimeoutError,
 )
 from .api.bambu.client import BambuClient
-from .api.bambu.ssdp import DiscoveredPrinter, async_discover
+from .api.bambu.models import DiscoveredPrinter
+from .api.bambu.ssdp import async_discover
 from .api.prusa.client import PrusaLinkClient
 from .const import (
     CATEGORIES,

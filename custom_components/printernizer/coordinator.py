@@ -28,8 +28,9 @@ from .api import (
     PrinterSnapshot,
     PrinterStateConflictError,
     PrinterStatus,
+    PrintMetadata,
 )
-from .api.prusa.parse import parse_snapshot
+from .api.prusa.parse import parse_file_meta, parse_snapshot
 from .const import (
     CONF_POLL_IDLE,
     CONF_POLL_PRINTING,
@@ -334,6 +335,15 @@ class PrusaCoordinator(PrinterCoordinator):
         if image != self.thumbnail:
             self.thumbnail = image
             self.thumbnail_updated = dt_util.utcnow()
+
+    def job_file_metadata(self) -> PrintMetadata | None:
+        """What the Raspberry Pi build tells about the job's file (`meta`); Buddy tells nothing."""
+        file = (self._job or {}).get("file")
+        meta = file.get("meta") if isinstance(file, dict) else None
+        if not meta:
+            return None
+        metadata = parse_file_meta(meta)
+        return metadata if metadata.materials else None
 
     def _job_id_for_command(self) -> int:
         job_id = self._job_id

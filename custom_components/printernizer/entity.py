@@ -42,7 +42,8 @@ class PrinternizerEntity(CoordinatorEntity[PrinterCoordinator]):
         super().__init__(coordinator)
         self.entity_description = description
         self._attr_unique_id = f"{coordinator.printer_uid}_{description.key}"
-        self._attr_device_info = DeviceInfo(**device_kwargs(coordinator))
+        # The device itself is registered with all its facts when the entry is set up.
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, coordinator.printer_uid)})
         self._written: Any = None
 
     def _shown(self) -> Any:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.sensor import (
@@ -297,6 +298,16 @@ def _tray(data: PrinternizerData, key: str) -> AmsTray | None:
     return next((t for t in data.coordinator.data.ams_trays if t.key == key), None)
 
 
+def _tray_material(key: str, data: PrinternizerData) -> str | None:
+    tray = _tray(data, key)
+    return tray.material if tray else None
+
+
+def _tray_remaining(key: str, data: PrinternizerData) -> int | None:
+    tray = _tray(data, key)
+    return tray.remaining if tray else None
+
+
 def ams_tray_descriptions(tray: AmsTray) -> tuple[PrinternizerSensorDescription, ...]:
     """Material and remaining filament of one AMS tray."""
     placeholders = {"ams": str(tray.ams_id + 1), "tray": str(tray.slot + 1)}
@@ -305,7 +316,7 @@ def ams_tray_descriptions(tray: AmsTray) -> tuple[PrinternizerSensorDescription,
             key=f"{tray.key}_material",
             translation_key="ams_tray_material",
             translation_placeholders=placeholders,
-            value_fn=lambda d, k=tray.key: (t.material if (t := _tray(d, k)) else None),
+            value_fn=partial(_tray_material, tray.key),
         ),
         PrinternizerSensorDescription(
             key=f"{tray.key}_remaining",
@@ -313,7 +324,7 @@ def ams_tray_descriptions(tray: AmsTray) -> tuple[PrinternizerSensorDescription,
             translation_placeholders=placeholders,
             native_unit_of_measurement=PERCENTAGE,
             state_class=SensorStateClass.MEASUREMENT,
-            value_fn=lambda d, k=tray.key: (t.remaining if (t := _tray(d, k)) else None),
+            value_fn=partial(_tray_remaining, tray.key),
         ),
     )
 

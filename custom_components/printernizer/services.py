@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable, Coroutine
+from functools import partial
+from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
@@ -214,10 +215,10 @@ async def _get_settings(hass: HomeAssistant, call: ServiceCall) -> ServiceRespon
 
 
 async def _refresh_files(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
-    printers = {}
+    printers: dict[str, Any] = {}
     for entry in _target_entries(hass, call):
         printers[entry.entry_id] = await entry.runtime_data.files.async_refresh()
-    return {"printers": printers}
+    return cast(ServiceResponse, {"printers": printers})
 
 
 async def _list_files(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
@@ -228,7 +229,7 @@ async def _list_files(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse
                 status=call.data.get("status"), name_contains=call.data.get("name_contains")
             )
         )
-    return {"files": files}
+    return cast(ServiceResponse, {"files": files})
 
 
 async def _download_file(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
@@ -254,7 +255,9 @@ async def _cleanup_files(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
     return result
 
 
-HANDLERS: dict[str, Callable[[HomeAssistant, ServiceCall], Awaitable[ServiceResponse]]] = {
+HANDLERS: dict[
+    str, Callable[[HomeAssistant, ServiceCall], Coroutine[Any, Any, ServiceResponse]]
+] = {
     "calculate_cost": _calculate_cost,
     "list_jobs": _list_jobs,
     "set_job_category": _set_job_category,
@@ -275,14 +278,10 @@ READ_ONLY = {"calculate_cost", "list_jobs", "cost_report", "get_settings", "list
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every Printernizer service."""
     for name, handler in HANDLERS.items():
-
-        async def _handle(call: ServiceCall, handler=handler) -> ServiceResponse:
-            return await handler(hass, call)
-
         hass.services.async_register(
             DOMAIN,
             name,
-            _handle,
+            partial(handler, hass),
             schema=SCHEMAS[name],
             supports_response=SupportsResponse.ONLY
             if name in READ_ONLY

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+import contextlib
 from datetime import UTC, datetime
+import os
 from pathlib import Path
+import threading
 import time
 from typing import Any
 
@@ -101,6 +105,128 @@ async def test_download_is_byte_exact(sim: BambuSimulator, tmp_path: Path) -> No
     original = (await sim.list_files())["/cache/cable_clip_x12.gcode.3mf"]
     assert written == len(original)
     assert dest.read_bytes() == original
+
+
+async def test_download_reports_blocks_from_the_writer_thread(
+    sim: BambuSimulator, tmp_path: Path
+) -> None:
+    """on_block sees exactly the file's bytes in order, off the event loop; an error in it
+    fails the download and leaves the client usable."""
+    content = os.urandom(3 * 1024 * 1024 + 999)
+    await sim.put_file("/cache/blocks.3mf", content)
+    client = _client(sim)
+    pieces: list[bytes] = []
+    threads: set[int] = set()
+
+    def on_block(block: bytes | bytearray | memoryview) -> None:
+        pieces.append(bytes(block))
+        threads.add(threading.get_ident())
+
+    dest = tmp_path / "blocks.3mf"
+    assert await client.async_download_file("/cache/blocks.3mf", dest, on_block=on_block) == len(
+        content
+    )
+    assert b"".join(pieces) == content
+    assert dest.read_bytes() == content
+    assert len(pieces) > 1
+    assert threading.get_ident() not in threads  # never in the event loop
+
+    def broken(block: bytes | bytearray | memoryview) -> None:
+        raise RuntimeError("hash failed")
+
+    with pytest.raises(RuntimeError, match="hash failed"):
+        await client.async_download_file("/cache/blocks.3mf", tmp_path / "x", on_block=broken)
+    assert any(f.path == "/cache/blocks.3mf" for f in await client.async_list_files(("/cache",)))
+
+
+@contextlib.contextmanager
+def _held_login(sim: BambuSimulator) -> Iterator[tuple[threading.Event, threading.Event]]:
+    """The simulator stops at PASS until the block exits; yields (login reached, a session closed).
+
+    The whole simulated FTPS server waits meanwhile, so it is released on the way out
+    whatever happens (the fixture's stop() needs it).
+    """
+    handler_cls = sim._ftps._handler_cls
+    authorizer = handler_cls.authorizer
+    validate = authorizer.validate_authentication
+    reached, release, closed = threading.Event(), threading.Event(), threading.Event()
+
+    def slow(username: str, password: str, handler: Any) -> None:
+        reached.set()
+        release.wait(10)
+        validate(username, password, handler)
+
+    def on_disconnect(handler: Any) -> None:
+        closed.set()
+
+    authorizer.validate_authentication = slow
+    handler_cls.on_disconnect = on_disconnect  # type: ignore[method-assign]
+    try:
+        yield reached, closed
+    finally:
+        release.set()
+        authorizer.validate_authentication = validate
+
+
+async def test_cancel_during_login_creates_no_file_later(
+    sim: BambuSimulator, tmp_path: Path
+) -> None:
+    """Cancelled while the session is still being set up: the executor thread stops and never
+    creates `dest`, even though the caller has already cleaned up and gone; the client stays
+    usable and its next operation waits for that thread."""
+    await sim.put_file("/cache/late.3mf", os.urandom(300_000))
+    client = _client(sim)
+    out = tmp_path / "downloads"
+    await asyncio.to_thread(out.mkdir)
+    dest = out / ".late.3mf.part-0123456789ab"
+    with _held_login(sim) as (reached, closed):
+        task = asyncio.ensure_future(client.async_download_file("/cache/late.3mf", dest))
+        assert await asyncio.to_thread(reached.wait, 10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.to_thread(dest.unlink, missing_ok=True)  # what the download core does
+    # The printer saw the cancelled session end; only then is "nothing left" meaningful.
+    assert await asyncio.to_thread(closed.wait, 10)
+    files = await client.async_list_files(("/cache",))
+    assert "/cache/late.3mf" in {f.path for f in files}
+    assert await asyncio.to_thread(lambda: sorted(out.iterdir())) == []
+    written = await client.async_download_file("/cache/late.3mf", out / "late.3mf")
+    assert written == 300_000
+
+
+async def test_cancel_during_transfer_thread_removes_its_file(
+    sim: BambuSimulator, tmp_path: Path
+) -> None:
+    """Cancelled mid-transfer: the thread stops at the next block and deletes the partial
+    file itself (its caller no longer waits for it)."""
+    await sim.put_file("/cache/big.3mf", os.urandom(3 * 1024 * 1024))
+    client = _client(sim)
+    out = tmp_path / "downloads"
+    await asyncio.to_thread(out.mkdir)
+    dest = out / ".big.3mf.part-0123456789ab"
+    first_block, go = threading.Event(), threading.Event()
+    blocks: list[int] = []
+
+    def on_block(block: bytes | bytearray | memoryview) -> None:
+        blocks.append(len(block))
+        first_block.set()
+        go.wait(10)
+
+    task = asyncio.ensure_future(
+        client.async_download_file("/cache/big.3mf", dest, on_block=on_block)
+    )
+    try:
+        assert await asyncio.to_thread(first_block.wait, 10)
+        assert await asyncio.to_thread(dest.exists)  # the partial file is there
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    finally:
+        go.set()
+    await client.async_list_files(("/cache",))  # waits for the cancelled thread
+    assert blocks == [1024 * 1024]  # no block after the cancel
+    assert await asyncio.to_thread(lambda: sorted(out.iterdir())) == []
 
 
 async def test_cut_transfer(sim: BambuSimulator, tmp_path: Path) -> None:

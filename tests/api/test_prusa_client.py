@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+import os
 import pathlib
+import threading
 from typing import Any
 
 import aiohttp
@@ -289,6 +291,43 @@ async def test_download_refuses_json_and_cut(
         await client.async_download_file(file.download_ref + "X", dest)
     # the client still works afterwards (lock released, connection pool sane)
     assert (await client.async_get_status())["printer"]["state"] == "IDLE"
+
+
+async def test_download_reports_blocks_from_the_writer_thread(
+    session: aiohttp.ClientSession, sim: PrusaLinkSimulator, tmp_path: pathlib.Path
+) -> None:
+    """on_block sees exactly the file's bytes in order, off the event loop; if it fails, the
+    download fails and leaves no file."""
+    client = _client(session, sim)
+    storage = "usb" if sim.flavour == "buddy" else "local"
+    content = os.urandom(3 * 1024 * 1024 + 4321)  # several write blocks and a short tail
+    sim.add_file(f"/{storage}/blocks.gcode", content)
+    file = next(f for f in await client.async_list_files() if f.display_name == "blocks.gcode")
+    assert file.download_ref is not None
+    pieces: list[bytes] = []
+    threads: set[int] = set()
+
+    def on_block(block: bytes | bytearray | memoryview) -> None:
+        pieces.append(bytes(block))
+        threads.add(threading.get_ident())
+
+    dest = tmp_path / "blocks.gcode"
+    assert await client.async_download_file(file.download_ref, dest, on_block=on_block) == len(
+        content
+    )
+    assert b"".join(pieces) == content
+    assert dest.read_bytes() == content
+    assert len(pieces) > 1
+    assert threading.get_ident() not in threads  # never in the event loop
+
+    def broken(block: bytes | bytearray | memoryview) -> None:
+        raise RuntimeError("hash failed")
+
+    dest.unlink()
+    with pytest.raises(RuntimeError, match="hash failed"):
+        await client.async_download_file(file.download_ref, dest, on_block=broken)
+    assert not dest.exists()
+    assert (await client.async_get_status())["printer"]["state"] == "IDLE"  # lock released
 
 
 async def test_thumbnail(session: aiohttp.ClientSession, sim: PrusaLinkSimulator) -> None:

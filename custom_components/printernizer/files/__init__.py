@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+import functools
+import inspect
 from pathlib import Path
 import shutil
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -41,9 +43,11 @@ from .download import (
     DOWNLOAD_SLOTS,
     MAX_PARALLEL_DOWNLOADS,
     TEMP_MARKER,
+    BlockFetch,
     DownloadIntegrityError,
     FetchResult,
     FileTooLargeError,
+    OnBlock,
     _stat_size,
     async_fetch_verified,
     download_slots,
@@ -72,11 +76,13 @@ __all__ = [
     "MAX_NAME_BYTES",
     "MAX_PARALLEL_DOWNLOADS",
     "TEMP_MARKER",
+    "BlockFetch",
     "DownloadIntegrityError",
     "FetchResult",
     "FileManager",
     "FileSource",
     "FileTooLargeError",
+    "OnBlock",
     "UnsafePathError",
     "async_fetch_verified",
     "check_download_dir",
@@ -101,7 +107,9 @@ class FileSource(Protocol):
 
     The download reference differs by family (FileManager._async_fetch adapts): Bambu
     downloads by `RemoteFile.path`, PrusaLink by `RemoteFile.download_ref`. Bambu clients
-    also offer `async_find_job_file(subtask_name, gcode_file)`.
+    also offer `async_find_job_file(subtask_name, gcode_file)`. Both clients also take an
+    optional keyword `on_block` (see `BlockFetch`); a source without it is hashed by a reader
+    following the temp file instead (see `_feeds_blocks`).
     """
 
     async def async_list_files(self) -> list[RemoteFile]:
@@ -113,6 +121,23 @@ class FileSource(Protocol):
     ) -> int:
         """Write the file to `dest`, at most `max_bytes`; return the bytes written."""
         ...
+
+
+def _feeds_blocks(source: Any) -> bool:
+    """Whether `source.async_download_file` takes a named `on_block` keyword.
+
+    Only a parameter of that name counts (not `**kwargs`): a wrapper that forwards keywords
+    may wrap a client without it. A source that takes `on_block` but does not call it costs
+    one more hashing pass (the core checks the hashed byte count), never a wrong digest.
+    """
+    try:
+        parameter = inspect.signature(source.async_download_file).parameters.get("on_block")
+    except (AttributeError, TypeError, ValueError):
+        return False
+    return parameter is not None and parameter.kind in (
+        inspect.Parameter.KEYWORD_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+    )
 
 
 def _error_text(err: BaseException) -> str:
@@ -274,18 +299,38 @@ class FileManager:
             translation_placeholders={"file": ref},
         )
 
-    async def _async_fetch(self, remote: RemoteFile, dest: Path, max_bytes: int | None) -> int:
-        """The family's download call: Bambu by FTP path, Prusa by `refs.download`."""
+    def _downloadable(self, remote: RemoteFile) -> bool:
+        """Bambu files download by path; PrusaLink files only where the printer offers a link."""
+        return self.family == "bambu" or bool(remote.download_ref)
+
+    async def _async_fetch(
+        self,
+        remote: RemoteFile,
+        dest: Path,
+        max_bytes: int | None,
+        *,
+        on_block: OnBlock | None = None,
+    ) -> int:
+        """The family's download call: Bambu by FTP path, Prusa by `refs.download`.
+
+        `on_block` is passed on only when given (the source then takes it, `_feeds_blocks`).
+        """
+        source: Any = self.source
+        extra: dict[str, Any] = {} if on_block is None else {"on_block": on_block}
         if self.family == "bambu":
             return int(
-                await self.source.async_download_file(remote.path, dest, max_bytes=max_bytes)
+                await source.async_download_file(remote.path, dest, max_bytes=max_bytes, **extra)
             )
-        if not remote.download_ref:
+        if not self._downloadable(remote):
             raise FileTransferError(f"{remote.path}: the printer offers no download for it")
-        source: Any = self.source  # PrusaLinkClient also checks the listed size
+        # PrusaLinkClient also checks the listed size
         return int(
             await source.async_download_file(
-                remote.download_ref, dest, max_bytes=max_bytes, expected_size=remote.size
+                remote.download_ref,
+                dest,
+                max_bytes=max_bytes,
+                expected_size=remote.size,
+                **extra,
             )
         )
 
@@ -440,7 +485,7 @@ class FileManager:
                     try:
                         async with download_slots(self.hass):
                             result = await async_fetch_verified(
-                                lambda dest, limit: self._async_fetch(remote, dest, limit),
+                                functools.partial(self._async_fetch, remote),
                                 root=root,
                                 printer_name=self.printer_name,
                                 day=day,
@@ -448,6 +493,7 @@ class FileManager:
                                 expected_size=remote.size,
                                 max_bytes=max_bytes,
                                 run_blocking=self.hass.async_add_executor_job,
+                                feeds_blocks=_feeds_blocks(self.source),
                             )
                         error = None
                         break
@@ -460,6 +506,8 @@ class FileManager:
                             break  # the client's own limit check: retrying cannot help
                         if isinstance(err, UnsafePathError | PrinterAuthError):
                             break  # a wrong access code or a path problem stays wrong
+                        if not self._downloadable(remote):
+                            break  # e.g. a Pi's SD card: the printer offers no download
                         LOGGER.debug(
                             "Download of %s from %s failed (attempt %d/%d): %s",
                             _printable(record.remote_path),
@@ -608,7 +656,8 @@ class FileManager:
             subtask = snapshot.job_name or job.name or ""
             gcode = snapshot.file_name or job.file_name or ""
             finder: Any = self.source  # BambuFtpClient.async_find_job_file
-            return await finder.async_find_job_file(subtask, gcode)
+            found: RemoteFile | None = await finder.async_find_job_file(subtask, gcode)
+            return found
         await self.async_refresh()
         wanted = [p for p in (snapshot.file_path, snapshot.file_name, job.file_name) if p]
         for ref in wanted:

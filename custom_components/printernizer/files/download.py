@@ -1,8 +1,9 @@
 """The verified download core, shared by FileManager and scripts/bench_download.py.
 
 A download streams into a hidden temp file next to its target, is checked against the size
-the printer announced, hashed while it is written, and linked to its final name only when
-complete, so a cut transfer never leaves half a file behind and no file is ever replaced.
+the printer announced, hashed while it is written (by the writer itself when the client can
+report its blocks, else by a reader following the file), and linked to its final name only
+when complete, so a cut transfer never leaves half a file behind and no file is ever replaced.
 One semaphore in hass.data bounds parallel downloads across all printers.
 """
 
@@ -19,7 +20,7 @@ import os
 from pathlib import Path
 import secrets
 import threading
-from typing import Any
+from typing import Any, Protocol, cast
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util.hass_dict import HassKey
@@ -37,6 +38,21 @@ TEMP_MARKER = ".part-"
 type RunBlocking = Callable[..., Awaitable[Any]]
 type Fetch = Callable[[Path, int | None], Awaitable[int]]
 """Writes the remote file to the given temp path, at most `max_bytes`; returns bytes written."""
+type OnBlock = Callable[[bytes | bytearray | memoryview], None]
+
+
+class BlockFetch(Protocol):
+    """A `Fetch` that also reports every block it writes (both printer clients can).
+
+    `on_block` is called in the writing (executor) thread right after each block is written,
+    one call at a time and in file order, so the blocks concatenated are the file.
+    """
+
+    def __call__(
+        self, dest: Path, max_bytes: int | None, /, *, on_block: OnBlock
+    ) -> Awaitable[int]:
+        """Write the remote file to `dest` like `Fetch`, passing each block to `on_block`."""
+        ...
 
 
 class FileTooLargeError(FileTransferError):
@@ -111,6 +127,27 @@ def _follow_sha256(path: Path, finished: threading.Event) -> tuple[str | None, i
             delay = min(delay * 2, 0.02)
 
 
+class _BlockHasher:
+    """sha256 of the blocks a `BlockFetch` reports; runs in its writer thread.
+
+    The writer calls it one block at a time (each call finishes before the next starts), so
+    no lock is needed; `size` lets the core check that it saw exactly the file's bytes.
+    """
+
+    __slots__ = ("_digest", "size")
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+        self.size = 0
+
+    def __call__(self, block: bytes | bytearray | memoryview) -> None:
+        self._digest.update(block)
+        self.size += len(block)
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
 async def _settle(future: asyncio.Future[Any]) -> None:
     """Wait for a helper future and drop its result or error (cleanup paths)."""
     with contextlib.suppress(BaseException):
@@ -154,7 +191,7 @@ def _finalize(
 
 
 async def async_fetch_verified(
-    fetch: Fetch,
+    fetch: Fetch | BlockFetch,
     *,
     root: Path,
     printer_name: str,
@@ -163,26 +200,37 @@ async def async_fetch_verified(
     expected_size: int | None,
     max_bytes: int | None,
     run_blocking: RunBlocking,
+    feeds_blocks: bool = False,
 ) -> FetchResult:
     """Download via `fetch` into a temp file next to the target, verify, hash, rename.
 
     The temp file (`.<name>.part-<random>`, hidden, never a sanitised name) is removed on any
-    failure, cancellation included, so a broken transfer leaves nothing behind. The size must
-    match both what `fetch` reports and `expected_size` when the listing knew it. The sha256
-    is computed by a reader that follows the temp file while it is written (the hash costs no
-    extra pass on fast links); if it did not see exactly the final bytes, the file is hashed
-    again from the start.
+    failure, cancellation included, so a broken transfer leaves nothing behind. That cleanup
+    runs as soon as `fetch` is cancelled, so a `fetch` whose writer thread outlives it must
+    not create the file later (BambuFtpClient's thread checks a cancel flag after creating
+    it and removes it itself). The size must match both what `fetch` reports and
+    `expected_size` when the listing knew it.
+
+    The sha256 costs no extra pass over the file. With `feeds_blocks` (`fetch` is a
+    `BlockFetch`) the writer hashes each block in the same executor call that writes it, so
+    no second thread polls the temp file and reads it back. Otherwise a reader follows the
+    temp file while it is written. Either way, if the hash did not see
+    exactly the final number of bytes, the file is hashed again from the start.
     """
     folder: Path = await run_blocking(_prepare_folder, root, printer_name, day)
     name = sanitize_filename(file_name)
     temp = folder / f".{_truncate_utf8(name, 180)}{TEMP_MARKER}{secrets.token_hex(6)}"
     written_done = threading.Event()
-    hashing: asyncio.Future[tuple[str | None, int]] = asyncio.ensure_future(
-        run_blocking(_follow_sha256, temp, written_done)
-    )
+    hasher = _BlockHasher() if feeds_blocks else None
+    following: asyncio.Future[tuple[str | None, int]] | None = None
+    if hasher is None:
+        following = asyncio.ensure_future(run_blocking(_follow_sha256, temp, written_done))
     try:
         try:
-            written = await fetch(temp, max_bytes)
+            if hasher is not None:
+                written = await cast("BlockFetch", fetch)(temp, max_bytes, on_block=hasher)
+            else:
+                written = await cast("Fetch", fetch)(temp, max_bytes)
         finally:
             written_done.set()
         actual: int = await run_blocking(_stat_size, temp)
@@ -194,19 +242,26 @@ async def async_fetch_verified(
             )
         if max_bytes is not None and actual > max_bytes:
             raise FileTooLargeError(f"{file_name}: {actual} bytes exceed {max_bytes}")
-        followed, hashed = await hashing
-        digest: str = (
-            followed
-            if followed is not None and hashed == actual
-            else await run_blocking(_file_sha256, temp)
-        )
+        seen: str | None
+        if hasher is not None:
+            seen, hashed = hasher.hexdigest(), hasher.size
+        else:
+            assert following is not None
+            seen, hashed = await following
+        digest: str
+        if seen is not None and hashed == actual:
+            digest = seen
+        else:
+            LOGGER.debug("Hashing %s again: the streamed hash saw %d bytes", temp.name, hashed)
+            digest = await run_blocking(_file_sha256, temp)
         final, reused = await run_blocking(
             _finalize, temp, root, printer_name, day, file_name, digest, actual
         )
     except BaseException:
         written_done.set()
         try:
-            await asyncio.shield(_settle(hashing))
+            if following is not None:
+                await asyncio.shield(_settle(following))
             await asyncio.shield(run_blocking(_unlink_quiet, temp))
         except BaseException:  # cancelled again or executor gone (shutdown): do it here
             _unlink_quiet(temp)

@@ -266,7 +266,15 @@ class BambuClient:
     # ----------------------------------------------------------------------------------------
 
     async def _async_open_session(self) -> None:
-        """Connect one paho client; returns after a successful CONNACK (requests already sent)."""
+        """Connect one paho client; returns after a successful CONNACK (requests already sent).
+
+        Two phases, because paho is not thread-safe: while the executor runs the blocking
+        connect, the loop never touches this paho client (nothing is registered with the
+        loop, CONNECT only waits in paho's queue). Once the executor has returned, the loop
+        owns the client: the socket hooks are installed first, then the socket is watched and
+        CONNECT is sent. So every socket paho closes (e.g. after a refused CONNACK) goes
+        through `_async_on_socket_close` and is unhooked from the loop before it is closed.
+        """
         loop = self._require_loop()
         connack: asyncio.Future[None] = loop.create_future()
         connack.add_done_callback(_consume)
@@ -275,6 +283,9 @@ class BambuClient:
             client_id=self._client_id,
             clean_session=True,
             protocol=MQTTProtocolVersion.MQTTv311,
+            # No reconnect from inside paho (its MQTT 3.1 downgrade after CONNACK rc 1 would
+            # run a blocking connect in the loop): reconnects are ours, in the executor.
+            reconnect_on_failure=False,
         )
         session = _Session(mqttc, connack)
         mqttc.suppress_exceptions = False  # an exception in on_socket_open must abort the connect
@@ -283,11 +294,11 @@ class BambuClient:
         mqttc.connect_timeout = 10.0
         mqttc.on_connect = lambda *args: self._on_connect(session, *args)
         mqttc.on_message = lambda *args: self._on_message(session, *args)
-        # While connecting in the executor these run in that thread.
-        mqttc.on_socket_open = lambda *args: self._on_socket_open_in_executor(session, *args)
-        mqttc.on_socket_register_write = lambda *args: loop.call_soon_threadsafe(
-            self._async_on_register_write, session
-        )
+        # Runs in the executor thread, after the TLS handshake and before CONNECT is queued.
+        mqttc.on_socket_open = lambda *args: self._check_pin_in_executor(args[2])
+        # Not None, so paho queues CONNECT instead of writing it from the executor thread;
+        # `_async_attach` registers the writer once the loop owns the client.
+        mqttc.on_socket_register_write = lambda *args: None
         self._session = session
         try:
             await loop.run_in_executor(None, self._blocking_connect, session)
@@ -296,14 +307,14 @@ class BambuClient:
             if self._session is session:
                 self._session = None
             raise
-        # From now on paho only calls back from the event loop.
-        mqttc.on_socket_open = lambda *args: self._async_on_socket_open(session, args[2])
+        # From now on paho only runs (and calls back) in the event loop.
         mqttc.on_socket_register_write = lambda *args: self._async_on_register_write(session)
         mqttc.on_socket_unregister_write = lambda *args: self._async_on_unregister_write(session)
         mqttc.on_socket_close = lambda *args: self._async_on_socket_close(session)
-        if session.closed:
-            raise PrinterConnectionError("connection closed while connecting")
         try:
+            if session.closed:
+                raise PrinterConnectionError("connection closed while connecting")
+            self._async_attach(session)
             await connack
         except BaseException:
             self._abort_session(session)
@@ -334,29 +345,30 @@ class BambuClient:
             with contextlib.suppress(OSError):
                 sock.close()
 
-    def _on_socket_open_in_executor(
-        self, session: _Session, _client: Any, _userdata: Any, sock: Any
-    ) -> None:
-        """Executor thread, right after the TLS handshake and before CONNECT is sent: check the pin."""
+    def _check_pin_in_executor(self, sock: Any) -> None:
+        """Executor thread, right after the TLS handshake and before CONNECT: check the pin.
+
+        Raising here makes paho's connect() fail, so the access code is never sent.
+        """
         if not isinstance(sock, ssl.SSLSocket):
             raise PrinterConnectionError("the connection is not encrypted")
         actual = check_pin(sock, self.fingerprint)  # raises PrinterCertificateError
         if self.fingerprint is None:
             self.fingerprint = actual  # trust on first use
-        self._require_loop().call_soon_threadsafe(self._async_on_socket_open, session, sock)
 
-    def _async_on_socket_open(self, session: _Session, sock: Any) -> None:
-        if session.closed:
-            return
-        fd = sock.fileno()
+    def _async_attach(self, session: _Session) -> None:
+        """Loop: watch the connected socket, start the keepalive timer, send the queued CONNECT."""
+        mqttc = session.mqttc
+        sock = mqttc.socket()
+        fd = sock.fileno() if sock is not None else -1
         if fd < 0:
-            return
+            raise PrinterConnectionError("connection closed while connecting")
         session.fd = fd
         loop = self._require_loop()
         loop.add_reader(fd, self._async_on_readable, session)
-        if session.misc_timer is None:
-            session.misc_timer = loop.call_at(loop.time() + 1, self._async_misc, session)
-        self._async_on_readable(session)
+        session.misc_timer = loop.call_at(loop.time() + 1, self._async_misc, session)
+        if mqttc.want_write():  # CONNECT, queued by connect() in the executor
+            self._async_on_register_write(session)
 
     def _async_on_readable(self, session: _Session) -> None:
         """Read what arrived; drain TLS-buffered bytes too, which select() cannot see."""

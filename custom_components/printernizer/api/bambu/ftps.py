@@ -20,6 +20,7 @@ import pathlib
 import re
 import socket
 import ssl
+import threading
 from typing import Any, TypeVar
 
 from custom_components.printernizer.api.errors import (
@@ -53,6 +54,9 @@ _LIST_LINE = re.compile(
     r"(?P<month>[A-Za-z]{3})\s+(?P<day>\d{1,2})\s+(?P<when>\d{4}|\d{1,2}:\d{2})\s(?P<name>.+)$"
 )
 _HALF_YEAR = timedelta(days=183)
+
+type OnBlock = Callable[[bytes | bytearray | memoryview], None]
+"""Called in the executor thread with each block right after it is written, in file order."""
 
 
 def parse_list_line(
@@ -121,13 +125,86 @@ def _reply_code(err: BaseException) -> str:
     return str(err)[:3]
 
 
+class _AbortedError(PrinterError):
+    """The awaiting task was cancelled; the executor thread stops here (nobody reads this)."""
+
+
+class _Abort:
+    """Cancellation of one FTPS operation, shared by the event loop and its executor thread.
+
+    Why: cancelling the task that awaits `run_in_executor` does not stop the thread, which
+    would carry on logging in and could create a download's temp file after the download
+    core already deleted it. The loop calls `set()`; the thread checks between steps and
+    before every block, and `set()` also shuts down the sockets the thread may be blocked
+    on, so a slow printer (70 KB/s: 15 s per 1 MiB block) does not keep it for long.
+    Sockets are registered under a lock and unregistered before they are closed, so a
+    shutdown never reaches a descriptor number the OS has handed to someone else.
+    """
+
+    __slots__ = ("_flag", "_lock", "_sockets")
+
+    def __init__(self) -> None:
+        self._flag = threading.Event()
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+
+    def is_set(self) -> bool:
+        return self._flag.is_set()
+
+    def check(self) -> None:
+        """Raise _AbortedError once cancelled (called in the executor thread)."""
+        if self._flag.is_set():
+            raise _AbortedError("the operation was cancelled")
+
+    def set(self) -> None:
+        """Cancel: later checks raise, blocked socket calls return at once."""
+        with self._lock:
+            self._flag.set()
+            for sock in self._sockets:
+                self._shutdown(sock)
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self._flag.is_set():
+                self._shutdown(sock)
+
+    def forget(self, sock: socket.socket | None) -> None:
+        with self._lock:
+            self._sockets = [known for known in self._sockets if known is not sock]
+
+    @staticmethod
+    def _shutdown(sock: socket.socket) -> None:
+        # socket.socket's own shutdown, not SSLSocket's (which drops the SSL object under a
+        # thread that may be reading): the blocked read then sees EOF or an error.
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
 class _ImplicitFtpTls(ftplib.FTP_TLS):
     """FTP_TLS for implicit TLS with a certificate pin and TLS session reuse on data sockets."""
 
-    def __init__(self, *, context: ssl.SSLContext, pinned: str | None, timeout: float) -> None:
+    def __init__(
+        self,
+        *,
+        context: ssl.SSLContext,
+        pinned: str | None,
+        timeout: float,
+        abort: _Abort | None = None,
+    ) -> None:
         super().__init__(context=context, timeout=timeout)
         self.pinned = pinned
         self.seen_fingerprint: str | None = None
+        self.cancel = abort or _Abort()
+
+    def _close_socket(self, sock: socket.socket) -> None:
+        self.cancel.forget(sock)
+        sock.close()
+
+    def close(self) -> None:
+        """Close the control connection (unregistered from the abort first)."""
+        self.cancel.forget(self.sock)
+        super().close()
 
     def connect(
         self, host: str = "", port: int = 0, timeout: float = -999, source_address: Any = None
@@ -137,16 +214,23 @@ class _ImplicitFtpTls(ftplib.FTP_TLS):
         self.port = port
         if timeout != -999:
             self.timeout = timeout
+        self.cancel.check()
         raw = socket.create_connection((host, port), self.timeout)
+        self.cancel.watch(raw)
         try:
-            sock = self.context.wrap_socket(raw, server_hostname=None)
+            sock = self.context.wrap_socket(
+                raw, server_hostname=None, do_handshake_on_connect=False
+            )
         except BaseException:
-            raw.close()
+            self._close_socket(raw)
             raise
+        self.cancel.forget(raw)  # detached: `sock` owns the descriptor now
+        self.cancel.watch(sock)
         try:
+            sock.do_handshake()
             self.seen_fingerprint = check_pin(sock, self.pinned)
         except BaseException:
-            sock.close()
+            self._close_socket(sock)
             raise
         self.af = sock.family
         self.sock = sock
@@ -159,13 +243,24 @@ class _ImplicitFtpTls(ftplib.FTP_TLS):
         self, cmd: str, rest: int | str | None = None
     ) -> tuple[socket.socket, int | None]:
         """Data socket wrapped with the control connection's session (the printer requires reuse)."""
-        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        self.cancel.check()
+        raw, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        self.cancel.watch(raw)
         try:
             control = self.sock
             assert isinstance(control, ssl.SSLSocket)
-            conn = self.context.wrap_socket(conn, server_hostname=None, session=control.session)
+            conn = self.context.wrap_socket(
+                raw, server_hostname=None, session=control.session, do_handshake_on_connect=False
+            )
         except BaseException:
-            conn.close()
+            self._close_socket(raw)
+            raise
+        self.cancel.forget(raw)
+        self.cancel.watch(conn)
+        try:
+            conn.do_handshake()
+        except BaseException:
+            self._close_socket(conn)
             raise
         return conn, size
 
@@ -186,7 +281,7 @@ class _ImplicitFtpTls(ftplib.FTP_TLS):
                         raise FileTransferError(f"transfer larger than the {limit} byte limit")
                     sink(block)
         finally:
-            conn.close()
+            self._close_socket(conn)
         self.voidresp()
         return total
 
@@ -231,16 +326,31 @@ class BambuFtpClient:
         return await self._async_run(functools.partial(self._list_folders, folders=tuple(folders)))
 
     async def async_download_file(
-        self, path: str, dest: pathlib.Path, *, max_bytes: int | None = None
+        self,
+        path: str,
+        dest: pathlib.Path,
+        *,
+        max_bytes: int | None = None,
+        on_block: OnBlock | None = None,
     ) -> int:
         """Stream `path` into `dest` (written in the executor); return the bytes written.
 
         A cut transfer, a size mismatch, a missing file or more than `max_bytes` raise
         FileTransferError; `dest` may then hold a partial file for the caller to delete.
+        Cancelled, the executor thread stops at its next step or block and removes `dest`
+        itself if it created it, even after this coroutine has returned (the caller's own
+        cleanup may run first); the next operation on this client waits for that.
+        `on_block` (optional) is called in the executor thread right after each block (up to
+        1 MiB) is written, in file order, so a caller can hash the file as it is written; an
+        exception from it aborts the download.
         """
         return await self._async_run(
             functools.partial(
-                self._download, path=path, dest=pathlib.Path(dest), max_bytes=max_bytes
+                self._download,
+                path=path,
+                dest=pathlib.Path(dest),
+                max_bytes=max_bytes,
+                on_block=on_block,
             )
         )
 
@@ -276,15 +386,43 @@ class BambuFtpClient:
     # ------------------------------------------------------------------------------ plumbing
 
     async def _async_run(self, operation: Callable[[_ImplicitFtpTls], _T]) -> _T:
-        """One connection per operation, serialised, blocking work in the executor."""
+        """One connection per operation, serialised, blocking work in the executor.
+
+        Cancelled while the thread runs: the thread is told to stop (`_Abort`; a download
+        then removes the file it created) and the lock stays held until it has, so the next
+        operation never opens a second session next to a dying one (printers allow few).
+        """
         loop = asyncio.get_running_loop()
-        async with self._lock:
+        await self._lock.acquire()
+        handed_over = False
+        try:
             if self._context is None:
                 self._context = await loop.run_in_executor(None, make_client_context)
-            return await loop.run_in_executor(None, self._session, operation)
+            abort = _Abort()
+            job = loop.run_in_executor(None, self._session, operation, abort)
+            try:
+                # shielded: cancelling the future would not stop a running thread anyway
+                return await asyncio.shield(job)
+            except asyncio.CancelledError:
+                abort.set()
+                if not job.done():
+                    job.add_done_callback(self._release_after)
+                    handed_over = True
+                else:
+                    _drop_result(job)
+                raise
+        finally:
+            if not handed_over:
+                self._lock.release()
 
-    def _session(self, operation: Callable[[_ImplicitFtpTls], _T]) -> _T:
-        ftp = self._open()
+    def _release_after(self, job: asyncio.Future[Any]) -> None:
+        """Done callback of a cancelled operation's thread: nobody awaits its result."""
+        _drop_result(job)
+        self._lock.release()
+
+    def _session(self, operation: Callable[[_ImplicitFtpTls], _T], abort: _Abort) -> _T:
+        abort.check()  # cancelled while still queued in the executor
+        ftp = self._open(abort)
         try:
             return operation(ftp)
         except PrinterError:
@@ -297,11 +435,14 @@ class BambuFtpClient:
             with contextlib.suppress(Exception):
                 ftp.close()
 
-    def _open(self) -> _ImplicitFtpTls:
+    def _open(self, abort: _Abort) -> _ImplicitFtpTls:
         assert self._context is not None
-        ftp = _ImplicitFtpTls(context=self._context, pinned=self.fingerprint, timeout=self.timeout)
+        ftp = _ImplicitFtpTls(
+            context=self._context, pinned=self.fingerprint, timeout=self.timeout, abort=abort
+        )
         try:
             ftp.connect(self.host, self.port)
+            abort.check()
             if self.fingerprint is None:
                 self.fingerprint = ftp.seen_fingerprint  # trust on first use
             try:
@@ -310,6 +451,7 @@ class BambuFtpClient:
                 if _reply_code(err) in ("530", "430"):
                     raise PrinterAuthError(f"{self.host} refused the access code") from None
                 raise
+            abort.check()
             with contextlib.suppress(ftplib.error_perm, ftplib.error_reply):
                 ftp.voidcmd("PBSZ 0")
                 ftp.voidcmd("PROT P")
@@ -377,7 +519,12 @@ class BambuFtpClient:
         return [(name.rsplit("/", 1)[-1], False, None, None) for name in names if name.strip()]
 
     def _download(
-        self, ftp: _ImplicitFtpTls, path: str, dest: pathlib.Path, max_bytes: int | None
+        self,
+        ftp: _ImplicitFtpTls,
+        path: str,
+        dest: pathlib.Path,
+        max_bytes: int | None,
+        on_block: OnBlock | None = None,
     ) -> int:
         expected: int | None = None
         try:
@@ -389,16 +536,43 @@ class BambuFtpClient:
             expected = None
         if max_bytes is not None and expected is not None and expected > max_bytes:
             raise FileTransferError(f"{path} is {expected} bytes, above the {max_bytes} byte limit")
+        abort = ftp.cancel
+        abort.check()
         try:
-            with dest.open("wb") as handle:
-                written = ftp.read_data(f"RETR {path}", handle.write, limit=max_bytes)
-        except ftplib.error_perm as err:
-            raise FileTransferError(f"cannot download {path}: {err}") from err
-        except (ftplib.error_temp, ftplib.error_reply, OSError, EOFError) as err:
-            raise FileTransferError(f"download of {path} was cut short: {err}") from err
+            try:
+                with dest.open("wb") as handle:
+                    # Checked after creating `dest`: a cancel that came before this check is
+                    # seen here; one that comes after it comes before the caller's cleanup.
+                    abort.check()
+
+                    def sink(block: bytes) -> None:
+                        abort.check()
+                        handle.write(block)
+                        if on_block is not None:
+                            on_block(block)
+
+                    written = ftp.read_data(f"RETR {path}", sink, limit=max_bytes)
+                abort.check()  # the aborted sockets may look like a clean end of data
+            except ftplib.error_perm as err:
+                raise FileTransferError(f"cannot download {path}: {err}") from err
+            except (ftplib.error_temp, ftplib.error_reply, OSError, EOFError) as err:
+                raise FileTransferError(f"download of {path} was cut short: {err}") from err
+        except BaseException:
+            if abort.is_set():
+                # Cancelled: the awaiting caller is gone and may have cleaned up already,
+                # so this thread removes what it created (no half file left behind).
+                with contextlib.suppress(OSError):
+                    dest.unlink(missing_ok=True)
+            raise
         if expected is not None and written != expected:
             raise FileTransferError(f"download of {path} got {written} of {expected} bytes")
         return written
+
+
+def _drop_result(job: asyncio.Future[Any]) -> None:
+    """Mark a finished job's error as seen (its awaiting task was cancelled)."""
+    if not job.cancelled():
+        job.exception()
 
 
 def job_file_candidates(subtask_name: str | None, gcode_file: str | None) -> list[str]:

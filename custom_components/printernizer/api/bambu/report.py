@@ -132,7 +132,7 @@ def _int(value: Any) -> int | None:
     """Int from int, finite float or numeric string; None for anything else (bools included)."""
     kind = type(value)
     if kind is int:
-        return value
+        return int(value)
     if kind is float:
         return int(value) if math.isfinite(value) else None
     if kind is str:

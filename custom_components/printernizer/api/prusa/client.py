@@ -9,14 +9,14 @@ or an `X-Api-Key` header.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import json
 import logging
 import pathlib
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 import aiohttp
@@ -51,6 +51,9 @@ _WRITE_BLOCK = 1024 * 1024
 _MAX_THUMBNAIL = 8 * 1024 * 1024
 _MAX_FOLDER_DEPTH = 16
 
+type OnBlock = Callable[[bytes | bytearray | memoryview], None]
+"""Called in an executor thread with the downloaded bytes, piece by piece in file order."""
+
 
 @dataclass(slots=True)
 class _Answer:
@@ -71,6 +74,19 @@ def _normalise_host(host: str, port: int) -> URL:
         raise ValueError(f"no host in {host!r}")
     scheme = url.scheme if url.scheme in ("http", "https") else "http"
     return URL.build(scheme=scheme, host=url.host, port=url.explicit_port or port)
+
+
+def _write_chunks(handle: BinaryIO, chunks: list[bytes], on_block: OnBlock | None) -> None:
+    """Write one block, handing each piece to `on_block` right after it is written.
+
+    The block is the chunks as received (no join: no extra copy in the event loop), and the
+    caller's per-block work (a sha256) runs in this executor call, pipelined with receiving
+    the next block, instead of in a second thread that reads the file back.
+    """
+    for chunk in chunks:
+        handle.write(chunk)
+        if on_block is not None:
+            on_block(chunk)
 
 
 def _is_true(value: Any) -> bool:
@@ -383,7 +399,8 @@ class PrusaLinkClient:
                     sub = f"{api_path.rstrip('/')}/{name}"
                     await self._walk(sub, f"{display}/{shown}", storage, out, depth + 1)
                 continue
-            refs = child.get("refs") if isinstance(child.get("refs"), dict) else {}
+            raw_refs = child.get("refs")
+            refs: dict[str, Any] = raw_refs if isinstance(raw_refs, dict) else {}
             size = child.get("size")
             stamp = child.get("m_timestamp")
             modified = None
@@ -462,39 +479,48 @@ class PrusaLinkClient:
         *,
         max_bytes: int | None = None,
         expected_size: int | None = None,
+        on_block: OnBlock | None = None,
     ) -> int:
         """Download `ref` (a `refs.download` value) to `dest`; return the byte count.
 
         A short transfer (against Content-Length or `expected_size`) or one above `max_bytes`
         raises FileTransferError and removes `dest`. File writes run in the executor.
+        `on_block` (optional) is called in the writing executor thread right after each piece
+        of the file is written, one call at a time and in file order, so a caller can hash
+        the file as it is written without reading it back; an exception from it aborts the
+        download. Each block (about 1 MiB) is written while the next one is received: at
+        most two blocks are held in memory.
         """
         loop = asyncio.get_running_loop()
-        handle = None
+        handle: BinaryIO | None = None
         total = 0
-        # One block is written in the executor while the next one is received.
-        writing: asyncio.Future[int] | None = None
+        writing: asyncio.Future[None] | None = None
         try:
             async with self._stream(ref) as response:
                 announced = response.content_length
                 if max_bytes is not None and announced is not None and announced > max_bytes:
                     raise FileTransferError(f"{ref}: {announced} bytes exceed {max_bytes}")
                 handle = await loop.run_in_executor(None, dest.open, "wb")
-                pending = bytearray()
+                pending: list[bytes] = []
+                pending_size = 0
                 async for chunk in response.content.iter_any():
                     total += len(chunk)
                     if max_bytes is not None and total > max_bytes:
                         raise FileTransferError(f"{ref}: more than {max_bytes} bytes")
-                    pending += chunk
-                    if len(pending) >= _WRITE_BLOCK:
+                    pending.append(chunk)
+                    pending_size += len(chunk)
+                    if pending_size >= _WRITE_BLOCK:
                         if writing is not None:
-                            await writing
-                        writing = loop.run_in_executor(None, handle.write, pending)
-                        pending = bytearray()
+                            await writing  # blocks are written one after the other, in order
+                        writing = loop.run_in_executor(
+                            None, _write_chunks, handle, pending, on_block
+                        )
+                        pending, pending_size = [], 0
                 if writing is not None:
                     await writing
                     writing = None
                 if pending:
-                    await loop.run_in_executor(None, handle.write, pending)
+                    await loop.run_in_executor(None, _write_chunks, handle, pending, on_block)
                 for expected in (announced, expected_size):
                     if expected is not None and total != expected:
                         raise FileTransferError(f"{ref}: got {total} of {expected} bytes")
