@@ -34,6 +34,12 @@ async def test_job_with_3mf_metadata_and_thumbnail(
     """The job's 3MF, fetched over FTPS, gives the grams, and its plate PNG the thumbnail."""
     entry = await setup(hass, bambu_entry(bambu_sim))
     assert state(hass, f"{P}_ams_1_tray_1_material") == "PLA"
+    tray = hass.states.get(f"{P}_ams_1_tray_1_material")
+    expected_color = "#" + bambu_sim.state["ams"]["ams"][0]["tray"][0]["tray_color"][:6].upper()
+    assert tray.attributes["color"].upper() == expected_color
+    assert state(hass, f"{P}_ams_1_tray_1_remaining") == str(
+        bambu_sim.state["ams"]["ams"][0]["tray"][0]["remain"]
+    )
     await bambu_sim.start_job("cube")
     await bambu_sim.progress(50)
     await bambu_sim.finish_job()

@@ -94,10 +94,16 @@ class PrinterCoordinator(DataUpdateCoordinator[PrinterSnapshot]):
 
     def set_thumbnail(self, image: bytes | None) -> None:
         """Show a new job thumbnail (from the printer or the job's file)."""
-        if image != self.thumbnail:
-            self.thumbnail = image
-            self.thumbnail_updated = dt_util.utcnow()
+        if self._store_thumbnail(image):
             self.async_update_listeners()
+
+    def _store_thumbnail(self, image: bytes | None) -> bool:
+        """Keep `image` if it changed, stamping the time the image entity reloads on."""
+        if image == self.thumbnail:
+            return False
+        self.thumbnail = image
+        self.thumbnail_updated = dt_util.utcnow()
+        return True
 
     async def async_pause(self) -> None:
         """Pause the running job."""
@@ -294,7 +300,8 @@ class PrusaCoordinator(PrinterCoordinator):
         """Poll status (and the job when needed); tolerate a few misses before going away."""
         try:
             status = await self.client.async_get_status()
-            job_id = (status.get("job") or {}).get("id") if isinstance(status, dict) else None
+            job = status.get("job")
+            job_id = job.get("id") if isinstance(job, dict) else None
             now = time.monotonic()
             if job_id is None:
                 self._job = None
@@ -332,9 +339,8 @@ class PrusaCoordinator(PrinterCoordinator):
                 image = await self.client.async_get_thumbnail(ref)
             except PrinterError as err:
                 LOGGER.debug("%s: thumbnail %s not available: %s", self.name, ref, err)
-        if image != self.thumbnail:
-            self.thumbnail = image
-            self.thumbnail_updated = dt_util.utcnow()
+        # No listener call: the poll that fetched it is about to publish its snapshot.
+        self._store_thumbnail(image)
 
     def job_file_metadata(self) -> PrintMetadata | None:
         """What the Raspberry Pi build tells about the job's file (`meta`); Buddy tells nothing."""

@@ -9,6 +9,7 @@ as numbers and dates. All pure except write_export, which blocks (run it in the 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+import csv
 from datetime import datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 import json
@@ -87,13 +88,21 @@ def _de_text(value: str | None) -> str:
     return '"' + neutralise(value).replace('"', '""') + '"'
 
 
+def _decimal(value: Decimal | None) -> str:
+    return "" if value is None else _plain(value)
+
+
+def _money(cents: int | None) -> str:
+    return "" if cents is None else format(Decimal(cents) / 100, ".2f")
+
+
 def _de_decimal(value: Decimal | None) -> str:
     """Decimal comma, no thousands separator, unquoted so Excel reads a number."""
-    return "" if value is None else _plain(value).replace(".", ",")
+    return _decimal(value).replace(".", ",")
 
 
 def _de_money(cents: int | None) -> str:
-    return "" if cents is None else format(Decimal(cents) / 100, ".2f").replace(".", ",")
+    return _money(cents).replace(".", ",")
 
 
 def _vat_rate(job: JobRecord) -> Decimal | None:
@@ -196,12 +205,6 @@ def csv_rows(jobs: Iterable[JobRecord], tz: tzinfo) -> list[list[Any]]:
     def text(value: str | None) -> str:
         return "" if value is None else neutralise(value)
 
-    def dec(value: Decimal | None) -> str:
-        return "" if value is None else _plain(value)
-
-    def money(cents: int | None) -> str:
-        return "" if cents is None else format(Decimal(cents) / 100, ".2f")
-
     for job in jobs:
         cost = job.cost
         rows.append(
@@ -216,19 +219,19 @@ def csv_rows(jobs: Iterable[JobRecord], tz: tzinfo) -> list[list[Any]]:
                 _local_iso(job.ended_at, tz) or "",
                 "" if job.duration_s is None else job.duration_s,
                 text(_materials_text(job.materials)),
-                dec(job.material_g),
-                dec(job.energy_kwh),
+                _decimal(job.material_g),
+                _decimal(job.energy_kwh),
                 job.energy_source or "",
                 job.category,
                 text(job.customer),
                 text(job.note),
-                money(cost.material_cents if cost else None),
-                money(cost.energy_cents if cost else None),
-                money(cost.machine_cents if cost else None),
-                money(cost.net_cents if cost else None),
-                dec(_vat_rate(job)),
-                money(cost.vat_cents if cost else None),
-                money(cost.gross_cents if cost else None),
+                _money(cost.material_cents if cost else None),
+                _money(cost.energy_cents if cost else None),
+                _money(cost.machine_cents if cost else None),
+                _money(cost.net_cents if cost else None),
+                _decimal(_vat_rate(job)),
+                _money(cost.vat_cents if cost else None),
+                _money(cost.gross_cents if cost else None),
                 job.currency,
                 "true" if job.complete else "false",
             ]
@@ -254,8 +257,6 @@ def write_export(
     tz: tzinfo,
 ) -> pathlib.Path:
     """Write the export file (blocking) and return its path; a temp file is renamed at the end."""
-    import csv
-
     folder.mkdir(parents=True, exist_ok=True)
     path = _unique_path(folder, stem, ".json" if fmt == "json" else ".csv")
     tmp = path.with_name(path.name + ".part")

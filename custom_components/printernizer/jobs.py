@@ -61,8 +61,10 @@ from .const import (
 )
 from .costs import (
     CostBreakdown,
+    cents_to_eur,
     compute_cost,
     estimate_energy_kwh,
+    hours_from_seconds,
     material_grams_for_outcome,
     price_snapshot,
 )
@@ -293,8 +295,7 @@ class JobTracker:
             self.last_job = await self._run(self._ledger.last_ended_job, self._printer_uid)
             self.totals = await self._run(self._ledger.printer_totals, self._printer_uid)
             self.current_job = job
-            self._progress = job.last_progress if job else None
-            self._written_progress = None if self._progress is None else int(self._progress)
+            self._adopt_progress(job)
             state = _OpenState.from_dict(stored) if isinstance(stored, dict) else None
             if job is None:
                 self._state = None
@@ -328,8 +329,7 @@ class JobTracker:
         current = self.current_job
         if job is None or current is None or job.job_id != current.job_id:
             self._state = _OpenState(job_id=job.job_id) if job is not None else None
-            self._progress = job.last_progress if job is not None else None
-            self._written_progress = None if self._progress is None else int(self._progress)
+            self._adopt_progress(job)
             if self._state is None:
                 await self._store.async_remove()
             else:
@@ -458,14 +458,15 @@ class JobTracker:
         self._written_progress = None
         self._track_progress(snapshot)
         state = _OpenState(job_id=job.job_id, energy_start_kwh=self._read_energy_meter())
+        changes: dict[str, Any] = {}
         if snapshot.status is PrinterStatus.PAUSED:
             state.pause_started = now
-            job = await self._run(self._ledger.update_open_job, job.job_id, status=STATUS_PAUSED)
+            changes["status"] = STATUS_PAUSED
         if self._progress is not None:
             self._written_progress = int(self._progress)
-            job = await self._run(
-                self._ledger.update_open_job, job.job_id, last_progress=self._progress
-            )
+            changes["last_progress"] = self._progress
+        if changes:
+            job = await self._run(self._ledger.update_open_job, job.job_id, **changes)
         self.current_job = job
         self._state = state
         await self._store.async_save(state.as_dict())
@@ -537,6 +538,11 @@ class JobTracker:
         self._written_progress = whole
         return {"last_progress": self._progress}
 
+    def _adopt_progress(self, job: JobRecord | None) -> None:
+        """Continue from the stored progress, so the next write waits for the next whole percent."""
+        self._progress = job.last_progress if job is not None else None
+        self._written_progress = None if self._progress is None else int(self._progress)
+
     def _track_progress(self, snapshot: PrinterSnapshot) -> None:
         """Keep the highest progress seen: it never goes backwards inside one job."""
         if snapshot.progress is None:
@@ -553,9 +559,8 @@ class JobTracker:
         job = self.current_job
         assert job is not None
         state = self._state or _OpenState(job_id=job.job_id)
-        duration_s = max(0, int((now - job.started_at).total_seconds()))
-        paused_s = min(self._paused_seconds(job, now), duration_s)
-        print_hours = Decimal(duration_s - paused_s) / Decimal(3600)
+        duration_s, paused_s = self._durations(job, now)
+        print_hours = hours_from_seconds(duration_s - paused_s)
         progress = self._progress if self._progress is not None else job.last_progress
 
         materials = list(job.materials)
@@ -605,7 +610,7 @@ class JobTracker:
         self.totals = await self._run(self._ledger.printer_totals, self._printer_uid)
         LOGGER.debug("Job %s on %s ended: %s", job.job_id, self._entry.title, status)
 
-        grams = sum((Decimal(str(m.grams)) for m in used), Decimal(0)) if complete else None
+        grams = record.material_g if complete else None
         data = self._base_data(record)
         data.update(
             {
@@ -614,8 +619,8 @@ class JobTracker:
                 "duration_s": duration_s,
                 "material_g": None if grams is None else float(grams),
                 "energy_kwh": float(energy_kwh),
-                "cost_net": float(Decimal(cost.net_cents) / 100),
-                "cost_gross": float(Decimal(cost.gross_cents) / 100),
+                "cost_net": cents_to_eur(cost.net_cents),
+                "cost_gross": cents_to_eur(cost.gross_cents),
                 "currency": settings.currency,
             }
         )
@@ -675,11 +680,15 @@ class JobTracker:
             paused += max(0, int((now - self._state.pause_started).total_seconds()))
         return paused
 
+    def _durations(self, job: JobRecord, now: datetime) -> tuple[int, int]:
+        """(seconds since the start, paused seconds within them)."""
+        duration_s = max(0, int((now - job.started_at).total_seconds()))
+        return duration_s, min(self._paused_seconds(job, now), duration_s)
+
     def _print_hours(self, job: JobRecord, now: datetime) -> Decimal:
         """Hours the printer actually printed (pauses excluded)."""
-        duration_s = max(0, int((now - job.started_at).total_seconds()))
-        paused_s = min(self._paused_seconds(job, now), duration_s)
-        return Decimal(duration_s - paused_s) / Decimal(3600)
+        duration_s, paused_s = self._durations(job, now)
+        return hours_from_seconds(duration_s - paused_s)
 
     def _estimated_energy(self, print_hours: Decimal) -> Decimal:
         """Watts × print hours, to the Wh."""

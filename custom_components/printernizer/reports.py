@@ -19,11 +19,10 @@ import pathlib
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 
 from .api.models import MaterialUsage
-from .const import DOMAIN, STORAGE_DIR
+from .const import STORAGE_DIR
 from .costs import (
     allocate_material_cents,
     cents_to_eur,
@@ -35,19 +34,11 @@ from .costs import (
 from .export import EXPORT_FORMATS, job_to_dict, write_export
 from .ledger import JobOpenError, JobRecord, Ledger, UnknownJobError
 from .ledger.jobs import CATEGORIES, STATUSES
-from .settings import Settings, SettingsStore
+from .settings import Settings, SettingsStore, service_error
 
 GROUP_BY = ("printer", "category", "material", "month")
 EXPORT_DIR = "exports"
 MAX_LIMIT = 1000
-
-
-def _error(translation_key: str, /, **placeholders: Any) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=translation_key,
-        translation_placeholders={k: str(v) for k, v in placeholders.items()},
-    )
 
 
 def _time_zone() -> tzinfo:
@@ -66,7 +57,7 @@ def local_midnight_utc(day: date, tz: tzinfo) -> datetime:
 def day_range_utc(start: date, end: date, tz: tzinfo) -> tuple[datetime, datetime]:
     """Inclusive local dates -> [start, end) in UTC; raises end_before_start."""
     if end < start:
-        raise _error("end_before_start", start=start.isoformat(), end=end.isoformat())
+        raise service_error("end_before_start", start=start.isoformat(), end=end.isoformat())
     return local_midnight_utc(start, tz), local_midnight_utc(end + timedelta(days=1), tz)
 
 
@@ -79,7 +70,7 @@ def _as_bound(value: date | datetime | str | None, tz: tzinfo, *, is_end: bool) 
         if parsed is None:
             day = dt_util.parse_date(value)
             if day is None:
-                raise _error("invalid_date", value=value)
+                raise service_error("invalid_date", value=value)
             value = day
         else:
             value = parsed
@@ -99,13 +90,17 @@ def _as_date(value: date | datetime | str, name: str) -> date:
         return value
     parsed = dt_util.parse_date(str(value))
     if parsed is None:
-        raise _error("invalid_date", value=f"{name}={value}")
+        raise service_error("invalid_date", value=f"{name}={value}")
     return parsed
+
+
+def _current(settings: Settings | SettingsStore) -> Settings:
+    return settings.settings if isinstance(settings, SettingsStore) else settings
 
 
 def _check_category(category: str | None) -> None:
     if category is not None and category not in CATEGORIES:
-        raise _error("invalid_category", category=category)
+        raise service_error("invalid_category", category=category)
 
 
 # --- list_jobs ----------------------------------------------------------------------------
@@ -133,13 +128,12 @@ async def async_list_jobs(
     end_utc = _as_bound(end, tz, is_end=True)
     if start_utc is not None and end_utc is not None:
         # an inclusive end date ends a day later, so compare what the user typed
-        start_first = _as_bound(start, tz, is_end=False)
         end_first = _as_bound(end, tz, is_end=False)
-        if end_first < start_first:  # type: ignore[operator]
-            raise _error("end_before_start", start=str(start), end=str(end))
+        if end_first < start_utc:  # type: ignore[operator]
+            raise service_error("end_before_start", start=str(start), end=str(end))
     _check_category(category)
     if status is not None and status not in STATUSES:
-        raise _error("invalid_status", status=status)
+        raise service_error("invalid_status", status=status)
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
 
@@ -319,7 +313,7 @@ async def async_cost_report(
     start_utc, end_utc = day_range_utc(start_day, end_day, tz)
     _check_category(category)
     if group_by is not None and group_by not in GROUP_BY:
-        raise _error("invalid_group_by", group_by=group_by)
+        raise service_error("invalid_group_by", group_by=group_by)
 
     def _run() -> dict[str, Any]:
         jobs = ledger.report_jobs(
@@ -351,8 +345,8 @@ async def async_export_report(
     start_utc, end_utc = day_range_utc(start_day, end_day, tz)
     _check_category(category)
     if fmt not in EXPORT_FORMATS:
-        raise _error("invalid_format", format=fmt)
-    current = settings.settings if isinstance(settings, SettingsStore) else settings
+        raise service_error("invalid_format", format=fmt)
+    current = _current(settings)
     folder = pathlib.Path(hass.config.path(STORAGE_DIR, EXPORT_DIR))
     stamp = dt_util.now(tz).strftime("%Y%m%d-%H%M%S")
     stem = f"printernizer_jobs_{start_day.isoformat()}_{end_day.isoformat()}"
@@ -393,8 +387,7 @@ async def async_set_job_category(
     None leaves a field unchanged, an empty string clears customer or note. Unchanged values
     append no revision.
     """
-    if category is not None and category not in CATEGORIES:
-        raise _error("invalid_category", category=category)
+    _check_category(category)
     changes: dict[str, Any] = {}
     if category is not None:
         changes["category"] = category
@@ -412,9 +405,9 @@ async def async_set_job_category(
     try:
         job = await hass.async_add_executor_job(_run)
     except UnknownJobError:
-        raise _error("unknown_job", job_id=job_id)
+        raise service_error("unknown_job", job_id=job_id)
     except JobOpenError:
-        raise _error("job_not_finished", job_id=job_id)
+        raise service_error("job_not_finished", job_id=job_id)
     return job_to_dict(job, tz)
 
 
@@ -422,9 +415,9 @@ def _non_negative(name: str, value: Any) -> Decimal:
     try:
         amount = to_decimal(value)
     except (TypeError, ValueError):
-        raise _error("invalid_amount", key=name, value=value)
+        raise service_error("invalid_amount", key=name, value=value)
     if amount < 0:
-        raise _error("negative_amount", field=name, value=value)
+        raise service_error("negative_amount", field=name, value=value)
     return amount
 
 
@@ -438,7 +431,7 @@ async def async_calculate_cost(
     machine_rate: float | Decimal = 0,
 ) -> dict[str, Any]:
     """A quote with the current prices, without printing: cost components plus energy_kwh."""
-    current = settings.settings if isinstance(settings, SettingsStore) else settings
+    current = _current(settings)
     grams_d = _non_negative("grams", grams)
     hours_d = _non_negative("print_hours", print_hours)
     watts_d = _non_negative("power_watts", power_watts)

@@ -75,6 +75,7 @@ class PrinternizerSensorDescription(SensorEntityDescription):
 
     value_fn: Callable[[PrinternizerData], Any]
     exists_fn: Callable[[PrinternizerData], bool] = lambda _: True
+    attributes_fn: Callable[[PrinternizerData], dict[str, Any] | None] | None = None
     # Ledger-backed values stay readable while the printer is offline.
     always_available: bool = False
 
@@ -303,6 +304,11 @@ def _tray_material(key: str, data: PrinternizerData) -> str | None:
     return tray.material if tray else None
 
 
+def _tray_details(key: str, data: PrinternizerData) -> dict[str, Any] | None:
+    tray = _tray(data, key)
+    return {"color": tray.color, "active": tray.active} if tray else None
+
+
 def _tray_remaining(key: str, data: PrinternizerData) -> int | None:
     tray = _tray(data, key)
     return tray.remaining if tray else None
@@ -317,6 +323,7 @@ def ams_tray_descriptions(tray: AmsTray) -> tuple[PrinternizerSensorDescription,
             translation_key="ams_tray_material",
             translation_placeholders=placeholders,
             value_fn=partial(_tray_material, tray.key),
+            attributes_fn=partial(_tray_details, tray.key),
         ),
         PrinternizerSensorDescription(
             key=f"{tray.key}_remaining",
@@ -375,6 +382,13 @@ class PrinternizerSensor(PrinternizerEntity, SensorEntity):
         if self.entity_description.always_available:
             return True
         return super().available and self.coordinator.data is not None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Details of the value (an AMS tray's colour)."""
+        if self.entity_description.attributes_fn is None or self.coordinator.data is None:
+            return None
+        return self.entity_description.attributes_fn(self._data)
 
     @property
     def native_value(self) -> Any:

@@ -8,7 +8,6 @@ from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
@@ -19,6 +18,7 @@ from .export import EXPORT_FORMATS
 from .ledger.files import STATUSES as FILE_STATUSES
 from .ledger.jobs import STATUSES as JOB_STATUSES
 from .reports import GROUP_BY
+from .settings import service_error
 
 ATTR_ENTRY = "config_entry_id"
 
@@ -106,17 +106,9 @@ def loaded_entry(hass: HomeAssistant, entry_id: str) -> PrinternizerConfigEntry:
     """The printer a service targets; it must exist and be loaded."""
     entry = hass.config_entries.async_get_entry(entry_id)
     if entry is None or entry.domain != DOMAIN:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_found",
-            translation_placeholders={"entry_id": entry_id},
-        )
+        raise service_error("entry_not_found", entry_id=entry_id)
     if entry.state is not ConfigEntryState.LOADED:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_loaded",
-            translation_placeholders={"name": entry.title},
-        )
+        raise service_error("entry_not_loaded", name=entry.title)
     return entry
 
 
@@ -136,9 +128,7 @@ async def _calculate_cost(hass: HomeAssistant, call: ServiceCall) -> ServiceResp
             power_watts = entry.options.get(CONF_POWER_WATTS)
         machine_rate = entry.options.get(CONF_MACHINE_RATE, 0.0)
     if power_watts is None:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="power_or_printer_required"
-        )
+        raise service_error("power_or_printer_required")
     return await reports.async_calculate_cost(
         hass.data[DATA_SHARED].settings.settings,
         material=call.data["material"],
@@ -241,7 +231,7 @@ async def _download_file(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
 
 async def _cleanup_files(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     if call.data["older_than_days"] < 0:
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="invalid_days")
+        raise service_error("invalid_days")
     result: dict[str, Any] = {"candidates": [], "deleted": 0, "freed_bytes": 0}
     for entry in _target_entries(hass, call):
         part = await entry.runtime_data.files.async_cleanup(

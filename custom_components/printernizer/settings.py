@@ -102,34 +102,40 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _error(translation_key: str, /, **placeholders: str) -> ServiceValidationError:
+def service_error(translation_key: str, /, **placeholders: Any) -> ServiceValidationError:
+    """A translated input error for a service call (placeholders become text)."""
     return ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key=translation_key,
-        translation_placeholders=placeholders,
+        translation_placeholders={k: str(v) for k, v in placeholders.items()} or None,
     )
 
 
-def _amount(key: str, value: Any) -> Decimal:
-    """A non-negative money amount from a service value (int, float, Decimal or numeric text)."""
+def _decimal(key: str, value: Any) -> Decimal:
+    """A number from a service value (int, float, Decimal or numeric text)."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-        raise _error("invalid_setting", key=key, value=str(value))
+        raise service_error("invalid_setting", key=key, value=value)
     try:
-        amount = to_decimal(value)
+        return to_decimal(value)
     except (TypeError, ValueError):
-        raise _error("invalid_setting", key=key, value=str(value))
+        raise service_error("invalid_setting", key=key, value=value)
+
+
+def _amount(key: str, value: Any) -> Decimal:
+    """A non-negative money amount from a service value."""
+    amount = _decimal(key, value)
     if amount < 0:
-        raise _error("negative_amount", field=key, value=str(value))
+        raise service_error("negative_amount", field=key, value=value)
     return amount
 
 
 def _integer(key: str, value: Any, minimum: int, maximum: int) -> int:
     if isinstance(value, bool):
-        raise _error("invalid_setting", key=key, value=str(value))
+        raise service_error("invalid_setting", key=key, value=value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int) or not minimum <= value <= maximum:
-        raise _error("invalid_setting", key=key, value=str(value))
+        raise service_error("invalid_setting", key=key, value=value)
     return value
 
 
@@ -142,22 +148,22 @@ def validate_changes(
     are set, a material mapped to None is removed, others stay.
     """
     if not isinstance(changes, Mapping):
-        raise _error("invalid_setting", key="changes", value=str(changes))
+        raise service_error("invalid_setting", key="changes", value=changes)
     values: dict[str, Any] = {}
     defaults = Settings(download_dir=default_download_dir)
     for key, value in changes.items():
         if key not in SETTING_KEYS:
-            raise _error("unknown_setting", key=str(key))
+            raise service_error("unknown_setting", key=key)
         if value is None:
             values[key] = getattr(defaults, key)
             continue
         if key == "material_prices":
             if not isinstance(value, Mapping):
-                raise _error("invalid_setting", key=key, value=str(value))
+                raise service_error("invalid_setting", key=key, value=value)
             prices = dict(values.get(key, current.material_prices))
             for material, price in value.items():
                 if not isinstance(material, str) or not material.strip():
-                    raise _error("invalid_setting", key=key, value=str(material))
+                    raise service_error("invalid_setting", key=key, value=material)
                 name = material.strip()
                 # one entry per material regardless of case: the new spelling wins
                 for existing in [m for m in prices if m.casefold() == name.casefold()]:
@@ -168,30 +174,25 @@ def validate_changes(
         elif key in ("default_material_price", "electricity_price"):
             values[key] = _amount(key, value)
         elif key == "vat_rate":
-            if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-                raise _error("invalid_setting", key=key, value=str(value))
-            try:
-                rate = to_decimal(value)
-            except (TypeError, ValueError):
-                raise _error("invalid_setting", key=key, value=str(value))
+            rate = _decimal(key, value)
             if not Decimal(0) <= rate <= Decimal(100):
-                raise _error("invalid_vat_rate", value=str(value))
+                raise service_error("invalid_vat_rate", value=value)
             values[key] = rate
         elif key == "small_business":
             if not isinstance(value, bool):
-                raise _error("invalid_setting", key=key, value=str(value))
+                raise service_error("invalid_setting", key=key, value=value)
             values[key] = value
         elif key == "currency":
             if not isinstance(value, str) or not (
                 len(value.strip()) == 3 and value.strip().isalpha() and value.strip().isascii()
             ):
-                raise _error("invalid_setting", key=key, value=str(value))
+                raise service_error("invalid_setting", key=key, value=value)
             values[key] = value.strip().upper()
         elif key == "download_dir":
             if not isinstance(value, str) or not value.strip() or "\x00" in value:
-                raise _error("invalid_setting", key=key, value=str(value))
+                raise service_error("invalid_setting", key=key, value=value)
             if not os.path.isabs(value.strip()):
-                raise _error("invalid_setting", key=key, value=value)
+                raise service_error("invalid_setting", key=key, value=value)
             values[key] = os.path.normpath(value.strip())
         elif key == "max_download_mb":
             values[key] = _integer(key, value, 1, 1024 * 1024)

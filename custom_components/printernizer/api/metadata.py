@@ -34,6 +34,7 @@ _COMPRESSION_DEFLATE = 1
 
 _MAX_METADATA_BLOCK = 4 * 1024 * 1024  # INI blocks are a few KB; anything bigger is skipped
 _MAX_THUMBNAIL = 4 * 1024 * 1024  # decoded PNG bytes kept at most
+_MAX_THUMBNAIL_BASE64 = _MAX_THUMBNAIL * 4 // 3 + 4  # the same limit before decoding
 _MAX_LINE = 1024 * 1024  # a plain G-code line longer than this is skipped
 _READ_BLOCK = 1024 * 1024
 
@@ -69,15 +70,17 @@ def parse_duration(text: str) -> int | None:
     return round(sum(float(value) * _DURATION_UNITS[unit.lower()] for value, unit in parts))
 
 
+def grams_from_text(text: str) -> float:
+    """One extruder's grams; unreadable, infinite or non-positive counts as 0 (extruder unused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return 0.0
+    return value if math.isfinite(value) and value > 0 else 0.0
+
+
 def _floats(text: str) -> list[float]:
-    values: list[float] = []
-    for part in text.split(","):
-        try:
-            value = float(part.strip())
-        except ValueError:
-            value = 0.0
-        values.append(value if math.isfinite(value) and value > 0 else 0.0)
-    return values
+    return [grams_from_text(part.strip()) for part in text.split(",")]
 
 
 def combine_materials(grams: list[float], types: list[str]) -> tuple[MaterialUsage, ...]:
@@ -142,8 +145,8 @@ class StreamingMetadataReader:
             self._buffer += chunk
             if len(self._buffer) < 4:
                 return
-            head = bytes(self._buffer[:4])
             data = bytes(self._buffer)
+            head = data[:4]
             self._buffer.clear()
             if head == BGCODE_MAGIC:
                 self._format = "bgcode"
@@ -208,7 +211,7 @@ class StreamingMetadataReader:
             else:
                 self._thumb_parts.append(line.strip())
                 self._thumb_len += len(line)
-                if self._thumb_len > _MAX_THUMBNAIL * 4 // 3 + 4:
+                if self._thumb_len > _MAX_THUMBNAIL_BASE64:
                     self._thumb_parts = None
             return
         if line.startswith("thumbnail"):
@@ -216,9 +219,13 @@ class StreamingMetadataReader:
             if begin is not None:
                 width, height, length = (int(g) for g in begin.groups())
                 area = width * height
-                if area > self._thumbnail_area and length <= _MAX_THUMBNAIL * 4 // 3 + 4:
+                if area > self._thumbnail_area and length <= _MAX_THUMBNAIL_BASE64:
                     self._thumb_parts, self._thumb_area, self._thumb_len = [], area, 0
             return
+        self._keep(line)
+
+    def _keep(self, line: str) -> None:
+        """Store a `key = value` line if it is one of the wanted keys."""
         key, sep, value = line.partition("=")
         if sep:
             key = key.strip()
@@ -309,9 +316,7 @@ class StreamingMetadataReader:
                 self._thumbnail, self._thumbnail_area = data, area
             return
         for line in data.decode("utf-8", "replace").splitlines():
-            key, sep, value = line.partition("=")
-            if sep and key.strip() in _WANTED_KEYS:
-                self._values[key.strip()] = value.strip()
+            self._keep(line)
 
 
 def _read_3mf(path: pathlib.Path) -> PrintMetadata:

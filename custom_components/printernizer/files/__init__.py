@@ -38,6 +38,7 @@ from custom_components.printernizer.const import (
     LOGGER,
 )
 from custom_components.printernizer.ledger import files as file_repo
+from custom_components.printernizer.settings import service_error
 
 from .download import (
     DOWNLOAD_SLOTS,
@@ -293,11 +294,7 @@ class FileManager:
 
     @staticmethod
     def _not_found(ref: str) -> ServiceValidationError:
-        return ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="file_not_found",
-            translation_placeholders={"file": ref},
-        )
+        return service_error("file_not_found", file=ref)
 
     def _downloadable(self, remote: RemoteFile) -> bool:
         """Bambu files download by path; PrusaLink files only where the printer offers a link."""
@@ -380,9 +377,7 @@ class FileManager:
                 raise self._not_found(str(file_id))
             return record
         if not path:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN, translation_key="path_or_file_id_required"
-            )
+            raise service_error("path_or_file_id_required")
         record = await self._db(file_repo.get_by_path, self.printer_uid, path)
         if record is None:
             await self.async_refresh()
@@ -406,14 +401,11 @@ class FileManager:
         needed = (size or 0) + FREE_SPACE_MARGIN
         free = await self.hass.async_add_executor_job(_free_bytes, root)
         if free < needed:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="insufficient_space",
-                translation_placeholders={
-                    "path": str(root),
-                    "needed_mb": str(round(needed / _MB, 1)),
-                    "free_mb": str(round(free / _MB, 1)),
-                },
+            raise service_error(
+                "insufficient_space",
+                path=root,
+                needed_mb=round(needed / _MB, 1),
+                free_mb=round(free / _MB, 1),
             )
 
     async def async_download(
@@ -437,14 +429,11 @@ class FileManager:
         max_bytes = max_mb * _MB if max_mb > 0 else None
         size = remote.size if remote.size is not None else None
         if max_bytes is not None and size is not None and size > max_bytes:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="file_too_large",
-                translation_placeholders={
-                    "name": sanitize_filename(record.name),
-                    "size_mb": str(round(size / _MB, 1)),
-                    "max_mb": str(max_mb),
-                },
+            raise service_error(
+                "file_too_large",
+                name=sanitize_filename(record.name),
+                size_mb=round(size / _MB, 1),
+                max_mb=max_mb,
             )
         await self._async_check_space(root, size)
         record = await self._db(file_repo.set_downloading, record.file_id)
@@ -555,13 +544,7 @@ class FileManager:
                 "sha256": done.sha256,
             },
         )
-        return {
-            "status": file_repo.STATUS_DOWNLOADED,
-            "file_id": done.file_id,
-            "local_path": done.local_path,
-            "size": done.size,
-            "sha256": done.sha256,
-        }
+        return _download_answer(done)
 
     async def _async_record_failure(self, record: file_repo.FileRecord, text: str) -> None:
         LOGGER.warning(
@@ -598,11 +581,7 @@ class FileManager:
             or not isinstance(older_than_days, int)
             or older_than_days < 0
         ):
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="invalid_days",
-                translation_placeholders={"days": str(older_than_days)},
-            )
+            raise service_error("invalid_days", days=older_than_days)
         now = dt_util.utcnow()
         rows = await self._db(
             file_repo.cleanup_candidates,
@@ -698,13 +677,7 @@ class FileManager:
         local = await self._async_existing_copy(record, remote)
         if local is not None:
             record = await self._db(file_repo.link_job, record.file_id, job.job_id)
-            result: dict[str, Any] = {
-                "status": record.status,
-                "file_id": record.file_id,
-                "local_path": record.local_path,
-                "size": record.size,
-                "sha256": record.sha256,
-            }
+            result = _download_answer(record)
         else:
             try:
                 result = await self.async_download(file_id=record.file_id, job=job)
@@ -745,6 +718,17 @@ class FileManager:
         ):
             return None
         return path
+
+
+def _download_answer(record: file_repo.FileRecord) -> dict[str, Any]:
+    """What a download service call answers about a file's local copy."""
+    return {
+        "status": record.status,
+        "file_id": record.file_id,
+        "local_path": record.local_path,
+        "size": record.size,
+        "sha256": record.sha256,
+    }
 
 
 def _add_years(when: datetime, years: int) -> datetime:

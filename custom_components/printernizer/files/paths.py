@@ -14,9 +14,10 @@ import re
 import unicodedata
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError
 
-from custom_components.printernizer.const import DOMAIN, STORAGE_DIR
+from custom_components.printernizer.const import STORAGE_DIR
+from custom_components.printernizer.settings import service_error
 
 # ---------------------------------------------------------------------------------------------
 # Names and paths
@@ -46,6 +47,13 @@ def _clean_char(char: str) -> str:
     return char
 
 
+def _split_ext(name: str) -> tuple[str, str]:
+    """(stem, extension): the extension kept when a name is shortened, never the whole name."""
+    match = _EXT_RE.search(name)
+    ext = match.group(1) if match and match.start() > 0 else ""
+    return name[: len(name) - len(ext)], ext
+
+
 def _truncate_utf8(text: str, limit: int) -> str:
     """Cut `text` to at most `limit` UTF-8 bytes without splitting a character."""
     return text.encode("utf-8")[: max(limit, 0)].decode("utf-8", errors="ignore")
@@ -65,13 +73,10 @@ def sanitize_filename(name: str) -> str:
     text = text.strip(" .\t")
     if not text:
         return FALLBACK_NAME
-    stem, _, rest = text.partition(".")
-    if stem.rstrip(" ").upper() in _WINDOWS_RESERVED:
+    if text.partition(".")[0].rstrip(" ").upper() in _WINDOWS_RESERVED:
         text = f"_{text}"
     if len(text.encode("utf-8")) > MAX_NAME_BYTES:
-        match = _EXT_RE.search(text)
-        ext = match.group(1) if match and match.start() > 0 else ""
-        stem = text[: len(text) - len(ext)]
+        stem, ext = _split_ext(text)
         budget = MAX_NAME_BYTES - len(ext.encode("utf-8"))
         text = _truncate_utf8(stem, budget).rstrip(" .") + ext
         text = text.strip(" .")
@@ -89,9 +94,7 @@ def _inside(path: Path, root: Path) -> bool:
 
 def _numbered(name: str, number: int) -> str:
     """`name (n).ext`, keeping a double extension like `.gcode.3mf` together."""
-    match = _EXT_RE.search(name)
-    ext = match.group(1) if match and match.start() > 0 else ""
-    stem = name[: len(name) - len(ext)]
+    stem, ext = _split_ext(name)
     suffix = f" ({number})"
     budget = MAX_NAME_BYTES - len(ext.encode("utf-8")) - len(suffix)
     return _truncate_utf8(stem, budget).rstrip(" .") + suffix + ext
@@ -198,8 +201,4 @@ async def check_download_dir(hass: HomeAssistant, path: str | Path | None) -> Pa
         raw = Path(hass.config.path(str(raw)))
     if await hass.async_add_executor_job(_is_allowed_root, hass, raw):
         return await hass.async_add_executor_job(raw.resolve)
-    raise ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="download_dir_not_allowed",
-        translation_placeholders={"path": str(raw)},
-    )
+    raise service_error("download_dir_not_allowed", path=raw)

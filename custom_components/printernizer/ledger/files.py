@@ -133,6 +133,29 @@ def _require(conn: sqlite3.Connection, file_id: int) -> FileRecord:
     return record
 
 
+def _update(ledger: Ledger | Database, file_id: int, assignments: str, *values: Any) -> FileRecord:
+    """One UPDATE of a row by id, answered with the row as written."""
+    with ledger.write() as conn:
+        conn.execute(f"UPDATE files SET {assignments} WHERE id = ?", (*values, file_id))
+        return _require(conn, file_id)
+
+
+def _scope(
+    clauses: list[str],
+    params: list[Any],
+    entry_id: str | None,
+    printer_uid: str | None,
+    alias: str = "",
+) -> None:
+    """Add the optional entry / printer filters every listing query shares."""
+    if entry_id is not None:
+        clauses.append(f"{alias}entry_id = ?")
+        params.append(entry_id)
+    if printer_uid is not None:
+        clauses.append(f"{alias}printer_uid = ?")
+        params.append(printer_uid)
+
+
 def _display_name(remote: RemoteFile) -> str:
     """PrusaLink lists 8.3 names with the long name aside; people want the long one."""
     return remote.display_name or remote.name or remote.path.rsplit("/", 1)[-1]
@@ -259,12 +282,7 @@ def list_files(
     """
     clauses: list[str] = []
     params: list[Any] = []
-    if entry_id is not None:
-        clauses.append("entry_id = ?")
-        params.append(entry_id)
-    if printer_uid is not None:
-        clauses.append("printer_uid = ?")
-        params.append(printer_uid)
+    _scope(clauses, params, entry_id, printer_uid)
     if status is not None:
         statuses = [status] if isinstance(status, str) else list(status)
         clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
@@ -310,12 +328,7 @@ def upsert_remote(
 
 def set_downloading(ledger: Ledger | Database, file_id: int) -> FileRecord:
     """Mark a download as started (clears an old error; keeps an earlier local copy)."""
-    with ledger.write() as conn:
-        conn.execute(
-            "UPDATE files SET status = ?, error = NULL WHERE id = ?",
-            (STATUS_DOWNLOADING, file_id),
-        )
-        return _require(conn, file_id)
+    return _update(ledger, file_id, "status = ?, error = NULL", STATUS_DOWNLOADING)
 
 
 def set_downloaded(
@@ -398,9 +411,7 @@ def set_failed(ledger: Ledger | Database, file_id: int, *, error: str) -> FileRe
 
 def link_job(ledger: Ledger | Database, file_id: int, job_id: int | None) -> FileRecord:
     """Tie a file to the job that printed it (or untie with None)."""
-    with ledger.write() as conn:
-        conn.execute("UPDATE files SET job_id = ? WHERE id = ?", (job_id, file_id))
-        return _require(conn, file_id)
+    return _update(ledger, file_id, "job_id = ?", job_id)
 
 
 def cleanup_candidates(
@@ -419,12 +430,7 @@ def cleanup_candidates(
     """
     clauses = ["f.status IN (?, ?)", "f.local_path IS NOT NULL", "f.downloaded_at < ?"]
     params: list[Any] = [*LOCAL_STATUSES, to_db_time(older_than)]
-    if entry_id is not None:
-        clauses.append("f.entry_id = ?")
-        params.append(entry_id)
-    if printer_uid is not None:
-        clauses.append("f.printer_uid = ?")
-        params.append(printer_uid)
+    _scope(clauses, params, entry_id, printer_uid, "f.")
     sql = (
         "SELECT f.*, COALESCE(r.category, j.category) AS job_category,"
         " COALESCE(j.ended_at, j.started_at) AS job_end"
@@ -463,12 +469,7 @@ def mark_local_deleted(ledger: Ledger | Database, file_id: int) -> FileRecord:
 
 def mark_deleted(ledger: Ledger | Database, file_id: int) -> FileRecord:
     """Gone everywhere (e.g. the user deleted it on the printer and locally)."""
-    with ledger.write() as conn:
-        conn.execute(
-            "UPDATE files SET status = ?, local_path = NULL WHERE id = ?",
-            (STATUS_DELETED, file_id),
-        )
-        return _require(conn, file_id)
+    return _update(ledger, file_id, "status = ?, local_path = NULL", STATUS_DELETED)
 
 
 def file_stats(
@@ -477,12 +478,7 @@ def file_stats(
     """Count, bytes and newest download time of the local copies (sensor values)."""
     clauses = [f"status IN ({', '.join('?' * len(LOCAL_STATUSES))})", "local_path IS NOT NULL"]
     params: list[Any] = list(LOCAL_STATUSES)
-    if entry_id is not None:
-        clauses.append("entry_id = ?")
-        params.append(entry_id)
-    if printer_uid is not None:
-        clauses.append("printer_uid = ?")
-        params.append(printer_uid)
+    _scope(clauses, params, entry_id, printer_uid)
     sql = (
         "SELECT COUNT(*), COALESCE(SUM(size), 0), MAX(downloaded_at) FROM files WHERE "
         + " AND ".join(clauses)

@@ -91,7 +91,7 @@ class JobRecord:
             return None
         if self.stored_material_g is not None:
             return self.stored_material_g
-        return sum((to_decimal(m.grams) for m in self.materials), Decimal(0))
+        return _sum_grams(self.materials)
 
     @property
     def is_open(self) -> bool:
@@ -110,7 +110,7 @@ class Totals:
     net_cents: int = 0
 
 
-_SELECT = """
+_COLUMNS = """
 SELECT j.id, j.printer_uid, j.printer_name, j.entry_id, j.job_key, j.name, j.file_name,
        j.status, j.started_at, j.ended_at, j.duration_s, j.paused_s, j.last_progress,
        j.materials AS j_materials, j.category AS j_category, j.customer AS j_customer,
@@ -118,13 +118,22 @@ SELECT j.id, j.printer_uid, j.printer_name, j.entry_id, j.job_key, j.name, j.fil
        r.customer AS r_customer, r.note, r.materials AS r_materials, r.energy_kwh,
        r.energy_source, r.prices, r.material_cents, r.energy_cents, r.machine_cents,
        r.net_cents, r.vat_cents, r.gross_cents, r.currency, r.complete, r.material_g
+"""
+_ALL_REVISIONS_JOIN = """
 FROM jobs AS j
 LEFT JOIN job_revisions AS r
        ON r.job_id = j.id
-      AND r.revision = (SELECT MAX(r2.revision) FROM job_revisions AS r2 WHERE r2.job_id = j.id)
 """
+_LATEST_JOIN = (
+    _ALL_REVISIONS_JOIN
+    + """      AND r.revision = (SELECT MAX(r2.revision) FROM job_revisions AS r2 WHERE r2.job_id = j.id)
+"""
+)
+_SELECT = _COLUMNS + _LATEST_JOIN
 
-_LATEST_JOIN = _SELECT[_SELECT.index("FROM jobs") :]
+
+def _sum_grams(materials: Iterable[MaterialUsage]) -> Decimal:
+    return sum((to_decimal(m.grams) for m in materials), Decimal(0))
 
 
 def _time(value: str | None) -> datetime | None:
@@ -198,12 +207,11 @@ def get_job(conn: sqlite3.Connection, job_id: int) -> JobRecord | None:
 
 def get_revisions(conn: sqlite3.Connection, job_id: int) -> list[JobRecord]:
     """Every revision of an ended job, oldest first (the audit trail)."""
-    select = _SELECT.replace(
-        "AND r.revision = (SELECT MAX(r2.revision) FROM job_revisions AS r2 WHERE r2.job_id = j.id)",
-        "",
-    )
     rows = conn.execute(
-        select + " WHERE j.id = ? AND r.revision IS NOT NULL ORDER BY r.revision", (job_id,)
+        _COLUMNS
+        + _ALL_REVISIONS_JOIN
+        + " WHERE j.id = ? AND r.revision IS NOT NULL ORDER BY r.revision",
+        (job_id,),
     ).fetchall()
     return [_record(row) for row in rows]
 
@@ -341,7 +349,7 @@ def _insert_revision(
         raise LedgerError("cost components do not add up to net")
     if cost is not None and cost.gross_cents != cost.net_cents + cost.vat_cents:
         raise LedgerError("net + vat is not gross")
-    material_g = sum((to_decimal(m.grams) for m in materials), Decimal(0)) if materials else None
+    material_g = _sum_grams(materials) if materials else None
     conn.execute(
         "INSERT INTO job_revisions (job_id, revision, created_at, reason, changed, category,"
         " customer, note, materials, material_g, energy_kwh, energy_source, prices,"

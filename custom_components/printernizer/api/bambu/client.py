@@ -250,9 +250,7 @@ class BambuClient:
     async def async_refresh(self) -> bool:
         """Ask for version and full state; False when `pushall` was throttled (P1/A1, 5 min)."""
         session = self._require_session()
-        self._publish(
-            session, {"info": {"sequence_id": self._next_sequence(), "command": "get_version"}}
-        )
+        self._send_get_version(session)
         if not self._pushall_allowed():
             _LOGGER.debug(
                 "%s: pushall throttled (at most every %s s)", self.serial, self.pushall_min_interval
@@ -302,16 +300,12 @@ class BambuClient:
         self._session = session
         try:
             await loop.run_in_executor(None, self._blocking_connect, session)
-        except BaseException:
-            self._abort_session(session)
-            if self._session is session:
-                self._session = None
-            raise
-        # From now on paho only runs (and calls back) in the event loop.
-        mqttc.on_socket_register_write = lambda *args: self._async_on_register_write(session)
-        mqttc.on_socket_unregister_write = lambda *args: self._async_on_unregister_write(session)
-        mqttc.on_socket_close = lambda *args: self._async_on_socket_close(session)
-        try:
+            # From now on paho only runs (and calls back) in the event loop.
+            mqttc.on_socket_register_write = lambda *args: self._async_on_register_write(session)
+            mqttc.on_socket_unregister_write = lambda *args: self._async_on_unregister_write(
+                session
+            )
+            mqttc.on_socket_close = lambda *args: self._async_on_socket_close(session)
             if session.closed:
                 raise PrinterConnectionError("connection closed while connecting")
             self._async_attach(session)
@@ -556,9 +550,7 @@ class BambuClient:
         session.started = self._last_message = loop.time()
         self.connected = True
         session.mqttc.subscribe(self._report_topic, qos=0)
-        self._publish(
-            session, {"info": {"sequence_id": self._next_sequence(), "command": "get_version"}}
-        )
+        self._send_get_version(session)
         # A fresh connection has missed deltas: always ask for the full state once.
         self._send_pushall(session)
         session.connack.set_result(None)
@@ -673,6 +665,11 @@ class BambuClient:
         if self._last_pushall is None or not model_sends_deltas(self.model):
             return True
         return self._require_loop().time() - self._last_pushall >= self.pushall_min_interval
+
+    def _send_get_version(self, session: _Session) -> None:
+        self._publish(
+            session, {"info": {"sequence_id": self._next_sequence(), "command": "get_version"}}
+        )
 
     def _send_pushall(self, session: _Session) -> None:
         self._last_pushall = self._require_loop().time()

@@ -55,6 +55,9 @@ _LIST_LINE = re.compile(
 )
 _HALF_YEAR = timedelta(days=183)
 
+#: A listed folder entry: (name, is_dir, size, modified UTC).
+type _Entry = tuple[str, bool, int | None, datetime | None]
+
 type OnBlock = Callable[[bytes | bytearray | memoryview], None]
 """Called in the executor thread with each block right after it is written, in file order."""
 
@@ -96,7 +99,7 @@ def parse_list_line(
     return name, match["kind"] == "d", int(match["size"]), modified
 
 
-def _parse_mlsd_line(line: str) -> tuple[str, bool, int | None, datetime | None] | None:
+def _parse_mlsd_line(line: str) -> _Entry | None:
     """`type=file;size=12;modify=20250101120000; name` -> (name, is_dir, size, modified UTC)."""
     facts_text, sep, name = line.rstrip("\r\n").partition(" ")
     if not sep or not name:
@@ -215,19 +218,8 @@ class _ImplicitFtpTls(ftplib.FTP_TLS):
         if timeout != -999:
             self.timeout = timeout
         self.cancel.check()
-        raw = socket.create_connection((host, port), self.timeout)
-        self.cancel.watch(raw)
+        sock = self._secure(socket.create_connection((host, port), self.timeout))
         try:
-            sock = self.context.wrap_socket(
-                raw, server_hostname=None, do_handshake_on_connect=False
-            )
-        except BaseException:
-            self._close_socket(raw)
-            raise
-        self.cancel.forget(raw)  # detached: `sock` owns the descriptor now
-        self.cancel.watch(sock)
-        try:
-            sock.do_handshake()
             self.seen_fingerprint = check_pin(sock, self.pinned)
         except BaseException:
             self._close_socket(sock)
@@ -244,25 +236,29 @@ class _ImplicitFtpTls(ftplib.FTP_TLS):
     ) -> tuple[socket.socket, int | None]:
         """Data socket wrapped with the control connection's session (the printer requires reuse)."""
         self.cancel.check()
+        control = self.sock
+        assert isinstance(control, ssl.SSLSocket)
         raw, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        return self._secure(raw, control.session), size
+
+    def _secure(self, raw: socket.socket, session: ssl.SSLSession | None = None) -> ssl.SSLSocket:
+        """TLS-wrap and handshake `raw`, watched by the abort and closed if either step fails."""
         self.cancel.watch(raw)
         try:
-            control = self.sock
-            assert isinstance(control, ssl.SSLSocket)
-            conn = self.context.wrap_socket(
-                raw, server_hostname=None, session=control.session, do_handshake_on_connect=False
+            sock = self.context.wrap_socket(
+                raw, server_hostname=None, session=session, do_handshake_on_connect=False
             )
         except BaseException:
             self._close_socket(raw)
             raise
-        self.cancel.forget(raw)
-        self.cancel.watch(conn)
+        self.cancel.forget(raw)  # detached: `sock` owns the descriptor now
+        self.cancel.watch(sock)
         try:
-            conn.do_handshake()
+            sock.do_handshake()
         except BaseException:
-            self._close_socket(conn)
+            self._close_socket(sock)
             raise
-        return conn, size
+        return sock
 
     def read_data(
         self, cmd: str, sink: Callable[[bytes], None], *, limit: int | None = None
@@ -490,9 +486,7 @@ class BambuFtpClient:
                 )
         return files
 
-    def _list_folder(
-        self, ftp: _ImplicitFtpTls, folder: str
-    ) -> list[tuple[str, bool, int | None, datetime | None]] | None:
+    def _list_folder(self, ftp: _ImplicitFtpTls, folder: str) -> list[_Entry] | None:
         """Entries of one folder, None if it does not exist. MLSD when offered, else LIST."""
         if self.use_mlsd is not False:
             try:
@@ -511,9 +505,11 @@ class BambuFtpClient:
                 return None
             raise
         now = datetime.now(UTC)
-        parsed = [entry for line in lines if (entry := parse_list_line(line, now=now))]
+        parsed: list[_Entry] = [
+            entry for line in lines if (entry := parse_list_line(line, now=now))
+        ]
         if parsed or not any(line.strip() for line in lines):
-            return list(parsed)
+            return parsed
         # Unknown LIST format: names only. X1 answers NLST with full paths, P1 with bare names.
         names = ftp.lines(f"NLST {folder}")
         return [(name.rsplit("/", 1)[-1], False, None, None) for name in names if name.strip()]

@@ -199,7 +199,7 @@ def _job_id(state: Mapping[str, Any]) -> str | None:
     """Cloud task/subtask id; LAN prints report "0", which is no id at all."""
     for key in ("task_id", "subtask_id"):
         value = state.get(key)
-        if type(value) is int and not isinstance(value, bool):
+        if type(value) is int:  # exact type: a bool is no id
             value = str(value)
         if type(value) is str:
             value = value.strip()
@@ -511,13 +511,12 @@ def parse_version(
             board = _board_model(module)
     if product is None:
         for module in modules:
-            if (
-                type(module) is dict
-                and (name := module.get("name"))
-                and str(name).startswith(("ams", "n3f", "n3s", "ahb"))
+            # AMS and other accessory modules carry their own product names.
+            if type(module) is not dict or str(module.get("name") or "").startswith(
+                ("ams", "n3f", "n3s", "ahb")
             ):
                 continue
-            if type(module) is dict and (found := normalize_model(module.get("product_name"))):
+            if found := normalize_model(module.get("product_name")):
                 product = found
                 break
     return product or board or model_from_serial(serial), firmware

@@ -28,8 +28,6 @@ def _headers(data: bytes) -> tuple[str, dict[str, str]] | None:
     except (UnicodeDecodeError, AttributeError):
         return None
     lines = text.replace("\r\n", "\n").split("\n")
-    if not lines:
-        return None
     headers: dict[str, str] = {}
     for line in lines[1:]:
         name, sep, value = line.partition(":")
@@ -48,7 +46,7 @@ def parse_notify(data: bytes, sender_ip: str) -> DiscoveredPrinter | None:
     if parsed is None:
         return None
     start, headers = parsed
-    if not (start.upper().startswith("NOTIFY") or start.upper().startswith("HTTP/1.1 200")):
+    if not start.upper().startswith(("NOTIFY", "HTTP/1.1 200")):
         return None
     kind = headers.get("nt") or headers.get("st") or ""
     if kind.lower() != BAMBU_NT:

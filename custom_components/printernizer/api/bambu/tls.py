@@ -36,7 +36,7 @@ def make_client_context() -> ssl.SSLContext:
     """A client context that encrypts but leaves trust to the fingerprint pin.
 
     Chain and hostname checks are off on purpose (see module docstring); callers must compare
-    `peer_fingerprint()` with the pin before sending credentials. Plain function so it can run in
+    the peer with `check_pin()` before sending credentials. Plain function so it can run in
     an executor (context creation may touch the disk on some platforms).
     """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

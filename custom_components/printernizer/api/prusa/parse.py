@@ -11,7 +11,11 @@ from collections.abc import Mapping
 import math
 from typing import Any
 
-from custom_components.printernizer.api.metadata import combine_materials, parse_duration
+from custom_components.printernizer.api.metadata import (
+    combine_materials,
+    grams_from_text,
+    parse_duration,
+)
 from custom_components.printernizer.api.models import (
     JobOutcome,
     PrinterSnapshot,
@@ -38,6 +42,12 @@ def _int(value: Any) -> int | None:
     if result is None or abs(result) > 2**53:
         return None
     return round(result)
+
+
+def _seconds(value: Any) -> int | None:
+    """A duration in whole seconds; a negative one is no duration."""
+    number = _int(value)
+    return number if number is not None and number >= 0 else None
 
 
 def _str(value: Any) -> str | None:
@@ -110,12 +120,8 @@ def parse_snapshot(
     progress = _float(job_value("progress"))
     if progress is not None and not 0 <= progress <= 100:
         progress = None
-    remaining_s = _int(job_value("time_remaining"))
-    if remaining_s is not None and remaining_s < 0:
-        remaining_s = None
-    printing_s = _int(job_value("time_printing"))
-    if printing_s is not None and printing_s < 0:
-        printing_s = None
+    remaining_s = _seconds(job_value("time_remaining"))
+    printing_s = _seconds(job_value("time_printing"))
 
     raw_state = _str(printer.get("state"))
     state = raw_state.upper() if raw_state else None
@@ -199,13 +205,11 @@ def parse_file_meta(meta: Any) -> PrintMetadata:
 
     grams: list[float] = []
     for value in listed("filament used [g]"):
-        number = _float(value)
-        if number is None and isinstance(value, str):
-            try:
-                number = float(value)
-            except ValueError:
-                number = None
-        grams.append(number if number is not None and math.isfinite(number) and number > 0 else 0.0)
+        if isinstance(value, str):
+            grams.append(grams_from_text(value))
+        else:
+            number = _float(value)
+            grams.append(number if number is not None and number > 0 else 0.0)
     types = [t.strip() if isinstance(t, str) else "" for t in listed("filament_type")]
     seconds = _int(doc.get("estimated_print_time"))
     if seconds is None:
