@@ -289,6 +289,7 @@ async def test_bambu_reconfigure_repins_certificate(
     )
     assert result["reason"] == "reconfigure_successful"
     assert entry.data["tls_fingerprint"] == bambu_sim.fingerprint
+    await hass.async_block_till_done()
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
@@ -311,6 +312,7 @@ async def test_prusa_reconfigure_rejects_other_printer(
         {"host": prusa_sim.host, "port": prusa_sim.port, "password": PRUSA_PASSWORD},
     )
     assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
 
 
 async def test_options_printer_and_shared_settings(
