@@ -141,6 +141,10 @@ async def test_bambu_scan_finds_the_printer(hass: HomeAssistant) -> None:
         # The announcement carries the default port; point the entry at the simulator's.
         with patch.object(config_flow, "DEFAULT_BAMBU_PORT", sim.mqtt_port):
             result = await hass.config_entries.flow.async_configure(
+                result["flow_id"], {"access_code": "00000000"}
+            )
+            assert result["errors"] == {"base": "invalid_auth"}
+            result = await hass.config_entries.flow.async_configure(
                 result["flow_id"], {"access_code": BAMBU_CODE}
             )
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -157,6 +161,21 @@ async def test_bambu_scan_without_printers_offers_manual_entry(hass: HomeAssista
         patch.object(config_flow, "SCAN_SECONDS", 0.5),
     ):
         result = await _start(hass, "bambu", "bambu_scan")
+    assert result["step_id"] == "bambu_manual"
+    assert result["errors"] == {"base": "no_printers_found"}
+
+
+@pytest.mark.usefixtures("mock_setup_entry", "socket_enabled")
+async def test_bambu_scan_with_port_in_use(hass: HomeAssistant) -> None:
+    """Another program holding the discovery port: the scan reports nothing and offers manual entry."""
+    port = free_port(socket.SOCK_DGRAM)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as blocker:
+        blocker.bind(("0.0.0.0", port))
+        with (
+            patch.object(config_flow, "SSDP_PORT", port),
+            patch.object(config_flow, "SCAN_SECONDS", 0.2),
+        ):
+            result = await _start(hass, "bambu", "bambu_scan")
     assert result["step_id"] == "bambu_manual"
     assert result["errors"] == {"base": "no_printers_found"}
 
@@ -307,6 +326,11 @@ async def test_prusa_reconfigure_rejects_other_printer(
         )
         assert result["reason"] == "wrong_printer"
     result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"host": prusa_sim.host, "port": prusa_sim.port, "password": "not-the-password"},
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {"host": prusa_sim.host, "port": prusa_sim.port, "password": PRUSA_PASSWORD},
