@@ -15,13 +15,15 @@ from custom_components.printernizer.api.bambu.tls import async_probe_fingerprint
 from custom_components.printernizer.api.errors import (
     PrinterAuthError,
     PrinterCertificateError,
+    PrinterCommandError,
     PrinterCommandTimeoutError,
     PrinterConnectionError,
     PrinterError,
+    PrinterTimeoutError,
 )
 from custom_components.printernizer.api.models import JobOutcome, PrinterSnapshot, PrinterStatus
 from tests.simulators.bambu import BambuSimulator
-from tests.simulators.mqtt_broker import ConnectInfo
+from tests.simulators.mqtt_broker import RC_SERVER_UNAVAILABLE, ConnectInfo
 
 SimFactory = Callable[..., Awaitable[BambuSimulator]]
 
@@ -554,3 +556,226 @@ async def test_disconnect_closes_the_connection(
     assert client.snapshot is not None
     assert client.snapshot.nozzle_temperature != 99.0
     await client.async_disconnect()  # idempotent
+
+
+async def test_repr_and_state(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
+    """repr names serial and address but never the access code; `state` is the merged report."""
+    sim = await make_sim(access_code="87654321")
+    client = make_client(sim)
+    assert repr(client) == f"<BambuClient {sim.serial}@127.0.0.1:{sim.mqtt_port}>"
+    assert "87654321" not in repr(client)
+    assert client.state == {}
+    await client.async_connect(timeout=10)
+    assert client.state["gcode_state"] == sim.state["gcode_state"]
+    await sim.push({"nozzle_temper": 123.5})
+    await wait_for(lambda: client.state.get("nozzle_temper") == 123.5)
+
+
+async def test_connect_twice_keeps_one_session(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
+    """A second async_connect on a connected client does not open another connection."""
+    sim = await make_sim()
+    client = make_client(sim)
+    rec = Recorder(client)
+    await client.async_connect(timeout=10)
+    await client.async_connect(timeout=10)
+    assert len(sim.connect_log) == 1  # type: ignore[attr-defined]
+    assert rec.connection == [True]
+
+
+async def test_odd_messages_are_ignored(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
+    """Non-JSON, non-object and non-object bodies change nothing; the next report still lands."""
+    sim = await make_sim()
+    client = make_client(sim)
+    rec = Recorder(client)
+    await client.async_connect(timeout=10)
+    before = dict(client.state)
+    snapshots = len(rec.snapshots)
+    await sim.publish_raw(b"\x00not json")
+    await sim.publish_raw(b"[1, 2, 3]")
+    await sim.publish_raw({"print": "push_status", "info": 5})
+    await sim.push({"bed_temper": 61.0})
+    await wait_for(lambda: client.state.get("bed_temper") == 61.0)
+    assert client.connected
+    changed = {"bed_temper", "msg", "sequence_id"}  # the report itself, not the odd messages
+    assert {k: v for k, v in client.state.items() if k not in changed} == {
+        k: v for k, v in before.items() if k not in changed
+    }
+    assert len(rec.snapshots) == snapshots + 1  # only the real report produced a snapshot
+    assert rec.snapshots[-1].bed_temperature == 61.0
+
+
+async def test_failing_callback_does_not_break_the_client(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
+    """A callback that raises is logged; reports keep arriving and being applied."""
+    sim = await make_sim()
+    client = make_client(sim)
+    calls: list[float | None] = []
+
+    def broken(snapshot: PrinterSnapshot) -> None:
+        calls.append(snapshot.bed_temperature)
+        raise RuntimeError("listener bug")
+
+    client.on_snapshot = broken
+    await client.async_connect(timeout=10)
+    await sim.push({"bed_temper": 40.0})
+    await sim.push({"bed_temper": 45.0})
+    await wait_for(lambda: calls[-1:] == [45.0])
+    assert client.connected
+    assert client.snapshot is not None
+    assert client.snapshot.bed_temperature == 45.0
+
+
+async def test_silent_printer_times_out_cleanly(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
+    """A broker that accepts but never answers get_version/pushall -> PrinterTimeoutError,
+    and the client hangs up (nothing left connected)."""
+    sim = await make_sim()
+
+    async def ignore(category: str, body: dict[str, Any]) -> None:
+        return None
+
+    sim._handle_request = ignore  # type: ignore[method-assign]
+    client = make_client(sim)
+    started = time.monotonic()
+    with pytest.raises(PrinterTimeoutError, match="did not answer within 0.3 s"):
+        await client.async_connect(timeout=0.3)
+    assert time.monotonic() - started < 1.5
+    assert not client.connected
+    assert len(sim.connect_log) == 1  # type: ignore[attr-defined]
+    await wait_for(lambda: sim.active_connections == 0)
+
+
+async def test_refused_connection_is_not_an_auth_error(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
+    """CONNACK 'server unavailable' -> PrinterConnectionError, not a (fatal) auth error."""
+    sim = await make_sim()
+    sim._broker._authenticate = lambda info: RC_SERVER_UNAVAILABLE
+    client = make_client(sim)
+    with pytest.raises(PrinterConnectionError, match="refused the connection") as excinfo:
+        await client.async_connect(timeout=5)
+    assert not isinstance(excinfo.value, PrinterAuthError)
+    assert not client.connected
+
+
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        ({"result": "failed", "reason": "printer busy"}, "printer busy"),
+        ({"result": "fail"}, "fail"),
+        ({}, "no result"),
+    ],
+)
+async def test_refused_command(
+    make_sim: SimFactory,
+    make_client: Callable[..., BambuClient],
+    reply: dict[str, Any],
+    message: str,
+) -> None:
+    """An ACK without result 'success' -> PrinterCommandError with the printer's reason."""
+    sim = await make_sim(ack_commands=False)
+    handle_request = sim._handle_request
+
+    async def refusing(category: str, body: dict[str, Any]) -> None:
+        if category == "print":
+            await sim._publish({"print": {**body, **reply}})
+            return
+        await handle_request(category, body)
+
+    sim._handle_request = refusing  # type: ignore[method-assign]
+    client = make_client(sim)
+    await client.async_connect(timeout=10)
+    with pytest.raises(PrinterCommandError, match=f"refused 'pause': {message}$"):
+        await client.async_pause()
+    assert client.connected
+
+
+async def test_pending_command_fails_when_the_connection_drops(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
+    """A command waiting for its ACK fails at once when the link drops, not after the timeout."""
+    sim = await make_sim(ack_commands=False)
+    client = make_client(sim)
+    await client.async_connect(timeout=10)
+    client.command_timeout = 30.0
+    task = asyncio.ensure_future(client.async_pause())
+    await wait_for(lambda: any("print" in r for r in sim.requests))
+    started = time.monotonic()
+    await sim.drop_connections()
+    with pytest.raises(PrinterConnectionError, match="connection to the printer lost"):
+        await task
+    assert not isinstance(task.exception(), PrinterCommandTimeoutError)
+    assert time.monotonic() - started < 1.5
+    await wait_for(lambda: client.connected)  # and it reconnects by itself
+
+
+async def test_connect_again_after_a_fatal_error(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
+    """After a fatal reconnect refusal (code changed), fixing the code and connecting works."""
+    sim = await make_sim()
+    client = make_client(sim)
+    rec = Recorder(client)
+    await client.async_connect(timeout=10)
+    sim.access_code = "99999999"
+    await sim.drop_connections()
+    await wait_for(lambda: rec.fatal)
+    assert isinstance(client.fatal_error, PrinterAuthError)
+    assert not client.connected
+    sim.access_code = "12345678"
+    await client.async_connect(timeout=10)
+    assert client.connected
+    assert client.fatal_error is None
+    assert rec.connection == [True, False, True]
+
+
+async def test_cancelled_connect_leaves_nothing_running(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
+    """Cancelling async_connect while it waits for the printer closes the connection."""
+    sim = await make_sim()
+
+    async def ignore(category: str, body: dict[str, Any]) -> None:
+        return None
+
+    sim._handle_request = ignore  # type: ignore[method-assign]
+    client = make_client(sim)
+    task = asyncio.ensure_future(client.async_connect(timeout=10))
+    await wait_for(lambda: sim.active_connections == 1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not client.connected
+    await wait_for(lambda: sim.active_connections == 0)
+
+
+async def test_temporarily_refusing_printer_is_retried(
+    make_sim: SimFactory, make_client: Callable[..., BambuClient]
+) -> None:
+    """CONNACK 'server unavailable' on reconnect is not fatal: the client keeps trying and
+    is back once the printer accepts again."""
+    sim = await make_sim()
+    client = make_client(sim)
+    client.stable_session_s = 0.0  # the first session counts as stable: back-off from the minimum
+    rec = Recorder(client)
+    await client.async_connect(timeout=10)
+    broker = sim._broker
+    accept = broker._authenticate
+    broker._authenticate = lambda info: RC_SERVER_UNAVAILABLE
+    attempts_before = sim.connection_count
+    await sim.drop_connections()
+    await wait_for(lambda: sim.connection_count >= attempts_before + 2)  # refused twice
+    assert not client.connected
+    assert client.fatal_error is None
+    broker._authenticate = accept
+    await wait_for(lambda: client.connected)
+    assert rec.connection == [True, False, True]
+    assert rec.fatal == []

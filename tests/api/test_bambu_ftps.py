@@ -16,6 +16,7 @@ import pytest
 
 from custom_components.printernizer.api.bambu.ftps import (
     BambuFtpClient,
+    _parse_mlsd_line,
     job_file_candidates,
     parse_list_line,
 )
@@ -24,6 +25,7 @@ from custom_components.printernizer.api.errors import (
     PrinterAuthError,
     PrinterCertificateError,
     PrinterConnectionError,
+    PrinterTimeoutError,
 )
 from tests.simulators.bambu import BambuSimulator, default_files
 
@@ -81,6 +83,8 @@ async def test_list_files_with_sizes(sim: BambuSimulator) -> None:
     assert by_path["/cache/benchy.3mf"].storage == "/cache"
     assert all(f.modified is not None and f.modified.tzinfo is UTC for f in files)
     assert abs((cube.modified - datetime.now(UTC)).total_seconds()) < 3600  # type: ignore[operator]
+    # The missing folder's refusal (501, RFC 3659) did not switch an MLSD server to LIST.
+    assert client.use_mlsd is True
 
 
 async def test_list_files_via_list_command(sim: BambuSimulator) -> None:
@@ -335,3 +339,215 @@ NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 def test_parse_list_line(line: str, expected: Any) -> None:
     """Unix LIST lines; the year of recent entries is inferred within ±6 months of now."""
     assert parse_list_line(line, now=NOW) == expected
+
+
+# ---------------------------------------------------------------------------- printer quirks
+# The tests below change how the simulated printer answers single commands (on this
+# simulator's own handler class only) to reach the client's fallbacks and error paths.
+
+
+def _answer(sim: BambuSimulator, command: str, reply: str) -> None:
+    """Make the simulated printer answer `command` with a fixed reply."""
+
+    def respond(handler: Any, arg: str) -> None:
+        handler.respond(reply)
+
+    setattr(sim._ftps._handler_cls, f"ftp_{command}", respond)
+
+
+def _refuse(sim: BambuSimulator, command: str) -> None:
+    """The printer does not know `command` at all (500 "not understood")."""
+    handler_cls = sim._ftps._handler_cls
+    handler_cls.proto_cmds = {k: v for k, v in handler_cls.proto_cmds.items() if k != command}
+
+
+async def test_list_falls_back_to_list_when_mlsd_is_unknown(sim: BambuSimulator) -> None:
+    """A printer answering 500 to MLSD is listed with LIST, and MLSD is not tried again."""
+    _refuse(sim, "MLSD")
+    client = _client(sim)
+    assert client.use_mlsd is None
+    files = await client.async_list_files(("/cache",))
+    assert client.use_mlsd is False
+    expected = {p: len(d) for p, d in default_files("P1S").items() if p.startswith("/cache/")}
+    assert {f.path: f.size for f in files} == expected
+
+
+async def test_mlsd_550_means_missing_folder(sim: BambuSimulator) -> None:
+    """550 to MLSD is a missing folder: skipped, and MLSD stays in use."""
+    _answer(sim, "MLSD", "550 No such file or directory.")
+    client = _client(sim)
+    assert await client.async_list_files(("/gone",)) == []
+    assert client.use_mlsd is None  # still undecided: MLSD was not refused
+
+
+async def test_list_error_other_than_missing_is_a_transfer_error(sim: BambuSimulator) -> None:
+    """A LIST refused with 500 is not a missing folder but a FileTransferError."""
+    _refuse(sim, "LIST")
+    client = _client(sim)
+    client.use_mlsd = False
+    with pytest.raises(FileTransferError, match="500"):
+        await client.async_list_files(("/",))
+
+
+@pytest.mark.parametrize(
+    ("model", "names"),
+    [("P1S", {"/cache/benchy.3mf", "/cache/cable_clip_x12.gcode.3mf"}), ("X1C", None)],
+)
+async def test_unknown_list_format_falls_back_to_nlst(
+    socket_enabled: None, model: str, names: set[str] | None
+) -> None:
+    """LIST lines we cannot parse -> names from NLST (bare on P1, full paths on X1)."""
+    async with BambuSimulator(model=model) as sim:
+        sim._ftps._handler_cls.abstracted_fs = type(
+            "_OddList",
+            (sim._ftps._handler_cls.abstracted_fs,),
+            {"format_list": lambda self, *a, **k: iter([b"?? odd listing ??\r\n"])},
+        )
+        client = _client(sim)
+        client.use_mlsd = False
+        files = await client.async_list_files(("/cache",))
+    expected = {p for p in default_files(model) if p.startswith("/cache/") and p[-1] != "/"}
+    if names is not None:
+        assert expected == names
+    assert {f.path for f in files} == expected
+    assert all((f.size, f.modified) == (None, None) for f in files)
+
+
+async def test_find_job_file_without_any_3mf(socket_enabled: None) -> None:
+    """No subtask name and no 3MF on the printer -> None (not some other file)."""
+    files = {"/cache/": b"", "/cache/part.gcode": b"G28\n", "/notes.txt": b"x"}
+    async with BambuSimulator(files=files) as sim:
+        client = _client(sim)
+        assert {f.path for f in await client.async_list_files(("/cache", "/"))} == {
+            "/cache/part.gcode",
+            "/notes.txt",
+        }
+        assert await client.async_find_job_file(None, None) is None
+
+
+async def test_download_without_size_still_enforces_the_limit(
+    sim: BambuSimulator, tmp_path: Path
+) -> None:
+    """SIZE unsupported (502): the byte limit is enforced while streaming."""
+    _answer(sim, "SIZE", "502 Command not implemented.")
+    client = _client(sim)
+    with pytest.raises(FileTransferError, match="100 byte limit"):
+        await client.async_download_file("/cube.gcode.3mf", tmp_path / "a", max_bytes=100)
+    original = (await sim.list_files())["/cube.gcode.3mf"]
+    assert await client.async_download_file("/cube.gcode.3mf", tmp_path / "b") == len(original)
+    assert (tmp_path / "b").read_bytes() == original
+
+
+async def test_download_with_busy_size_answer(sim: BambuSimulator, tmp_path: Path) -> None:
+    """A 4xx answer to SIZE means 'size unknown', the file is still downloaded."""
+    _answer(sim, "SIZE", "450 Busy, try later.")
+    original = (await sim.list_files())["/cube.gcode.3mf"]
+    written = await _client(sim).async_download_file("/cube.gcode.3mf", tmp_path / "c")
+    assert written == len(original)
+    assert (tmp_path / "c").read_bytes() == original
+
+
+async def test_download_size_mismatch(sim: BambuSimulator, tmp_path: Path) -> None:
+    """Fewer bytes than SIZE announced -> FileTransferError naming both counts."""
+    original = (await sim.list_files())["/cube.gcode.3mf"]
+    _answer(sim, "SIZE", f"213 {len(original) + 10}")
+    with pytest.raises(FileTransferError, match=f"got {len(original)} of {len(original) + 10}"):
+        await _client(sim).async_download_file("/cube.gcode.3mf", tmp_path / "d")
+
+
+async def test_download_refused_retr(sim: BambuSimulator, tmp_path: Path) -> None:
+    """SIZE works but RETR is refused -> FileTransferError 'cannot download'."""
+    _refuse(sim, "RETR")
+    with pytest.raises(FileTransferError, match="cannot download /cube.gcode.3mf"):
+        await _client(sim).async_download_file("/cube.gcode.3mf", tmp_path / "e")
+
+
+async def test_login_refused_otherwise_is_a_connection_error(sim: BambuSimulator) -> None:
+    """A PASS answered with 500 (not 530) is no auth error but a PrinterConnectionError."""
+    _refuse(sim, "PASS")
+    with pytest.raises(PrinterConnectionError, match="500"):
+        await _client(sim).async_list_files(("/",))
+
+
+@contextlib.asynccontextmanager
+async def _tcp_server(greeting: bytes | None) -> AsyncIterator[int]:
+    """A plain TCP server on 127.0.0.1: sends `greeting` (or nothing) and holds the line."""
+    writers: list[asyncio.StreamWriter] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        with contextlib.suppress(ConnectionError):  # the client may reset the line
+            if greeting is not None:
+                writer.write(greeting)
+                await writer.drain()
+            await reader.read()  # until the client hangs up
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        for writer in writers:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_tls_handshake_timeout(socket_enabled: None) -> None:
+    """A port that accepts but never speaks TLS -> PrinterTimeoutError after `timeout`."""
+    async with _tcp_server(None) as port:
+        client = BambuFtpClient(host="127.0.0.1", port=port, access_code="x", timeout=0.3)
+        started = time.monotonic()
+        with pytest.raises(PrinterTimeoutError):
+            await client.async_list_files(("/",))
+        assert time.monotonic() - started < 1.5
+        assert client.fingerprint is None
+
+
+async def test_plain_ftp_instead_of_tls(socket_enabled: None) -> None:
+    """A plain-text FTP banner where TLS is expected -> PrinterConnectionError."""
+    async with _tcp_server(b"220 plain FTP here\r\n" * 50) as port:
+        client = BambuFtpClient(host="127.0.0.1", port=port, access_code="x", timeout=2)
+        with pytest.raises(PrinterConnectionError):
+            await client.async_list_files(("/",))
+
+
+async def test_repr_hides_the_access_code(sim: BambuSimulator) -> None:
+    """repr names host and port only."""
+    client = _client(sim, access_code="secret-code")
+    assert repr(client) == f"<BambuFtpClient 127.0.0.1:{sim.ftp_port}>"
+    assert "secret-code" not in repr(client)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "lrwxrwxrwx 1 root root 10 Jan 05 10:00 latest.3mf -> /cache/a.3mf",
+            ("latest.3mf", False, 10, datetime(2026, 1, 5, 10, 0, tzinfo=UTC)),
+        ),
+        ("-rw-r--r-- 1 ftp ftp 7 Feb 30 2023 bad-date.3mf", ("bad-date.3mf", False, 7, None)),
+        ("-rw-r--r-- 1 ftp ftp 7 Feb 30 10:00 bad-day.3mf", ("bad-day.3mf", False, 7, None)),
+        ("-rw-r--r-- 1 ftp ftp 7 Foo 03 10:00 odd-month.3mf", ("odd-month.3mf", False, 7, None)),
+    ],
+)
+def test_parse_list_line_edge_cases(line: str, expected: Any) -> None:
+    """Symlinks keep their own name; impossible dates and unknown months give no time."""
+    assert parse_list_line(line, now=NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "type=file;size=12;modify=20250101120000; a b.3mf",
+            ("a b.3mf", False, 12, datetime(2025, 1, 1, 12, 0, tzinfo=UTC)),
+        ),
+        ("Type=DIR;Modify=garbage; sub", ("sub", True, None, None)),
+        ("type=cdir; .", None),
+        ("type=pdir; ..", None),
+        ("type=file;size=12;", None),
+    ],
+)
+def test_parse_mlsd_line(line: str, expected: Any) -> None:
+    """MLSD facts are case-insensitive; cdir/pdir and name-less lines are skipped."""
+    assert _parse_mlsd_line(line) == expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import socket
 
 import pytest
@@ -108,3 +109,89 @@ async def test_async_discover_finds_announcements(socket_enabled: None) -> None:
         ("00M09A000000002", "X1C", "127.0.0.1"),
         ("01P00A000000001", "P1S", "127.0.0.1"),
     ]
+
+
+def test_parse_standard_usn_and_search_answer() -> None:
+    """An M-SEARCH answer (ST instead of NT) with a `uuid:...::urn` USN gives the bare serial."""
+    packet = (
+        b"HTTP/1.1 200 OK\r\n"
+        b"ST: urn:bambulab-com:device:3dprinter:1\r\n"
+        b"USN: uuid:01S00C000000003::urn:bambulab-com:device:3dprinter:1\r\n"
+        b"DEVMODEL.BAMBU.COM: N2S\r\n\r\n"
+    )
+    printer = parse_notify(packet, "10.0.0.9")
+    assert printer is not None
+    assert (printer.serial, printer.host, printer.model_code) == (
+        "01S00C000000003",
+        "10.0.0.9",
+        "N2S",
+    )
+    assert (printer.name, printer.firmware, printer.bound, printer.lan_only) == (
+        None,
+        None,
+        None,
+        False,
+    )
+
+
+def test_parse_header_variants() -> None:
+    """Mixed-case header names, LF-only lines, spaces around values, a lower-case start line."""
+    packet = (
+        b"notify * HTTP/1.1\n"
+        b"nt:   URN:BAMBULAB-COM:DEVICE:3DPRINTER:1  \n"
+        b"uSn: 01P00A000000009\n"
+        b": no name\n"
+        b"no colon at all\n"
+        b"DEVNAME.bambu.com:  Shop P1S \n"
+        b"devConnect.Bambu.Com: LAN\n\n"
+    )
+    printer = parse_notify(packet, "10.0.0.10")
+    assert printer is not None
+    assert (printer.serial, printer.name, printer.lan_only) == ("01P00A000000009", "Shop P1S", True)
+
+
+@pytest.mark.parametrize(
+    ("packet", "sender"),
+    [
+        (REAL_NOTIFY.replace(b"Location: 192.168.1.61\r\n", b""), ""),  # no address at all
+        (REAL_NOTIFY.replace(b"USN: 01P00A000000000", b"USN: uuid:"), "10.0.0.5"),  # empty serial
+        (REAL_NOTIFY.replace(b"USN: 01P00A000000000", b"USN: ::urn:x"), "10.0.0.5"),
+        (REAL_NOTIFY.replace(b"NOTIFY * HTTP/1.1", b"HTTP/1.1 404 Not Found"), "10.0.0.5"),
+        (REAL_NOTIFY.replace(b"NT: ", b"X-NT: "), "10.0.0.5"),  # no NT / ST
+        (REAL_NOTIFY[:40], "10.0.0.5"),  # truncated datagram
+    ],
+)
+def test_ignores_malformed_notify(packet: bytes, sender: str) -> None:
+    """Bambu-looking packets without a usable serial, address, NT or start line are skipped."""
+    assert parse_notify(packet, sender) is None
+
+
+def test_parse_rejects_non_bytes() -> None:
+    """Something that is not a datagram's bytes is ignored rather than crashing the scan."""
+    assert parse_notify("NOTIFY * HTTP/1.1", "10.0.0.5") is None  # type: ignore[arg-type]
+
+
+async def test_async_discover_with_nothing_announced(socket_enabled: None) -> None:
+    """A quiet network: an empty list after the timeout, and the port is released again."""
+    port = _free_udp_port()
+    assert await async_discover(timeout=0.05, port=port, host="127.0.0.1") == []
+    await asyncio.sleep(0)  # the transport closes its socket on the next loop turn
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", port))  # would fail with EADDRINUSE if the socket leaked
+
+
+async def test_async_discover_shares_the_port(socket_enabled: None) -> None:
+    """Another listener (Bambu Studio) on the same port does not stop the scan."""
+    port = _free_udp_port()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as other:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        other.bind(("127.0.0.1", port))
+        assert await async_discover(timeout=0.05, port=port, host="127.0.0.1") == []
+
+
+async def test_async_discover_unbindable_address(socket_enabled: None) -> None:
+    """An address this host does not have -> the OSError surfaces (no silent empty scan)."""
+    with pytest.raises(OSError) as excinfo:
+        await async_discover(timeout=0.05, port=0, host="192.0.2.1")
+    assert excinfo.value.errno == errno.EADDRNOTAVAIL

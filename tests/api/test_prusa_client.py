@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+import json
 import os
 import pathlib
 import threading
@@ -17,7 +18,9 @@ from custom_components.printernizer.api.errors import (
     FileTransferError,
     NotAPrinterError,
     PrinterAuthError,
+    PrinterCommandError,
     PrinterConnectionError,
+    PrinterError,
     PrinterJobNotFoundError,
     PrinterStateConflictError,
     PrinterTimeoutError,
@@ -481,3 +484,349 @@ async def test_not_a_printer(session: aiohttp.ClientSession, not_a_printer: str)
     client = PrusaLinkClient(session, not_a_printer, password=PASSWORD)
     with pytest.raises(NotAPrinterError):
         await client.async_get_printer_info()
+
+
+# -- edge cases: host forms, odd answers, faults -------------------------------------------------
+
+
+class _FaultySim(PrusaLinkSimulator):
+    """The simulator with per-request overrides for answers real firmware gives under faults.
+
+    Auth, bookkeeping and every other route stay the simulator's own; only a matching
+    (method, path) is answered by the override.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.overrides: dict[
+            tuple[str, str], Callable[[web.Request], Awaitable[web.StreamResponse]]
+        ]
+        self.overrides = {}
+        self.seen_headers: list[tuple[str, dict[str, str]]] = []
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        self.seen_headers.append((request.path, dict(request.headers)))
+        handler = self.overrides.get((request.method, request.path))
+        if handler is not None:
+            return await handler(request)
+        return await super()._dispatch(request)
+
+
+def _answer(
+    status: int, body: bytes = b"", content_type: str = "application/json", **headers: str
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handler(_request: web.Request) -> web.StreamResponse:
+        return web.Response(status=status, body=body, content_type=content_type, headers=headers)
+
+    return handler
+
+
+@pytest.fixture
+async def faulty(socket_enabled: None) -> AsyncIterator[_FaultySim]:
+    """A Buddy simulator whose answers a test can override per path."""
+    async with _FaultySim(flavour="buddy", password=PASSWORD) as simulator:
+        yield simulator
+
+
+def test_host_normalisation_edge_cases() -> None:
+    """Scheme case, a foreign scheme and an https URL with its port; no host is an error."""
+    session: Any = None
+    for host, expected in [
+        ("HTTP://MK4.local:81", "http://mk4.local:81"),
+        ("ftp://mk4.local", "http://mk4.local"),  # only http(s) make sense: fall back to http
+        ("https://mk4.local:8443/", "https://mk4.local:8443"),
+        ("https://mk4.local/", "https://mk4.local"),  # 443, not the plain-HTTP default 80
+    ]:
+        client = PrusaLinkClient(session, host, password="x")
+        assert client.base_url == expected
+        assert client.host == "mk4.local"
+    for empty in ("", "   ", "/", "http://", "https://"):
+        with pytest.raises(ValueError, match="no host"):
+            PrusaLinkClient(session, empty, password="x")
+
+
+async def test_pi_api_key_forbidden_is_not_an_auth_error(
+    session: aiohttp.ClientSession, socket_enabled: None, tmp_path: pathlib.Path
+) -> None:
+    """Pi + X-Api-Key: a wrong key (403 naming the key) is an auth error on any path, but a 403
+    for a forbidden resource with the right key (SD card download) is not blamed on the key."""
+    key = "0123456789abcdef"
+    async with PrusaLinkSimulator(flavour="pi", password=PASSWORD, api_key=key) as sim:
+        bad = PrusaLinkClient(session, sim.base_url, api_key="wrong")
+        with pytest.raises(PrinterAuthError, match="API key"):
+            await bad.async_get_version()
+        with pytest.raises(PrinterAuthError, match="API key"):
+            await bad.async_get_storage()
+        assert sim.auth_failures == 2
+        good = PrusaLinkClient(session, sim.base_url, api_key=key)
+        ref = "/api/files/sdcard/SD Card/BENCHY.GCO/raw"
+        with pytest.raises(PrinterError, match="forbidden") as caught:
+            await good.async_download_file(ref, tmp_path / "sd")
+        assert not isinstance(caught.value, PrinterAuthError)
+        assert not (tmp_path / "sd").exists()
+        # the same refusal with Digest auth is a plain failed download
+        digest = _client(session, sim)
+        with pytest.raises(FileTransferError, match="HTTP 403"):
+            await digest.async_download_file(ref, tmp_path / "sd")
+        assert (await good.async_get_status())["printer"]["state"] == "IDLE"
+
+
+async def test_non_digest_challenge_is_auth_error(
+    session: aiohttp.ClientSession, faulty: _FaultySim
+) -> None:
+    """A 401 offering only Basic auth cannot be answered with the password: auth error, once."""
+    faulty.overrides["GET", "/api/v1/status"] = _answer(
+        401, b"{}", **{"WWW-Authenticate": 'Basic realm="x"'}
+    )
+    client = _client(session, faulty)
+    with pytest.raises(PrinterAuthError, match="no usable Digest challenge"):
+        await client.async_get_status()
+    assert [p for p, _ in faulty.seen_headers] == ["/api/v1/status"]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "error", "match"),
+    [
+        (500, b'{"title": "Internal"}', "application/json", PrinterConnectionError, "HTTP 500"),
+        (503, b"busy", "text/plain", PrinterConnectionError, "HTTP 503"),
+        (302, b"", "text/html", PrinterError, "unexpected HTTP 302"),
+        (200, b"<html>login</html>", "text/html", NotAPrinterError, "did not answer JSON"),
+        (200, b"[1, 2]", "application/json", NotAPrinterError, "did not answer a JSON object"),
+        (404, b"{}", "application/json", NotAPrinterError, "not a PrusaLink printer"),
+    ],
+)
+async def test_odd_answers_on_json_endpoints(
+    session: aiohttp.ClientSession,
+    faulty: _FaultySim,
+    status: int,
+    body: bytes,
+    content_type: str,
+    error: type[Exception],
+    match: str,
+) -> None:
+    """5xx is a connection problem, 3xx a generic error, non-JSON / non-object is not PrusaLink."""
+    faulty.overrides["GET", "/api/v1/status"] = _answer(status, body, content_type)
+    client = _client(session, faulty)
+    with pytest.raises(error, match=match) as caught:
+        await client.async_get_status()
+    if error is PrinterError:
+        assert type(caught.value) is PrinterError
+    # the other endpoints of the same client are unaffected
+    assert (await client.async_get_info())["serial"] == faulty.serial
+
+
+async def test_printer_info_odd_version_status(
+    session: aiohttp.ClientSession, faulty: _FaultySim
+) -> None:
+    """An odd status on /api/version means "not a printer"; a 5xx stays a connection error."""
+    client = _client(session, faulty)
+    faulty.overrides["GET", "/api/version"] = _answer(400, b"bad", "text/plain")
+    with pytest.raises(NotAPrinterError, match="unexpected HTTP 400"):
+        await client.async_get_printer_info()
+    faulty.overrides["GET", "/api/version"] = _answer(503, b"", "text/plain")
+    with pytest.raises(PrinterConnectionError):
+        await client.async_get_printer_info()
+    assert client.flavour is None  # never identified
+    del faulty.overrides["GET", "/api/version"]
+    assert (await client.async_get_printer_info()).serial == faulty.serial
+    assert client.flavour == "buddy"
+
+
+async def test_job_command_errors(session: aiohttp.ClientSession, faulty: _FaultySim) -> None:
+    """A 5xx on a job command is a connection error, any other refusal a command error."""
+    client = _client(session, faulty)
+    job_id = faulty.start_job()
+    faulty.overrides["PUT", f"/api/v1/job/{job_id}/pause"] = _answer(500, b"{}")
+    with pytest.raises(PrinterConnectionError, match="HTTP 500"):
+        await client.async_pause_job(job_id)
+    faulty.overrides["PUT", f"/api/v1/job/{job_id}/pause"] = _answer(400, b"{}")
+    with pytest.raises(PrinterCommandError, match="refused with HTTP 400"):
+        await client.async_pause_job(job_id)
+    assert faulty.state == "PRINTING"  # nothing happened
+    del faulty.overrides["PUT", f"/api/v1/job/{job_id}/pause"]
+    await client.async_pause_job(job_id)
+    assert faulty.state == "PAUSED"
+
+
+async def test_storage_and_listing_oddities(
+    session: aiohttp.ClientSession, faulty: _FaultySim
+) -> None:
+    """Unavailable or unnamed storages are skipped; junk children are ignored, not fatal."""
+    storages = {
+        "storage_list": [
+            "junk",
+            {"path": 5},
+            {"path": "/", "available": True},
+            {"path": "/sd/", "available": False},
+            {"path": "/usb/", "available": True},
+        ]
+    }
+    faulty.overrides["GET", "/api/v1/storage"] = _answer(200, json.dumps(storages).encode())
+    client = _client(session, faulty)
+    assert len(await client.async_get_storage()) == 4  # the non-object entry is dropped
+    files = await client.async_list_files()
+    assert {f.storage for f in files} == {"usb"}
+    assert len(files) == 3
+    listed = [p for p, _ in faulty.seen_headers if p.startswith("/api/v1/files")]
+    assert "/api/v1/files/sd/" not in listed
+    # a listing with odd children: non-object, nameless, and `children` not a list
+    listing = {"children": ["x", {"type": "PRINT_FILE"}, {"name": "A.GCO", "size": True}]}
+    faulty.overrides["GET", "/api/v1/files/usb/"] = _answer(200, json.dumps(listing).encode())
+    only = await client.async_list_files()
+    assert [(f.name, f.size, f.download_ref, f.modified) for f in only] == [
+        ("A.GCO", None, None, None)
+    ]
+    faulty.overrides["GET", "/api/v1/files/usb/"] = _answer(200, b'{"children": {}}')
+    assert await client.async_list_files() == []
+
+
+async def test_folder_cache_follows_etag_and_errors(
+    session: aiohttp.ClientSession, faulty: _FaultySim
+) -> None:
+    """A nested folder answered without ETag is not cached; a vanished folder is an error and
+    forgets its cached listing; a failing listing is FileTransferError."""
+    client = _client(session, faulty)
+    first = await client.async_list_files()
+    await client.async_list_files()
+    assert client.not_modified == 2  # /usb/ and /usb/CALIBR~1 both 304
+    nested = next(  # the sub-folder's listing path, /api/v1/files/usb/CALIBR~1
+        p for p, _ in faulty.seen_headers if p.startswith("/api/v1/files/usb/CALIBR")
+    )
+
+    async def no_etag(request: web.Request) -> web.StreamResponse:
+        listing = faulty._listing(faulty._resolve(nested.removeprefix("/api/v1/files")) or "")
+        return web.json_response(listing)
+
+    faulty.overrides["GET", nested] = no_etag
+    assert await client.async_list_files() == first
+    faulty.seen_headers.clear()
+    assert await client.async_list_files() == first
+    sent = dict(faulty.seen_headers)
+    assert "If-None-Match" not in sent[nested]  # no ETag: nothing cached to revalidate
+    assert "If-None-Match" in sent["/api/v1/files/usb/"]
+
+    del faulty.overrides["GET", nested]
+    await client.async_list_files()  # cached again with its ETag
+    faulty.overrides["GET", nested] = _answer(404, b"{}")
+    with pytest.raises(FileTransferError, match="folder not found"):
+        await client.async_list_files()
+    del faulty.overrides["GET", nested]
+    faulty.seen_headers.clear()
+    assert await client.async_list_files() == first
+    assert "If-None-Match" not in dict(faulty.seen_headers)[nested]
+
+    faulty.overrides["GET", "/api/v1/files/usb/"] = _answer(500, b"{}")
+    with pytest.raises(FileTransferError, match="listing failed with HTTP 500"):
+        await client.async_list_files()
+
+
+async def _chunked(request: web.Request, data: bytes) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    for start in range(0, len(data), 4096):
+        await response.write(data[start : start + 4096])
+    await response.write_eof()
+    return response
+
+
+async def test_chunked_download_checks_size_lookup(
+    session: aiohttp.ClientSession, faulty: _FaultySim, tmp_path: pathlib.Path
+) -> None:
+    """Without Content-Length the file's metadata size decides: equal passes, short fails and
+    removes the file; max_bytes is enforced while streaming."""
+    client = _client(session, faulty)
+    file = next(f for f in await client.async_list_files() if f.name == "CABLEC~1.BGC")
+    ref = file.download_ref
+    assert ref is not None
+    data = faulty.files[ref]
+    faulty.overrides["GET", ref] = lambda request: _chunked(request, data)
+    dest = tmp_path / "cable.bgcode"
+    assert await client.async_download_file(ref, dest) == len(data)
+    assert dest.read_bytes() == data
+    assert faulty.seen_headers[-1][0] == "/api/v1/files" + ref  # the size lookup
+
+    faulty.overrides["GET", ref] = lambda request: _chunked(request, data[:-10])
+    with pytest.raises(FileTransferError, match=f"got {len(data) - 10} of {len(data)} bytes"):
+        await client.async_download_file(ref, dest)
+    assert not dest.exists()
+
+    faulty.overrides["GET", ref] = lambda request: _chunked(request, data)
+    with pytest.raises(FileTransferError, match="more than 5000 bytes"):
+        await client.async_download_file(ref, dest, max_bytes=5000)
+    assert not dest.exists()
+
+    # an unlisted ref cannot be size-checked: the chunked bytes are taken as they are
+    faulty.overrides["GET", "/usb/OTHER.BGC"] = lambda request: _chunked(request, b"G28\n")
+    assert await client.async_download_file("/usb/OTHER.BGC", dest) == 4
+    assert dest.read_bytes() == b"G28\n"
+
+
+async def test_file_size_of_removed_file(
+    session: aiohttp.ClientSession, sim: PrusaLinkSimulator
+) -> None:
+    """A listed file deleted on the printer meanwhile has no size (404), not an error."""
+    client = _client(session, sim)
+    file = next(f for f in await client.async_list_files() if f.download_ref)
+    assert file.download_ref is not None
+    assert await client.async_get_file_size(file.download_ref) is not None
+    sim.remove_file(file.path)
+    assert await client.async_get_file_size(file.download_ref) is None
+
+
+async def test_download_timeout_and_hangup(
+    session: aiohttp.ClientSession, socket_enabled: None, tmp_path: pathlib.Path
+) -> None:
+    """A download whose headers never come times out; a hang-up is a connection error."""
+    async with PrusaLinkSimulator(flavour="buddy", password=PASSWORD) as sim:
+        client = _client(session, sim, request_timeout=0.3)
+        ref = next(f for f in await client.async_list_files() if f.download_ref).download_ref
+        assert ref is not None
+        sim.delay = 5.0
+        with pytest.raises(PrinterTimeoutError, match="no answer in 0.3 s"):
+            await client.async_download_file(ref, tmp_path / "x")
+        sim.delay = 0.0
+        sim.offline = True
+        with pytest.raises(PrinterConnectionError, match=f"GET {ref}"):
+            await client.async_read_metadata(ref)
+        sim.offline = False
+        assert not (tmp_path / "x").exists()
+        assert (await client.async_get_status())["printer"]["state"] == "IDLE"
+
+
+async def test_thumbnail_relative_ref_and_failures(
+    session: aiohttp.ClientSession, faulty: _FaultySim
+) -> None:
+    """A ref without leading slash works; a 5xx or an oversized preview is FileTransferError."""
+    client = _client(session, faulty)
+    file = next(f for f in await client.async_list_files() if f.name == "CABLEC~1.BGC")
+    assert file.thumbnail_ref is not None
+    png = await client.async_get_thumbnail(file.thumbnail_ref.lstrip("/"))
+    assert png is not None
+    assert png.startswith(b"\x89PNG")
+    assert faulty.seen_headers[-1][0] == file.thumbnail_ref
+    faulty.overrides["GET", file.thumbnail_ref] = _answer(500, b"", "image/png")
+    with pytest.raises(FileTransferError, match="thumbnail failed with HTTP 500"):
+        await client.async_get_thumbnail(file.thumbnail_ref)
+    huge = b"\x89PNG" + bytes(8 * 1024 * 1024)
+    faulty.overrides["GET", file.thumbnail_ref] = _answer(200, huge, "image/png")
+    with pytest.raises(FileTransferError, match="thumbnail larger than"):
+        await client.async_get_thumbnail(file.thumbnail_ref)
+
+
+async def test_read_metadata_gives_up_after_max_bytes(
+    session: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    """Plain G-code has its stats at the end: a max_bytes below the file size stops the read."""
+    data = make_gcode(padding_lines=20000)
+    async with PrusaLinkSimulator(
+        flavour="buddy", password=PASSWORD, files={"/usb/long.gcode": data}
+    ) as sim:
+        client = _client(session, sim)
+        ref = (await client.async_list_files())[0].download_ref
+        assert ref is not None
+        with pytest.raises(FileTransferError, match="no metadata within 100000 bytes"):
+            await client.async_read_metadata(ref, max_bytes=100_000)
+        assert 100_000 < client.last_metadata_bytes < len(data)
+        meta = await client.async_read_metadata(ref, max_bytes=len(data))
+        assert meta.materials == (MaterialUsage("PETG", 21.37),)

@@ -492,9 +492,12 @@ class BambuFtpClient:
             try:
                 lines = ftp.lines(f"MLSD {folder}")
             except ftplib.error_perm as err:
-                if _reply_code(err) == "550":
+                code = _reply_code(err)
+                if code == "550":
                     return None
-                self.use_mlsd = False  # 500/502: not implemented, as on the printers
+                if code in ("500", "502"):
+                    self.use_mlsd = False  # not implemented, as on the printers
+                # Other refusals (501 for a missing folder, RFC 3659): ask LIST about this one.
             else:
                 self.use_mlsd = True
                 return [entry for line in lines if (entry := _parse_mlsd_line(line))]

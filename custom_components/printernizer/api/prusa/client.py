@@ -66,13 +66,15 @@ class _Answer:
 
 def _normalise_host(host: str, port: int) -> URL:
     """Accept "1.2.3.4", "http://1.2.3.4/", "printer.local:8080" and return the base URL."""
-    raw = host.strip().rstrip("/")
+    raw = host.strip()
     if "://" not in raw:
         raw = f"http://{raw}"
     url = URL(raw)
     if not url.host:
         raise ValueError(f"no host in {host!r}")
     scheme = url.scheme if url.scheme in ("http", "https") else "http"
+    if url.explicit_port is None and scheme == "https" and port == 80:
+        port = 443  # port 80 is only the plain-HTTP default
     return URL.build(scheme=scheme, host=url.host, port=url.explicit_port or port)
 
 
