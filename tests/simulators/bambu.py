@@ -10,14 +10,12 @@ Run ``python -m tests.simulators.bambu --help`` for a stand-alone printer (scrip
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import copy
 from dataclasses import dataclass
 import functools
 import json
-import logging
 import math
 from pathlib import Path
 import socket
@@ -789,50 +787,3 @@ class BambuSimulator:
                 await self.push({})
             else:
                 await self.push({"wifi_signal": self.state.get("wifi_signal", "-54dBm")})
-
-
-async def _main(args: argparse.Namespace) -> None:
-    sim = BambuSimulator(
-        model=args.model,
-        serial=args.serial,
-        access_code=args.access_code,
-        mqtt_port=args.mqtt_port,
-        ftp_port=args.ftp_port,
-        ssdp_port=args.ssdp_port,
-        name=f"Sim {args.model}",
-        report_interval=args.report_interval,
-    )
-    async with sim:
-        print(
-            f"Simulated {args.model} serial={sim.serial} code={sim.access_code} "
-            f"mqtt=127.0.0.1:{sim.mqtt_port} ftps=127.0.0.1:{sim.ftp_port} "
-            f"fingerprint={sim.fingerprint}",
-            flush=True,
-        )
-        while True:
-            for outcome in args.outcomes.split(","):
-                await sim.run_script(outcome=outcome, steps=args.steps, interval=args.interval)
-                await asyncio.sleep(args.pause)
-
-
-def main() -> None:
-    """Stand-alone simulated printer for manual testing (``scripts/develop``)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="P1S", choices=sorted(MODELS))
-    parser.add_argument("--serial", default="01P00A000000001")
-    parser.add_argument("--access-code", default="12345678")
-    parser.add_argument("--mqtt-port", type=int, default=8883)
-    parser.add_argument("--ftp-port", type=int, default=9990)
-    parser.add_argument("--ssdp-port", type=int, default=None)
-    parser.add_argument("--report-interval", type=float, default=None)
-    parser.add_argument("--outcomes", default="finish,cancel,finish,fail")
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--interval", type=float, default=3.0)
-    parser.add_argument("--pause", type=float, default=30.0)
-    logging.basicConfig(level=logging.INFO)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_main(parser.parse_args()))
-
-
-if __name__ == "__main__":
-    main()
