@@ -36,7 +36,7 @@ Each child reports seconds and peak RSS growth: it resets the kernel's peak coun
 /proc/self/status after the download. Goals: throughput ratio ours/plain ≥ 0.8, peak RSS
 growth during our download < 32 MB.
 
-Usage: `.venv/bin/python scripts/bench_download.py [--size-mb 200] [--runs 3]`
+Usage: `.venv/bin/python scripts/bench_download.py [--size-mb 200] [--runs 5]`
 Prints markdown table rows, a verdict line, the command and the machine.
 """
 
@@ -484,7 +484,7 @@ async def parent(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--size-mb", type=int, default=200)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--simulators", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--case", help=argparse.SUPPRESS)

@@ -28,6 +28,7 @@ from custom_components.printernizer.api.errors import (
     PrinterAuthError,
     PrinterError,
 )
+from custom_components.printernizer.api.filewriter import OnBlock
 from custom_components.printernizer.api.metadata import read_print_metadata
 from custom_components.printernizer.api.models import PrinterSnapshot, PrintMetadata, RemoteFile
 from custom_components.printernizer.const import (
@@ -48,7 +49,6 @@ from .download import (
     DownloadIntegrityError,
     FetchResult,
     FileTooLargeError,
-    OnBlock,
     _stat_size,
     async_fetch_verified,
     download_slots,

@@ -26,6 +26,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util.hass_dict import HassKey
 
 from custom_components.printernizer.api.errors import FileTransferError
+from custom_components.printernizer.api.filewriter import OnBlock
 from custom_components.printernizer.const import DOMAIN, LOGGER
 
 from .paths import _file_sha256, _truncate_utf8, safe_target, sanitize_filename, target_folder
@@ -38,7 +39,6 @@ TEMP_MARKER = ".part-"
 type RunBlocking = Callable[..., Awaitable[Any]]
 type Fetch = Callable[[Path, int | None], Awaitable[int]]
 """Writes the remote file to the given temp path, at most `max_bytes`; returns bytes written."""
-type OnBlock = Callable[[bytes | bytearray | memoryview], None]
 
 
 class BlockFetch(Protocol):

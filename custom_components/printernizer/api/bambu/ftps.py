@@ -30,6 +30,7 @@ from custom_components.printernizer.api.errors import (
     PrinterError,
     PrinterTimeoutError,
 )
+from custom_components.printernizer.api.filewriter import OnBlock
 from custom_components.printernizer.api.models import RemoteFile
 
 from .tls import check_pin, make_client_context, normalize_fingerprint
@@ -57,9 +58,6 @@ _HALF_YEAR = timedelta(days=183)
 
 #: A listed folder entry: (name, is_dir, size, modified UTC).
 type _Entry = tuple[str, bool, int | None, datetime | None]
-
-type OnBlock = Callable[[bytes | bytearray | memoryview], None]
-"""Called in the executor thread with each block right after it is written, in file order."""
 
 
 def parse_list_line(

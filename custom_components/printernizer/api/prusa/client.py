@@ -9,14 +9,15 @@ or an `X-Api-Key` header.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+import functools
 import json
 import logging
 import pathlib
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -33,6 +34,7 @@ from custom_components.printernizer.api.errors import (
     PrinterStateConflictError,
     PrinterTimeoutError,
 )
+from custom_components.printernizer.api.filewriter import OnBlock, ThreadedFileWriter
 from custom_components.printernizer.api.metadata import StreamingMetadataReader
 from custom_components.printernizer.api.models import (
     PrinterFamily,
@@ -47,12 +49,8 @@ _LOGGER = logging.getLogger(__name__)
 _PI_ORIGINALS = ("PrusaLink I3MK3", "PrusaLink I3MK2")
 _SAFE_PATH = "/~!$&'()*+,;=:@-._"
 _CHUNK = 64 * 1024
-_WRITE_BLOCK = 1024 * 1024
 _MAX_THUMBNAIL = 8 * 1024 * 1024
 _MAX_FOLDER_DEPTH = 16
-
-type OnBlock = Callable[[bytes | bytearray | memoryview], None]
-"""Called in an executor thread with the downloaded bytes, piece by piece in file order."""
 
 
 @dataclass(slots=True)
@@ -76,19 +74,6 @@ def _normalise_host(host: str, port: int) -> URL:
     if url.explicit_port is None and scheme == "https" and port == 80:
         port = 443  # port 80 is only the plain-HTTP default
     return URL.build(scheme=scheme, host=url.host, port=url.explicit_port or port)
-
-
-def _write_chunks(handle: BinaryIO, chunks: list[bytes], on_block: OnBlock | None) -> None:
-    """Write one block, handing each piece to `on_block` right after it is written.
-
-    The block is the chunks as received (no join: no extra copy in the event loop), and the
-    caller's per-block work (a sha256) runs in this executor call, pipelined with receiving
-    the next block, instead of in a second thread that reads the file back.
-    """
-    for chunk in chunks:
-        handle.write(chunk)
-        if on_block is not None:
-            on_block(chunk)
 
 
 def _is_true(value: Any) -> bool:
@@ -486,62 +471,37 @@ class PrusaLinkClient:
         """Download `ref` (a `refs.download` value) to `dest`; return the byte count.
 
         A short transfer (against Content-Length or `expected_size`) or one above `max_bytes`
-        raises FileTransferError and removes `dest`. File writes run in the executor.
-        `on_block` (optional) is called in the writing executor thread right after each piece
-        of the file is written, one call at a time and in file order, so a caller can hash
-        the file as it is written without reading it back; an exception from it aborts the
-        download. Each block (about 1 MiB) is written while the next one is received: at
-        most two blocks are held in memory.
+        raises FileTransferError and removes `dest`. The file is written by one worker thread
+        while the loop receives (`ThreadedFileWriter`), at most 8 MiB behind. `on_block`
+        (optional) is called in that thread right after each piece of the file is written,
+        one call at a time and in file order, so a caller can hash the file as it is written
+        without reading it back; an exception from it aborts the download.
         """
-        loop = asyncio.get_running_loop()
-        handle: BinaryIO | None = None
         total = 0
-        writing: asyncio.Future[None] | None = None
-        try:
-            async with self._stream(ref) as response:
-                announced = response.content_length
-                if max_bytes is not None and announced is not None and announced > max_bytes:
-                    raise FileTransferError(f"{ref}: {announced} bytes exceed {max_bytes}")
-                handle = await loop.run_in_executor(None, dest.open, "wb")
-                pending: list[bytes] = []
-                pending_size = 0
+        async with self._stream(ref) as response:
+            announced = response.content_length
+            if max_bytes is not None and announced is not None and announced > max_bytes:
+                raise FileTransferError(f"{ref}: {announced} bytes exceed {max_bytes}")
+            async with ThreadedFileWriter(dest, on_block=on_block) as writer:
                 async for chunk in response.content.iter_any():
                     total += len(chunk)
                     if max_bytes is not None and total > max_bytes:
                         raise FileTransferError(f"{ref}: more than {max_bytes} bytes")
-                    pending.append(chunk)
-                    pending_size += len(chunk)
-                    if pending_size >= _WRITE_BLOCK:
-                        if writing is not None:
-                            await writing  # blocks are written one after the other, in order
-                        writing = loop.run_in_executor(
-                            None, _write_chunks, handle, pending, on_block
-                        )
-                        pending, pending_size = [], 0
-                if writing is not None:
-                    await writing
-                    writing = None
-                if pending:
-                    await loop.run_in_executor(None, _write_chunks, handle, pending, on_block)
+                    await writer.write(chunk)
                 for expected in (announced, expected_size):
                     if expected is not None and total != expected:
                         raise FileTransferError(f"{ref}: got {total} of {expected} bytes")
-            if announced is None and expected_size is None:
-                # chunked answer and no size from the caller: ask the file's metadata
+        if announced is None and expected_size is None:
+            # chunked answer and no size from the caller: ask the file's metadata
+            try:
                 size = await self.async_get_file_size(ref)
                 if size is not None and size != total:
                     raise FileTransferError(f"{ref}: got {total} of {size} bytes")
-        except BaseException:
-            if writing is not None:
-                await asyncio.wait([writing])
-            if handle is not None:
-                await loop.run_in_executor(None, handle.close)
-                handle = None
-                await loop.run_in_executor(None, lambda: dest.unlink(missing_ok=True))
-            raise
-        finally:
-            if handle is not None:
-                await loop.run_in_executor(None, handle.close)
+            except BaseException:
+                await asyncio.get_running_loop().run_in_executor(
+                    None, functools.partial(dest.unlink, missing_ok=True)
+                )
+                raise
         return total
 
     async def async_get_thumbnail(self, ref: str) -> bytes | None:
