@@ -173,11 +173,12 @@ class PrusaLinkClient:
                 self.auth_retries += 1
                 continue
             if response.status == 403 and self._api_key is not None:
-                body = await response.read()
-                response.release()
+                body = await response.read()  # kept by the response for the caller
                 if b"api-key" in body.lower() or path.startswith("/api/version"):
+                    response.release()
                     raise PrinterAuthError("the printer refused the API key")
-                raise PrinterError(f"access to {path} is forbidden")
+                # a forbidden resource (an SD-card download), not the key: the caller
+                # handles this 403 as it does with Digest auth
             try:
                 yield response
             finally:
