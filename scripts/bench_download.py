@@ -48,12 +48,10 @@ import contextlib
 from datetime import date
 import ftplib
 import json
-import logging
 import os
 from pathlib import Path
 import platform
 import shutil
-import signal
 import socket
 import ssl
 import statistics
@@ -65,6 +63,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from scripts.bench_simprocess import announce, serving, simulator_process  # noqa: E402
 
 API_KEY = "bench-api-key-0123"
 BAMBU_PATH = "/cache/bench_200mb.gcode.3mf"
@@ -335,41 +335,31 @@ async def simulators(args: argparse.Namespace) -> None:
     from tests.simulators.gcodefiles import iter_gcode
     from tests.simulators.prusa import PrusaLinkSimulator
 
-    # A configured root logger stops pyftpdlib from adding its own (one line per transfer).
-    logging.basicConfig(level=logging.WARNING, format="sim %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("pyftpdlib").setLevel(logging.WARNING)
     size = args.size_mb * 1024 * 1024
     loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    # A private temp folder for the simulators' trees: other tools on a shared machine may
-    # sweep /tmp/bambu-ftps-* while the benchmark runs.
-    private_tmp = Path(tempfile.mkdtemp(prefix="printernizer-bench-"))
-    tempfile.tempdir = str(private_tmp)
-    bambu = BambuSimulator(files={})
-    prusa = PrusaLinkSimulator(flavour="buddy", api_key=API_KEY, files={})
-    try:
-        await bambu.start()
-        await prusa.start()
-        assert bambu.ftp_root is not None
-        await loop.run_in_executor(
-            None, _write_big_file, bambu.ftp_root / BAMBU_PATH.lstrip("/"), size
-        )
-        prusa.add_file(PRUSA_PATH, lambda: iter_gcode(total_bytes=size), size=size)
-        info = {
-            "bambu_port": bambu.ftp_port,
-            "bambu_code": bambu.access_code,
-            "bambu_fingerprint": bambu.fingerprint,
-            "prusa_port": prusa.port,
-        }
-        print(json.dumps(info), flush=True)
-        await stop.wait()
-    finally:
-        await prusa.stop()
-        await bambu.stop()
-        tempfile.tempdir = None
-        shutil.rmtree(private_tmp, ignore_errors=True)
+    async with serving("printernizer-bench-") as stop:
+        bambu = BambuSimulator(files={})
+        prusa = PrusaLinkSimulator(flavour="buddy", api_key=API_KEY, files={})
+        try:
+            await bambu.start()
+            await prusa.start()
+            assert bambu.ftp_root is not None
+            await loop.run_in_executor(
+                None, _write_big_file, bambu.ftp_root / BAMBU_PATH.lstrip("/"), size
+            )
+            prusa.add_file(PRUSA_PATH, lambda: iter_gcode(total_bytes=size), size=size)
+            announce(
+                {
+                    "bambu_port": bambu.ftp_port,
+                    "bambu_code": bambu.access_code,
+                    "bambu_fingerprint": bambu.fingerprint,
+                    "prusa_port": prusa.port,
+                }
+            )
+            await stop.wait()
+        finally:
+            await prusa.stop()
+            await bambu.stop()
 
 
 async def _prusa_ref(port: int) -> str:
@@ -391,21 +381,8 @@ async def _prusa_ref(port: int) -> str:
 
 async def parent(args: argparse.Namespace) -> None:
     size = args.size_mb * 1024 * 1024
-    sims = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "--simulators",
-        "--size-mb",
-        str(args.size_mb),
-        stdout=asyncio.subprocess.PIPE,
-        cwd=str(ROOT),
-    )
-    assert sims.stdout is not None
-    try:
-        line = await asyncio.wait_for(sims.stdout.readline(), timeout=300)
-        if not line:
-            raise RuntimeError("the simulator process died before printing its ports")
-        info = json.loads(line)
+    sims = simulator_process(__file__, "--simulators", "--size-mb", str(args.size_mb))
+    async with sims as (_, info):
         prusa_ref = await _prusa_ref(info["prusa_port"])
 
         common = ["--host", "127.0.0.1", "--size", str(size)]
@@ -432,14 +409,6 @@ async def parent(args: argparse.Namespace) -> None:
                 if result["bytes"] != size:
                     raise RuntimeError(f"{case}: got {result['bytes']} of {size} bytes")
                 results[case].append(result)
-    finally:
-        if sims.returncode is None:
-            sims.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(sims.wait(), timeout=30)
-            except TimeoutError:
-                sims.kill()
-                await sims.wait()
 
     print(f"Command: `{' '.join([Path(sys.executable).name, *sys.argv])}`  ")
     print(f"Machine: {_machine()}  ")

@@ -36,13 +36,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import os
 from pathlib import Path
 import random
-import shutil
-import signal
 import statistics
 import sys
 import tempfile
@@ -53,6 +50,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from scripts.bench_simprocess import announce, serving, simulator_process  # noqa: E402
 
 ACCESS_CODE = "12345678"
 PROBE_S = 0.005
@@ -76,68 +75,62 @@ async def _child(args: argparse.Namespace) -> None:
             bed = 60 + random.randint(-8, 8) / 32
             return {"nozzle_temper": nozzle, "bed_temper": bed, "cooling_fan_speed": "13"}
 
-    # A configured root logger stops pyftpdlib from adding its own (one line per session).
-    logging.basicConfig(level=logging.WARNING, format="sim %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("pyftpdlib").setLevel(logging.WARNING)
-    # Private temp folder for the FTPS trees (shared machines may sweep /tmp/bambu-ftps-*).
-    private_tmp = tempfile.mkdtemp(prefix="printernizer-fleet-")
-    tempfile.tempdir = private_tmp
-    sims = [
-        FleetPrinter(serial=f"01P00A{n:09d}", access_code=ACCESS_CODE, model="P1S", name=f"P1S {n}")
-        for n in range(1, args.printers + 1)
-    ]
-    stop = asyncio.Event()
+    async with serving("printernizer-fleet-") as stop:
+        sims = [
+            FleetPrinter(
+                serial=f"01P00A{n:09d}", access_code=ACCESS_CODE, model="P1S", name=f"P1S {n}"
+            )
+            for n in range(1, args.printers + 1)
+        ]
+        try:
+            await _serve(args, sims, stop)
+        finally:
+            await asyncio.gather(*(sim.stop() for sim in sims), return_exceptions=True)
+
+
+async def _serve(args: argparse.Namespace, sims: list[Any], stop: asyncio.Event) -> None:
+    """Start the printers, announce their ports, and keep them printing until `stop`."""
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        for sim in sims:
-            await sim.start()
-        print(
-            json.dumps(
-                [
-                    {
-                        "serial": sim.serial,
-                        "port": sim.mqtt_port,
-                        "ftp_port": sim.ftp_port,
-                        "fingerprint": sim.fingerprint,
-                    }
-                    for sim in sims
-                ]
-            ),
-            flush=True,
-        )
+    for sim in sims:
+        await sim.start()
+    announce(
+        [
+            {
+                "serial": sim.serial,
+                "port": sim.mqtt_port,
+                "ftp_port": sim.ftp_port,
+                "fingerprint": sim.fingerprint,
+            }
+            for sim in sims
+        ]
+    )
 
-        async def run_printer(index: int, sim: BambuSimulator) -> None:
-            await sim.start_job("cube")
-            percent = index % 40  # printers are at different points of their jobs
-            ticks = 0
-            await asyncio.sleep(index / len(sims))  # spread the reports over the second
-            next_at = loop.time()
-            while True:
-                next_at += 1.0
-                await asyncio.sleep(max(0.0, next_at - loop.time()))
-                ticks += 1
-                if ticks % args.seconds_per_percent == 0:
-                    percent += 1
-                if percent >= 100:
-                    await sim.finish_job()
-                    await asyncio.sleep(1.0)
-                    await sim.start_job("cube")
-                    percent = 0
-                    continue
-                await sim.progress(percent)
-                sim.published.clear()  # the simulator logs every message; keep memory flat
+    async def run_printer(index: int, sim: Any) -> None:
+        await sim.start_job("cube")
+        percent = index % 40  # printers are at different points of their jobs
+        ticks = 0
+        await asyncio.sleep(index / len(sims))  # spread the reports over the second
+        next_at = loop.time()
+        while True:
+            next_at += 1.0
+            await asyncio.sleep(max(0.0, next_at - loop.time()))
+            ticks += 1
+            if ticks % args.seconds_per_percent == 0:
+                percent += 1
+            if percent >= 100:
+                await sim.finish_job()
+                await asyncio.sleep(1.0)
+                await sim.start_job("cube")
+                percent = 0
+                continue
+            await sim.progress(percent)
+            sim.published.clear()  # the simulator logs every message; keep memory flat
 
-        tasks = [loop.create_task(run_printer(i, sim)) for i, sim in enumerate(sims)]
-        await stop.wait()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    finally:
-        await asyncio.gather(*(sim.stop() for sim in sims), return_exceptions=True)
-        tempfile.tempdir = None
-        shutil.rmtree(private_tmp, ignore_errors=True)
+    tasks = [loop.create_task(run_printer(i, sim)) for i, sim in enumerate(sims)]
+    await stop.wait()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,29 +231,20 @@ async def _parent(args: argparse.Namespace) -> None:
     from custom_components.printernizer.const import DOMAIN
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(Path(__file__).resolve()),
+    async with simulator_process(
+        __file__,
         "--child",
         "--printers",
         str(args.printers),
         "--seconds-per-percent",
         str(args.seconds_per_percent),
-        stdout=asyncio.subprocess.PIPE,
-        cwd=str(ROOT),
-    )
-    assert child.stdout is not None
-    try:
-        line = await asyncio.wait_for(child.stdout.readline(), timeout=300)
-        if not line:
-            raise RuntimeError("the simulator process died before printing its ports")
-        printers = json.loads(line)
+    ) as (child_pid, printers):
         with tempfile.TemporaryDirectory(prefix="printernizer-fleet-ha-") as config_dir:
             async with async_test_home_assistant(config_dir=config_dir) as hass:
                 hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)  # what enable_custom_integrations does
                 try:
                     rows = await _run(
-                        hass, args, printers, child.pid, DOMAIN, MockConfigEntry,
+                        hass, args, printers, child_pid, DOMAIN, MockConfigEntry,
                         ConfigEntryState, er, async_setup_component,
                     )  # fmt: skip
                 finally:
@@ -274,14 +258,6 @@ async def _parent(args: argparse.Namespace) -> None:
                     )
                     await hass.async_block_till_done()
                     await hass.async_stop(force=True)
-    finally:
-        if child.returncode is None:
-            child.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(child.wait(), timeout=30)
-            except TimeoutError:
-                child.kill()
-                await child.wait()
     _print(args, *rows)
 
 
