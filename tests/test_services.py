@@ -145,29 +145,63 @@ async def test_set_category_keeps_revision_and_export(
 async def test_bad_service_input_is_translated(
     hass: HomeAssistant, printed: MockConfigEntry
 ) -> None:
-    """Unknown job, reversed period, unknown printer, missing power: translated errors."""
+    """Unknown job, reversed period, unknown printer, missing power: translated errors whose
+    English text has every placeholder filled in."""
     cases = [
-        ("set_job_category", {"job_id": 999, "category": "business"}, "unknown_job"),
-        ("cost_report", {"start": "2026-11-30", "end": "2026-11-01"}, "end_before_start"),
-        ("list_jobs", {"config_entry_id": "nope"}, "entry_not_found"),
+        (
+            "set_job_category",
+            {"job_id": 999, "category": "business"},
+            "unknown_job",
+            "There is no job 999",
+        ),
+        (
+            "cost_report",
+            {"start": "2026-11-30", "end": "2026-11-01"},
+            "end_before_start",
+            "The end of the period (2026-11-01) is before its start (2026-11-30)",
+        ),
+        (
+            "list_jobs",
+            {"config_entry_id": "nope"},
+            "entry_not_found",
+            "No Printernizer printer with config entry id nope",
+        ),
         (
             "calculate_cost",
             {"material": "PLA", "grams": 1, "print_hours": 1},
             "power_or_printer_required",
+            "Give either a printer (config_entry_id) or power_watts",
         ),
         (
             "calculate_cost",
             {"material": "PLA", "grams": -1, "print_hours": 1, "power_watts": 100},
             "negative_amount",
+            "grams cannot be negative (got -1.0)",
         ),
-        ("cleanup_files", {"older_than_days": -1}, "invalid_days"),
-        ("update_settings", {"vat_rate": 150}, "invalid_vat_rate"),
-        ("download_file", {"config_entry_id": printed.entry_id}, "path_or_file_id_required"),
+        (
+            "cleanup_files",
+            {"older_than_days": -1},
+            "invalid_days",
+            "The number of days must be a whole number of 0 or more, not -1",
+        ),
+        (
+            "update_settings",
+            {"vat_rate": 150},
+            "invalid_vat_rate",
+            "The VAT rate must be between 0 and 100, not 150",
+        ),
+        (
+            "download_file",
+            {"config_entry_id": printed.entry_id},
+            "path_or_file_id_required",
+            "Give either the path or the file_id of the file",
+        ),
     ]
-    for service, data, key in cases:
+    for service, data, key, message in cases:
         with pytest.raises(ServiceValidationError) as err:
             await call(hass, service, **data)
         assert err.value.translation_key == key, service
+        assert str(err.value) == message
 
 
 async def test_file_services(

@@ -66,14 +66,11 @@ def _as_bound(value: date | datetime | str | None, tz: tzinfo, *, is_end: bool) 
     if value is None:
         return None
     if isinstance(value, str):
-        parsed = dt_util.parse_datetime(value)
+        # date first: parse_datetime also reads "2025-03-10", as an instant (midnight)
+        parsed: date | datetime | None = dt_util.parse_date(value) or dt_util.parse_datetime(value)
         if parsed is None:
-            day = dt_util.parse_date(value)
-            if day is None:
-                raise service_error("invalid_date", value=value)
-            value = day
-        else:
-            value = parsed
+            raise service_error("invalid_date", value=value)
+        value = parsed
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=tz)
@@ -83,9 +80,10 @@ def _as_bound(value: date | datetime | str | None, tz: tzinfo, *, is_end: bool) 
     return local_midnight_utc(value, tz)
 
 
-def _as_date(value: date | datetime | str, name: str) -> date:
+def _as_date(value: date | datetime | str, name: str, tz: tzinfo) -> date:
+    """A service value -> a calendar day in the user's time zone."""
     if isinstance(value, datetime):
-        return value.date()
+        return value.astimezone(tz).date() if value.tzinfo is not None else value.date()
     if isinstance(value, date):
         return value
     parsed = dt_util.parse_date(str(value))
@@ -309,7 +307,7 @@ async def async_cost_report(
 ) -> dict[str, Any]:
     """Totals (and groups) over ended jobs started between two local dates, both inclusive."""
     tz = _time_zone()
-    start_day, end_day = _as_date(start, "start"), _as_date(end, "end")
+    start_day, end_day = _as_date(start, "start", tz), _as_date(end, "end", tz)
     start_utc, end_utc = day_range_utc(start_day, end_day, tz)
     _check_category(category)
     if group_by is not None and group_by not in GROUP_BY:
@@ -341,7 +339,7 @@ async def async_export_report(
     <local timestamp>.<csv|json>`; one row per job, the same jobs a cost_report counts.
     """
     tz = _time_zone()
-    start_day, end_day = _as_date(start, "start"), _as_date(end, "end")
+    start_day, end_day = _as_date(start, "start", tz), _as_date(end, "end", tz)
     start_utc, end_utc = day_range_utc(start_day, end_day, tz)
     _check_category(category)
     if fmt not in EXPORT_FORMATS:
@@ -415,7 +413,7 @@ def _non_negative(name: str, value: Any) -> Decimal:
     try:
         amount = to_decimal(value)
     except (TypeError, ValueError):
-        raise service_error("invalid_amount", key=name, value=value)
+        raise service_error("invalid_amount", field=name, value=value)
     if amount < 0:
         raise service_error("negative_amount", field=name, value=value)
     return amount

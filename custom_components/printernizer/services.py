@@ -231,7 +231,7 @@ async def _download_file(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
 
 async def _cleanup_files(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     if call.data["older_than_days"] < 0:
-        raise service_error("invalid_days")
+        raise service_error("invalid_days", days=call.data["older_than_days"])
     result: dict[str, Any] = {"candidates": [], "deleted": 0, "freed_bytes": 0}
     for entry in _target_entries(hass, call):
         part = await entry.runtime_data.files.async_cleanup(
