@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from decimal import Decimal
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -35,33 +36,47 @@ async def async_get_config_entry_diagnostics(
     coordinator = data.coordinator
     snapshot = asdict(coordinator.data) if coordinator.data else None
     tracker = data.tracker
-    return async_redact_data(
-        {
-            "entry": {
-                "title": entry.title,
-                "unique_id": entry.unique_id,
-                "data": dict(entry.data),
-                "options": dict(entry.options),
+    diagnostics: dict[str, Any] = _plain(
+        async_redact_data(
+            {
+                "entry": {
+                    "title": entry.title,
+                    "unique_id": entry.unique_id,
+                    "data": dict(entry.data),
+                    "options": dict(entry.options),
+                },
+                "printer": asdict(coordinator.info),
+                "connection": {
+                    "last_update_success": coordinator.last_update_success,
+                    "update_interval": str(coordinator.update_interval),
+                },
+                "snapshot": snapshot,
+                "jobs": {
+                    "current": _job(tracker.current_job),
+                    "last": _job(tracker.last_job),
+                    "totals": asdict(tracker.totals),
+                },
+                "files": {
+                    "downloaded": data.files.files_downloaded,
+                    "size": data.files.files_size,
+                    "last_download": data.files.last_download,
+                },
             },
-            "printer": asdict(coordinator.info),
-            "connection": {
-                "last_update_success": coordinator.last_update_success,
-                "update_interval": str(coordinator.update_interval),
-            },
-            "snapshot": snapshot,
-            "jobs": {
-                "current": _job(tracker.current_job),
-                "last": _job(tracker.last_job),
-                "totals": asdict(tracker.totals),
-            },
-            "files": {
-                "downloaded": data.files.files_downloaded,
-                "size": data.files.files_size,
-                "last_download": data.files.last_download,
-            },
-        },
-        TO_REDACT,
+            TO_REDACT,
+        )
     )
+    return diagnostics
+
+
+def _plain(value: Any) -> Any:
+    """Decimals (grams, kWh) as exact text: the diagnostics JSON has no Decimal type."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _job(job: Any) -> dict[str, Any] | None:

@@ -193,8 +193,9 @@ def _is_allowed_root(hass: HomeAssistant, path: Path) -> bool:
 async def check_download_dir(hass: HomeAssistant, path: str | Path | None) -> Path:
     """Validate the download root and return it resolved.
 
-    Raises ServiceValidationError(download_dir_not_allowed) for a relative path or one outside
-    HA's allowed folders (and the integration's own folder).
+    A relative path is taken inside HA's config folder. Raises
+    ServiceValidationError(download_dir_not_allowed) for one outside HA's allowed folders
+    (and the integration's own folder).
     """
     raw = Path(path) if path else default_download_dir(hass)
     if not raw.is_absolute():
