@@ -560,8 +560,8 @@ class BambuClient:
             return
         try:
             payload = json.loads(message.payload)
-        except ValueError:
-            _LOGGER.debug("%s: ignoring a message that is not JSON", self.serial)
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to decode
+            _LOGGER.debug("%s: ignoring a message that is not usable JSON", self.serial)
             return
         if type(payload) is not dict:
             return

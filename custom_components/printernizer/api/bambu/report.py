@@ -51,6 +51,7 @@ _EMPTY_SLOT_KEYS = frozenset({"id", "state"})
 
 _EXTERNAL_AMS_ID = 255
 _EXTERNAL_TRAY_NOW = 254
+_NOTHING_LOADED = 255  # tray_now when no filament is loaded
 
 _KNOWN_MODELS: dict[str, str] = {
     name.upper(): name for name in (*MODEL_CODES.values(), *SERIAL_PREFIXES.values())
@@ -415,7 +416,9 @@ def _ams_trays(state: Mapping[str, Any]) -> tuple[AmsTray, ...]:
                 tray_id = _int(tray.get("id"))
                 if tray_id is not None and tray_id >= _EXTERNAL_TRAY_NOW:
                     slot = tray_id - _EXTERNAL_TRAY_NOW
-                    trays.append(_tray(_EXTERNAL_AMS_ID, slot, tray, tray_now == tray_id))
+                    # tray_now 255 means "nothing loaded", never the second spool (id 255)
+                    active = tray_now == tray_id != _NOTHING_LOADED
+                    trays.append(_tray(_EXTERNAL_AMS_ID, slot, tray, active))
     return tuple(trays)
 
 
