@@ -25,7 +25,7 @@ import homeassistant.components.hassio  # noqa: F401
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 import pytest
-from pytest_homeassistant_custom_component.common import CLIENT_ID, MockConfigEntry, MockUser
+from pytest_homeassistant_custom_component.common import CLIENT_ID, MockUser
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -57,7 +57,7 @@ from .conftest import prusa_entry
 from .simulators.gcodefiles import extract_thumbnails
 from .simulators.prusa import PrusaLinkSimulator
 from .test_files import sha
-from .test_services import BRACKET, call, tick
+from .test_services import BRACKET, call, print_bracket, tick
 
 D = Decimal
 REDACTED = "**REDACTED**"
@@ -65,44 +65,6 @@ BERLIN_DAY = "2026-11-20"
 
 # the real ledger of tests/test_reports.py (tmp_path/config/printernizer/printernizer.db)
 ledger = _reports_tests.ledger
-
-
-async def print_bracket(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    sim: PrusaLinkSimulator,
-    *,
-    small_business: bool,
-) -> MockConfigEntry:
-    """One finished one-hour job of 40 g PETG on a 100 W Core One, like a user runs it.
-
-    Prices: PETG 28 €/kg, 0.30 €/kWh, 19 % VAT, no machine rate. The job starts when the
-    printer is first polled (20.11.2026 10:00:30 Berlin) and ends one hour later.
-    """
-    freezer.move_to("2026-11-20 09:00:00+00:00")
-    await hass.config.async_set_time_zone("Europe/Berlin")
-    path = sim.add_file("/usb/bracket.bgcode", BRACKET)
-    entry = prusa_entry(sim)
-    entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(entry, options={"power_watts": 100})
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await call(
-        hass,
-        "update_settings",
-        material_prices={"PETG": 28},
-        electricity_price=0.30,
-        vat_rate=19,
-        small_business=small_business,
-    )
-    sim.start_job(path)
-    sim.set_progress(0.0, time_printing=0, time_remaining=3600)
-    await tick(hass, freezer, 30)
-    sim.set_progress(50.0, time_printing=1800, time_remaining=1800)
-    await tick(hass, freezer, 1800)
-    sim.finish_job()
-    await tick(hass, freezer, 1800)
-    return entry
 
 
 async def client_now(

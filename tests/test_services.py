@@ -36,15 +36,22 @@ async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: flo
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
-@pytest.fixture
-async def printed(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, prusa_sim: PrusaLinkSimulator
+async def print_bracket(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sim: PrusaLinkSimulator,
+    *,
+    small_business: bool,
 ) -> MockConfigEntry:
-    """One finished one-hour job of 40 g PETG on a 100 W printer."""
+    """One finished one-hour job of 40 g PETG on a 100 W Core One, like a user runs it.
+
+    Prices: PETG 28 €/kg, 0.30 €/kWh, 19 % VAT, no machine rate. The job starts when the
+    printer is first polled (20.11.2026 10:00:30 Berlin) and ends one hour later.
+    """
     freezer.move_to("2026-11-20 09:00:00+00:00")
     await hass.config.async_set_time_zone("Europe/Berlin")
-    path = prusa_sim.add_file("/usb/bracket.bgcode", BRACKET)
-    entry = prusa_entry(prusa_sim)
+    path = sim.add_file("/usb/bracket.bgcode", BRACKET)
+    entry = prusa_entry(sim)
     entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(entry, options={"power_watts": 100})
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -55,16 +62,24 @@ async def printed(
         material_prices={"PETG": 28},
         electricity_price=0.30,
         vat_rate=19,
-        small_business=False,
+        small_business=small_business,
     )
-    prusa_sim.start_job(path)
-    prusa_sim.set_progress(0.0, time_printing=0, time_remaining=3600)
+    sim.start_job(path)
+    sim.set_progress(0.0, time_printing=0, time_remaining=3600)
     await tick(hass, freezer, 30)
-    prusa_sim.set_progress(50.0, time_printing=1800, time_remaining=1800)
+    sim.set_progress(50.0, time_printing=1800, time_remaining=1800)
     await tick(hass, freezer, 1800)
-    prusa_sim.finish_job()
+    sim.finish_job()
     await tick(hass, freezer, 1800)
     return entry
+
+
+@pytest.fixture
+async def printed(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, prusa_sim: PrusaLinkSimulator
+) -> MockConfigEntry:
+    """One finished one-hour job of 40 g PETG on a 100 W printer."""
+    return await print_bracket(hass, freezer, prusa_sim, small_business=False)
 
 
 async def test_list_jobs_has_the_priced_job(hass: HomeAssistant, printed: MockConfigEntry) -> None:
