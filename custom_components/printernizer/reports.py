@@ -31,10 +31,11 @@ from .costs import (
     material_key,
     to_decimal,
 )
+from .exceptions import service_error
 from .export import EXPORT_FORMATS, job_to_dict, write_export
 from .ledger import JobOpenError, JobRecord, Ledger, UnknownJobError
 from .ledger.jobs import CATEGORIES, STATUSES
-from .settings import Settings, SettingsStore, service_error
+from .settings import Settings, SettingsStore
 
 GROUP_BY = ("printer", "category", "material", "month")
 EXPORT_DIR = "exports"

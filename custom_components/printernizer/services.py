@@ -14,11 +14,11 @@ import voluptuous as vol
 from . import reports
 from .const import CATEGORIES, CONF_MACHINE_RATE, CONF_POWER_WATTS, DOMAIN
 from .data import DATA_SHARED, PrinternizerConfigEntry
+from .exceptions import service_error
 from .export import EXPORT_FORMATS
 from .ledger.files import STATUSES as FILE_STATUSES
 from .ledger.jobs import STATUSES as JOB_STATUSES
 from .reports import GROUP_BY
-from .settings import service_error
 
 ATTR_ENTRY = "config_entry_id"
 

@@ -18,8 +18,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.storage import Store
 
-from .const import DOMAIN, LOGGER, STORAGE_DIR
+from .const import LOGGER, STORAGE_DIR
 from .costs import to_decimal
+from .exceptions import service_error
 
 STORAGE_KEY = "printernizer.settings"
 STORAGE_VERSION = 1
@@ -100,15 +101,6 @@ class Settings:
 
 def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
-
-
-def service_error(translation_key: str, /, **placeholders: Any) -> ServiceValidationError:
-    """A translated input error for a service call (placeholders become text)."""
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=translation_key,
-        translation_placeholders={k: str(v) for k, v in placeholders.items()} or None,
-    )
 
 
 def _decimal(key: str, value: Any) -> Decimal:

@@ -38,8 +38,8 @@ from custom_components.printernizer.const import (
     EVENT_FILE_DOWNLOADED,
     LOGGER,
 )
+from custom_components.printernizer.exceptions import service_error
 from custom_components.printernizer.ledger import files as file_repo
-from custom_components.printernizer.settings import service_error
 
 from .download import (
     DOWNLOAD_SLOTS,

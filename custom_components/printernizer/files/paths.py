@@ -17,7 +17,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
 from custom_components.printernizer.const import STORAGE_DIR
-from custom_components.printernizer.settings import service_error
+from custom_components.printernizer.exceptions import service_error
 
 # ---------------------------------------------------------------------------------------------
 # Names and paths
