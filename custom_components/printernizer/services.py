@@ -16,6 +16,7 @@ from .api import PrinterError
 from .const import CATEGORIES, CONF_MACHINE_RATE, CONF_POWER_WATTS, DOMAIN
 from .data import DATA_SHARED, PrinternizerConfigEntry
 from .exceptions import (
+    async_require_admin,
     ha_error,
     printer_error,
     service_error,
@@ -189,6 +190,7 @@ async def _cost_report(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
 
 
 async def _export_report(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    await async_require_admin(hass, call.context)  # business figures leave Home Assistant
     shared = hass.data[DATA_SHARED]
     return await reports.async_export_report(
         hass,
@@ -202,6 +204,7 @@ async def _export_report(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
 
 
 async def _update_settings(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    await async_require_admin(hass, call.context)  # prices, VAT and the download folder
     settings = await hass.data[DATA_SHARED].settings.async_update(dict(call.data))
     return settings.as_dict()
 
@@ -252,6 +255,8 @@ async def _download_file(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
 async def _cleanup_files(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     if call.data["older_than_days"] < 0:
         raise service_error("invalid_days", days=call.data["older_than_days"])
+    if not call.data["dry_run"]:
+        await async_require_admin(hass, call.context)  # deletes files
     result: dict[str, Any] = {"candidates": [], "deleted": 0, "freed_bytes": 0}
     for entry in _target_entries(hass, call):
         part = await entry.runtime_data.files.async_cleanup(
