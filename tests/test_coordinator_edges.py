@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.translation import async_get_translations
 import pytest
 
+from custom_components.printernizer.const import DOMAIN
 from tests.conftest import bambu_entry, prusa_entry
 from tests.simulators.bambu import BambuSimulator
 from tests.simulators.prusa import PrusaLinkSimulator
@@ -79,32 +81,71 @@ async def test_bambu_refused_command_is_a_translated_error(
     assert bambu_sim.state["gcode_state"] == "RUNNING"  # nothing was paused
 
 
+async def german(hass: HomeAssistant, key: str, placeholders: dict[str, str]) -> str:
+    """The text the frontend of a German Home Assistant shows for a translated error."""
+    texts = await async_get_translations(hass, "de", "exceptions", {DOMAIN})
+    return texts[f"component.{DOMAIN}.exceptions.{key}.message"].format(**placeholders)
+
+
 async def test_bambu_broker_down_at_setup_retries(
     hass: HomeAssistant, bambu_sim: BambuSimulator
 ) -> None:
-    """No broker at setup: the entry is retried later instead of failing for good."""
+    """No broker at setup: the entry is retried later, its reason translated."""
     await bambu_sim.stop_broker()
     entry = bambu_entry(bambu_sim)
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.SETUP_RETRY
-    assert entry.reason is not None
-    assert entry.reason.startswith("Cannot connect to the printer: ")
+    assert entry.error_reason_translation_key == "printer_unreachable"
+    placeholders = entry.error_reason_translation_placeholders
+    assert placeholders["printer"] == "Workshop P1S"
+    assert placeholders["error"].startswith(f"cannot connect to 127.0.0.1:{bambu_sim.mqtt_port}")
+    assert entry.reason == f"Workshop P1S cannot be reached: {placeholders['error']}"
+    assert await german(hass, entry.error_reason_translation_key, placeholders) == (
+        f"Workshop P1S ist nicht erreichbar: {placeholders['error']}"
+    )
 
 
 async def test_prusa_offline_at_setup_retries(
     hass: HomeAssistant, prusa_sim: PrusaLinkSimulator
 ) -> None:
-    """PrusaLink not answering at setup: the entry is retried later."""
+    """PrusaLink not answering at setup: the entry is retried later, its reason translated."""
     prusa_sim.offline = True
     entry = prusa_entry(prusa_sim)
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.SETUP_RETRY
-    assert entry.reason is not None
-    assert entry.reason.startswith("Cannot connect to the printer: ")
+    assert entry.error_reason_translation_key == "printer_unreachable"
+    assert entry.error_reason_translation_placeholders["printer"] == "Core One"
+    assert entry.reason.startswith("Core One cannot be reached: ")
+
+
+@pytest.mark.parametrize("family", ["bambu", "prusa"])
+async def test_refused_credentials_at_setup_ask_for_new_ones(
+    hass: HomeAssistant, bambu_sim: BambuSimulator, prusa_sim: PrusaLinkSimulator, family: str
+) -> None:
+    """A wrong code or password at setup: reauthentication, and a translated reason."""
+    if family == "bambu":
+        entry, title = bambu_entry(bambu_sim), "Workshop P1S"
+        bambu_sim.access_code = "87654321"
+    else:
+        entry, title = prusa_entry(prusa_sim), "Core One"
+        prusa_sim.password = "changed-on-the-printer"
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert entry.error_reason_translation_key == "printer_auth_failed"
+    assert entry.error_reason_translation_placeholders == {"printer": title}
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [(f["context"]["source"], f["context"]["entry_id"]) for f in flows] == [
+        (SOURCE_REAUTH, entry.entry_id)
+    ]
+    assert (await german(hass, "printer_auth_failed", {"printer": title})).startswith(
+        f"{title} hat den Zugangscode oder das Passwort abgelehnt."
+    )
 
 
 async def test_prusa_refresh_rereads_the_job(

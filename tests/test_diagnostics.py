@@ -51,3 +51,25 @@ async def test_prusa_diagnostics_redact_secrets(
     text = json.dumps(diagnostics, default=str)
     assert PRUSA_PASSWORD not in text
     assert prusa_sim.serial not in text
+
+
+async def test_entry_fields_are_hidden_unless_known_harmless(
+    hass: HomeAssistant, prusa_sim: PrusaLinkSimulator
+) -> None:
+    """A MAC from DHCP discovery, or any field a later version adds, is redacted by default."""
+    mac, later = "10:9c:70:12:34:56", "a-token-added-later"
+    entry = prusa_entry(prusa_sim, mac=mac, cloud_token=later)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    data = (await async_get_config_entry_diagnostics(hass, entry))["entry"]["data"]
+    assert data == {
+        "printer_type": "prusa",
+        "host": REDACTED,
+        "port": prusa_sim.port,
+        "username": REDACTED,
+        "password": REDACTED,
+        "mac": REDACTED,
+        "cloud_token": REDACTED,
+    }

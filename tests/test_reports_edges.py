@@ -16,13 +16,16 @@ Report 01.03.–30.04.2025 = J5 J1 J2 J3 J4 (priced, tests/test_reports.py) + U1
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
@@ -35,8 +38,10 @@ from custom_components.printernizer.reports import async_cost_report, async_list
 from custom_components.printernizer.settings import Settings
 
 from . import test_reports as _reports_tests
-from .conftest import prusa_entry
+from .conftest import bambu_entry, prusa_entry
+from .simulators.bambu import BambuSimulator
 from .simulators.prusa import PrusaLinkSimulator
+from .test_bambu import setup, wait_for
 from .test_reports import TOTALS, figures, seed, z
 
 # the seeded-ledger fixtures of tests/test_reports.py (direct calls, Berlin time)
@@ -341,3 +346,31 @@ async def test_invalid_amount_message_names_the_field(
         )
     assert err.value.translation_placeholders == {"field": "grams", "value": "nan"}
     assert str(err.value) == "grams must be a number, not nan"
+
+
+# --- the German CSV of a real job (services) ------------------------------------------------
+
+
+async def test_german_csv_writes_material_grams_with_a_decimal_comma(
+    hass: HomeAssistant, bambu_sim: BambuSimulator
+) -> None:
+    """The simulator's cube uses 12.34 g PLA: `PLA 12,34 g` like every other German number."""
+    entry = await setup(hass, bambu_entry(bambu_sim))
+    await bambu_sim.start_job("cube")
+    await bambu_sim.progress(50)
+    await bambu_sim.finish_job()
+    await wait_for(hass, lambda: entry.runtime_data.tracker.last_job is not None)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    today = dt_util.now().date().isoformat()
+    for fmt, material, grams in (
+        ("csv_de", "PLA 12,34 g", "12,34"),
+        ("csv", "PLA 12.34 g", "12.34"),
+    ):
+        export = await call(hass, "export_report", start=today, end=today, format=fmt)
+        raw = await hass.async_add_executor_job(Path(export["path"]).read_text, "utf-8-sig")
+        header, row = csv.reader(raw.splitlines(), delimiter=";" if fmt == "csv_de" else ",")
+        cells = dict(zip(header, row, strict=True))
+        column = "Material" if fmt == "csv_de" else "materials"
+        assert cells[column] == material
+        assert cells["Material (g)" if fmt == "csv_de" else "material_g"] == grams

@@ -8,11 +8,15 @@ import hashlib
 from pathlib import Path
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import ServiceValidationError, Unauthorized
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockUser,
+    async_fire_time_changed,
+)
 
 from custom_components.printernizer.const import DOMAIN
 from tests.conftest import prusa_entry
@@ -22,10 +26,12 @@ from tests.simulators.prusa import PrusaLinkSimulator
 BRACKET = make_bgcode(materials=[("PETG", 40.0)], estimated_s=3600)
 
 
-async def call(hass: HomeAssistant, service: str, **data: object) -> dict:
-    """Call a Printernizer service and return its response."""
+async def call(
+    hass: HomeAssistant, service: str, context: Context | None = None, **data: object
+) -> dict:
+    """Call a Printernizer service (as the context's user) and return its response."""
     return await hass.services.async_call(
-        DOMAIN, service, data, blocking=True, return_response=True
+        DOMAIN, service, data, blocking=True, return_response=True, context=context
     )
 
 
@@ -276,3 +282,39 @@ async def test_get_settings_reports_every_key(
     assert settings["retention_years"] == 10
     assert settings["download_dir"] == hass.config.path("printernizer", "files")
     assert dt_util.get_default_time_zone().key == "Europe/Berlin"
+
+
+async def test_business_changes_are_for_admins(
+    hass: HomeAssistant,
+    printed: MockConfigEntry,
+    hass_admin_user: MockUser,
+    hass_read_only_user: MockUser,
+) -> None:
+    """Prices, exports and deleting files need an admin; reading and dry runs stay open."""
+    viewer = Context(user_id=hass_read_only_user.id)
+    admin = Context(user_id=hass_admin_user.id)
+    month = {"start": "2026-11-01", "end": "2026-11-30"}
+    for service, data in (
+        ("update_settings", {"vat_rate": 7, "download_dir": "/tmp"}),
+        ("export_report", month),
+        ("cleanup_files", {"older_than_days": 0, "dry_run": False}),
+    ):
+        with pytest.raises(Unauthorized):
+            await call(hass, service, context=viewer, **data)
+
+    assert (await call(hass, "get_settings", context=viewer))["vat_rate"] == 19
+    exports = Path(hass.config.path("printernizer", "exports"))
+    assert not await hass.async_add_executor_job(exports.exists)
+    dry = await call(hass, "cleanup_files", context=viewer, older_than_days=0)
+    (candidate,) = dry["candidates"]
+    local = Path(candidate["local_path"])
+    assert await hass.async_add_executor_job(local.exists)
+    job_id = (await call(hass, "list_jobs", context=viewer))["jobs"][0]["job_id"]
+    revised = await call(hass, "set_job_category", context=viewer, job_id=job_id, note="ok")
+    assert revised["note"] == "ok"  # a job correction stays open to every user
+
+    assert (await call(hass, "update_settings", context=admin, vat_rate=7))["vat_rate"] == 7
+    assert (await call(hass, "export_report", context=admin, **month))["rows"] == 1
+    done = await call(hass, "cleanup_files", context=admin, older_than_days=0, dry_run=False)
+    assert done["deleted"] == 1
+    assert not await hass.async_add_executor_job(local.exists)

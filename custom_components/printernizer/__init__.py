@@ -14,7 +14,11 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
@@ -44,7 +48,12 @@ from .const import (
     PRINTER_TYPE_BAMBU,
     STORAGE_DIR,
 )
-from .coordinator import BambuCoordinator, PrinterCoordinator, PrusaCoordinator
+from .coordinator import (
+    BambuCoordinator,
+    PrinterCoordinator,
+    PrusaCoordinator,
+    certificate_issue_id,
+)
 from .data import DATA_SHARED, PrinternizerConfigEntry, PrinternizerData, PrinternizerShared
 from .entity import device_kwargs
 from .files import FileManager
@@ -230,5 +239,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry) -> None:
-    """Forget the printer's open-job side data; its jobs stay in the ledger (GoBD)."""
+    """Forget the printer's open-job side data and its repair issue; its jobs stay in the
+    ledger (GoBD)."""
+    ir.async_delete_issue(hass, DOMAIN, certificate_issue_id(entry.entry_id))
     await job_store(hass, entry.unique_id or entry.entry_id).async_remove()

@@ -7,12 +7,7 @@ from datetime import datetime, timedelta
 import time
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.exceptions import (
-    ConfigEntryAuthFailed,
-    ConfigEntryError,
-    HomeAssistantError,
-    ServiceValidationError,
-)
+from homeassistant.exceptions import ConfigEntryNotReady, HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -20,11 +15,9 @@ from homeassistant.util import dt as dt_util
 from .api import (
     PrinterAuthError,
     PrinterCertificateError,
-    PrinterCommandTimeoutError,
     PrinterError,
     PrinterFamily,
     PrinterInfo,
-    PrinterJobNotFoundError,
     PrinterSnapshot,
     PrinterStateConflictError,
     PrinterStatus,
@@ -40,6 +33,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .exceptions import translate_printer_errors, update_error
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -58,20 +52,6 @@ PRUSA_JOB_REFRESH = 60.0
 def certificate_issue_id(entry_id: str) -> str:
     """The repair issue raised when a printer's TLS certificate changed."""
     return f"certificate_changed_{entry_id}"
-
-
-def auth_failed() -> ConfigEntryAuthFailed:
-    """The printer refused the stored credentials: Home Assistant starts reauthentication."""
-    return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="invalid_auth")
-
-
-def cannot_connect(err: PrinterError) -> UpdateFailed:
-    """The printer could not be reached; entities go unavailable until it answers."""
-    return UpdateFailed(
-        translation_domain=DOMAIN,
-        translation_key="cannot_connect",
-        translation_placeholders={"error": str(err)},
-    )
 
 
 class PrinterCoordinator(DataUpdateCoordinator[PrinterSnapshot]):
@@ -121,30 +101,31 @@ class PrinterCoordinator(DataUpdateCoordinator[PrinterSnapshot]):
         """Ask the printer for a fresh full state."""
         await self._async_command("refresh", self._async_refresh_printer)
 
-    async def _async_command(self, command: str, action: Callable[[], Awaitable[None]]) -> None:
-        """Run a control command and turn client errors into translated HA errors."""
-        placeholders = {"command": command, "printer": self.config_entry.title}
+    async def async_config_entry_first_refresh(self) -> None:
+        """Set up and read the printer once; a failure keeps its translated reason.
+
+        HA 2025.4 raises a bare ConfigEntryNotReady here, so the entry's card shows the
+        English text of the cause; HA 2026.x copies the cause's translation. Copy it on both.
+        """
         try:
+            await super().async_config_entry_first_refresh()
+        except ConfigEntryNotReady as err:
+            cause = err.__cause__
+            if err.translation_key is None and isinstance(cause, HomeAssistantError):
+                raise ConfigEntryNotReady(
+                    translation_domain=cause.translation_domain,
+                    translation_key=cause.translation_key,
+                    translation_placeholders=cause.translation_placeholders,
+                ) from cause
+            raise
+
+    async def _async_command(self, command: str, action: Callable[[], Awaitable[None]]) -> None:
+        """Run a control command; client errors become translated HA errors (a refused code
+        starts reauthentication)."""
+        with translate_printer_errors(
+            self.hass, self.config_entry, command, status=str(self._status)
+        ):
             await action()
-        except (PrinterStateConflictError, PrinterJobNotFoundError) as err:
-            # The user asked for something the printer's state does not allow.
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="command_not_possible",
-                translation_placeholders={**placeholders, "status": str(self._status)},
-            ) from err
-        except PrinterCommandTimeoutError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="command_not_acknowledged",
-                translation_placeholders=placeholders,
-            ) from err
-        except PrinterError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="command_failed",
-                translation_placeholders={**placeholders, "error": str(err)},
-            ) from err
 
     @property
     def _status(self) -> PrinterStatus:
@@ -182,17 +163,10 @@ class BambuCoordinator(PrinterCoordinator):
         """Connect once; the client then keeps the connection and reconnects by itself."""
         try:
             await self.client.async_connect()
-        except PrinterAuthError as err:
-            raise auth_failed() from err
-        except PrinterCertificateError as err:
-            self._raise_certificate_issue(err)
-            raise ConfigEntryError(
-                translation_domain=DOMAIN,
-                translation_key="certificate_changed",
-                translation_placeholders={"printer": self.config_entry.title},
-            ) from err
         except PrinterError as err:
-            raise cannot_connect(err) from err
+            if isinstance(err, PrinterCertificateError):
+                self._raise_certificate_issue(err)
+            raise update_error(self.config_entry, err) from err
         ir.async_delete_issue(self.hass, DOMAIN, certificate_issue_id(self.config_entry.entry_id))
         if self.client.info is not None:
             self.info = self.client.info
@@ -232,7 +206,7 @@ class BambuCoordinator(PrinterCoordinator):
             self.config_entry.async_start_reauth(self.hass)
         elif isinstance(err, PrinterCertificateError):
             self._raise_certificate_issue(err)
-        self.async_set_update_error(UpdateFailed(str(err)))
+        self.async_set_update_error(update_error(self.config_entry, err))
 
     def _raise_certificate_issue(self, err: PrinterCertificateError) -> None:
         ir.async_create_issue(
@@ -274,6 +248,8 @@ class PrusaCoordinator(PrinterCoordinator):
         super().__init__(hass, entry, update_interval=self._idle_interval(entry))
         self.client = client
         self.failures = 0
+        # Why the last poll failed (None after a good one); a missed poll keeps the old data.
+        self.poll_error: PrinterError | None = None
         self._job: dict[str, Any] | None = None
         self._job_id: Any = None
         self._job_read_at = 0.0
@@ -291,10 +267,8 @@ class PrusaCoordinator(PrinterCoordinator):
         """Read the device facts once."""
         try:
             self.info = await self.client.async_get_printer_info()
-        except PrinterAuthError as err:
-            raise auth_failed() from err
         except PrinterError as err:
-            raise cannot_connect(err) from err
+            raise update_error(self.config_entry, err) from err
 
     async def _async_update_data(self) -> PrinterSnapshot:
         """Poll status (and the job when needed); tolerate a few misses before going away."""
@@ -309,16 +283,18 @@ class PrusaCoordinator(PrinterCoordinator):
                 self._job = await self.client.async_get_job()
                 self._job_read_at = now
             self._job_id = job_id
-        except PrinterAuthError as err:
-            raise auth_failed() from err
         except PrinterError as err:
+            self.poll_error = err
+            if isinstance(err, PrinterAuthError):
+                raise update_error(self.config_entry, err) from err
             self.failures += 1
             if self.failures < PRUSA_MAX_FAILURES and self.data is not None:
                 LOGGER.debug("%s: poll %s failed: %s", self.name, self.failures, err)
                 return self.data
             self.update_interval = PRUSA_BACKOFF_INTERVAL
-            raise cannot_connect(err) from err
+            raise update_error(self.config_entry, err) from err
         self.failures = 0
+        self.poll_error = None
         snapshot = parse_snapshot(status, self._job, previous=self.data)
         self.update_interval = (
             self._printing_interval(self.config_entry)
@@ -370,5 +346,8 @@ class PrusaCoordinator(PrinterCoordinator):
         await self.async_request_refresh()
 
     async def _async_refresh_printer(self) -> None:
+        """Poll now; a printer that does not answer is an error, not a silent no-op."""
         self._job_read_at = 0.0
         await self.async_refresh()
+        if self.poll_error is not None:
+            raise self.poll_error

@@ -6,26 +6,46 @@ from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
-from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_HOST, CONF_PASSWORD
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_IP_ADDRESS,
+    CONF_MAC,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_USERNAME,
+)
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_ACCESS_CODE, CONF_API_KEY, CONF_SERIAL, CONF_TLS_FINGERPRINT
+from .const import (
+    CONF_ACCESS_CODE,
+    CONF_API_KEY,
+    CONF_FTP_PORT,
+    CONF_PRINTER_TYPE,
+    CONF_SERIAL,
+    CONF_TLS_FINGERPRINT,
+)
 from .data import PrinternizerConfigEntry
 
+# Keys redacted wherever they appear (the printer's facts and state included).
 TO_REDACT = {
     CONF_ACCESS_CODE,
     CONF_API_KEY,
     CONF_PASSWORD,
+    CONF_USERNAME,
     CONF_HOST,
+    CONF_IP_ADDRESS,
+    CONF_MAC,
     CONF_SERIAL,
     CONF_TLS_FINGERPRINT,
-    "serial",
     "serial_number",
     "unique_id",
     "printer_uid",
     "hostname",
 }
+# The entry's data shown as it is; every other field is redacted, so a field added later
+# (a new secret, a discovered MAC) stays hidden until someone decides it is harmless.
+ENTRY_DATA_SHOWN = frozenset({CONF_PRINTER_TYPE, CONF_PORT, CONF_FTP_PORT})
 
 
 async def async_get_config_entry_diagnostics(
@@ -42,7 +62,10 @@ async def async_get_config_entry_diagnostics(
                 "entry": {
                     "title": entry.title,
                     "unique_id": entry.unique_id,
-                    "data": dict(entry.data),
+                    "data": {
+                        key: value if key in ENTRY_DATA_SHOWN else REDACTED
+                        for key, value in entry.data.items()
+                    },
                     "options": dict(entry.options),
                 },
                 "printer": asdict(coordinator.info),

@@ -8,7 +8,7 @@ as numbers and dates. All pure except write_export, which blocks (run it in the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 import csv
 from datetime import datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
@@ -126,8 +126,11 @@ def _plain(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _materials_text(materials: Sequence[MaterialUsage]) -> str:
-    return ", ".join(f"{m.material} {_plain(to_decimal(m.grams))} g" for m in materials)
+def _materials_text(
+    materials: Sequence[MaterialUsage], number: Callable[[Decimal], str] = _plain
+) -> str:
+    """`PLA 12.34 g, PETG 3 g`; the German CSV passes its decimal comma as `number`."""
+    return ", ".join(f"{m.material} {number(to_decimal(m.grams))} g" for m in materials)
 
 
 _STATUS_DE = {
@@ -176,7 +179,7 @@ def csv_de_lines(jobs: Iterable[JobRecord], tz: tzinfo) -> list[str]:
             end.strftime("%d.%m.%Y") if end else "",
             end.strftime("%H:%M") if end else "",
             _de_decimal(_minutes(job.duration_s)),
-            _de_text(_materials_text(job.materials)),
+            _de_text(_materials_text(job.materials, _de_decimal)),
             _de_decimal(job.material_g),
             _de_decimal(job.energy_kwh),
             _de_text(_SOURCE_DE.get(job.energy_source or "", job.energy_source)),

@@ -12,11 +12,18 @@ from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
 from . import reports
+from .api import PrinterError
 from .const import CATEGORIES, CONF_MACHINE_RATE, CONF_POWER_WATTS, DOMAIN
 from .data import DATA_SHARED, PrinternizerConfigEntry
-from .exceptions import service_error
+from .exceptions import (
+    async_require_admin,
+    ha_error,
+    printer_error,
+    service_error,
+    translate_printer_errors,
+)
 from .export import EXPORT_FORMATS
-from .ledger.files import STATUSES as FILE_STATUSES
+from .ledger.files import STATUS_FAILED as FILE_FAILED, STATUSES as FILE_STATUSES
 from .ledger.jobs import STATUSES as JOB_STATUSES
 from .reports import GROUP_BY
 
@@ -183,6 +190,7 @@ async def _cost_report(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
 
 
 async def _export_report(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    await async_require_admin(hass, call.context)  # business figures leave Home Assistant
     shared = hass.data[DATA_SHARED]
     return await reports.async_export_report(
         hass,
@@ -196,6 +204,7 @@ async def _export_report(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
 
 
 async def _update_settings(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    await async_require_admin(hass, call.context)  # prices, VAT and the download folder
     settings = await hass.data[DATA_SHARED].settings.async_update(dict(call.data))
     return settings.as_dict()
 
@@ -205,9 +214,17 @@ async def _get_settings(hass: HomeAssistant, call: ServiceCall) -> ServiceRespon
 
 
 async def _refresh_files(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """A named printer that fails is an error; of all printers, each failure is an answer
+    (one switched-off printer must not stop the others' refresh)."""
     printers: dict[str, Any] = {}
     for entry in _target_entries(hass, call):
-        printers[entry.entry_id] = await entry.runtime_data.files.async_refresh()
+        try:
+            printers[entry.entry_id] = await entry.runtime_data.files.async_refresh()
+        except PrinterError as err:
+            error = printer_error(hass, err, entry=entry, action="refresh_files")
+            if ATTR_ENTRY in call.data:
+                raise error from err
+            printers[entry.entry_id] = {"error": str(error)}
     return cast(ServiceResponse, {"printers": printers})
 
 
@@ -223,15 +240,23 @@ async def _list_files(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse
 
 
 async def _download_file(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """A download waited for that failed is an error the caller sees (the failure event
+    fires as well)."""
     entry = loaded_entry(hass, call.data[ATTR_ENTRY])
-    return await entry.runtime_data.files.async_download(
-        path=call.data.get("path"), file_id=call.data.get("file_id"), wait=call.data["wait"]
-    )
+    with translate_printer_errors(hass, entry, "download_file"):
+        answer = await entry.runtime_data.files.async_download(
+            path=call.data.get("path"), file_id=call.data.get("file_id"), wait=call.data["wait"]
+        )
+    if answer["status"] == FILE_FAILED:
+        raise ha_error("transfer_failed", printer=entry.title, error=answer["error"])
+    return answer
 
 
 async def _cleanup_files(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     if call.data["older_than_days"] < 0:
         raise service_error("invalid_days", days=call.data["older_than_days"])
+    if not call.data["dry_run"]:
+        await async_require_admin(hass, call.context)  # deletes files
     result: dict[str, Any] = {"candidates": [], "deleted": 0, "freed_bytes": 0}
     for entry in _target_entries(hass, call):
         part = await entry.runtime_data.files.async_cleanup(
