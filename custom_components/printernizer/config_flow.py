@@ -1,9 +1,14 @@
-"""Config flow: add a Bambu Lab or Prusa printer, reauthenticate, reconfigure."""
+"""Config flow: add a Bambu Lab or Prusa printer, reauthenticate, reconfigure.
+
+Every step that talks to a printer ends in a form error, never in a traceback on the user's
+screen: known failures by their own key, anything unexpected as `unknown` (logged once with
+its traceback), and the same flow can then be completed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -27,6 +32,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 import voluptuous as vol
+from yarl import URL
 
 from .api import (
     NotAPrinterError,
@@ -58,6 +64,9 @@ from .const import (
 )
 from .options_flow import PrinternizerOptionsFlow
 
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
 # How long "scan the network" listens for printer announcements (they come every ~5 s).
 SCAN_SECONDS = 6.0
 SSDP_PORT = DEFAULT_SSDP_PORT
@@ -69,12 +78,13 @@ PORT = NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelector
 
 
 class CannotConnect(HomeAssistantError):
-    """Validation failed; `reason` is the form error key."""
+    """Validation failed; `reason` is the form error key, shown at `field`."""
 
-    def __init__(self, reason: str) -> None:
-        """Keep the error key for the form."""
+    def __init__(self, reason: str, field: str = "base") -> None:
+        """Keep the error key and the form field it belongs to."""
         super().__init__(reason)
         self.reason = reason
+        self.field = field
 
 
 async def validate_bambu(data: Mapping[str, Any]) -> tuple[str | None, PrinterInfo | None]:
@@ -102,8 +112,10 @@ async def validate_bambu(data: Mapping[str, Any]) -> tuple[str | None, PrinterIn
     return client.fingerprint, client.info
 
 
-async def validate_prusa(hass: Any, data: Mapping[str, Any]) -> PrinterInfo:
+async def validate_prusa(hass: HomeAssistant, data: Mapping[str, Any]) -> PrinterInfo:
     """Read /api/version and /api/v1/info with the given credentials."""
+    if not data.get(CONF_PASSWORD) and not data.get(CONF_API_KEY):
+        raise CannotConnect("missing_credentials")
     client = PrusaLinkClient(
         async_get_clientsession(hass),
         data[CONF_HOST],
@@ -136,22 +148,30 @@ def _bambu_manual_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     )
 
 
-def _prusa_schema(defaults: Mapping[str, Any]) -> vol.Schema:
+def _prusa_credentials() -> dict[Any, Any]:
+    """User and password (or API key) of PrusaLink, asked by every Prusa step."""
+    return {
+        vol.Optional(CONF_USERNAME, default=DEFAULT_PRUSA_USERNAME): str,
+        vol.Optional(CONF_PASSWORD): PASSWORD,
+        vol.Optional(CONF_API_KEY): PASSWORD,
+    }
+
+
+def _prusa_schema() -> vol.Schema:
     return vol.Schema(
         {
-            vol.Required(CONF_HOST, default=defaults.get(CONF_HOST, "")): str,
-            vol.Optional(CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_PRUSA_PORT)): PORT,
-            vol.Optional(
-                CONF_USERNAME, default=defaults.get(CONF_USERNAME, DEFAULT_PRUSA_USERNAME)
-            ): str,
-            vol.Optional(CONF_PASSWORD): PASSWORD,
-            vol.Optional(CONF_API_KEY): PASSWORD,
+            vol.Required(CONF_HOST, default=""): str,
+            vol.Optional(CONF_PORT, default=DEFAULT_PRUSA_PORT): PORT,
+            **_prusa_credentials(),
         }
     )
 
 
 def _with_port(data: dict[str, Any]) -> dict[str, Any]:
-    """Ports from number selectors arrive as floats; a `host:port` wins over the port field."""
+    """Ports from number selectors arrive as floats; a `host:port` wins over the port field.
+
+    A host no URL can carry ("printer local") is the form error `invalid_host` at the host field.
+    """
     host = str(data[CONF_HOST]).strip().removeprefix("http://").rstrip("/")
     if ":" in host and host.rsplit(":", 1)[1].isdigit():
         host, port = host.rsplit(":", 1)
@@ -160,6 +180,14 @@ def _with_port(data: dict[str, Any]) -> dict[str, Any]:
     for key in (CONF_PORT, CONF_FTP_PORT):
         if key in data:
             data[key] = int(data[key])
+    try:
+        if not host or not all(
+            0 < data[k] < 65536 for k in (CONF_PORT, CONF_FTP_PORT) if k in data
+        ):
+            raise ValueError(f"{host!r} with port {data.get(CONF_PORT)}")
+        URL.build(scheme="http", host=host)  # refuses "printer local", "a/b", ...
+    except ValueError as err:
+        raise CannotConnect("invalid_host", field=CONF_HOST) from err
     return data
 
 
@@ -198,11 +226,16 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
             await self.async_set_unique_id(self._selected.serial)
             self._abort_if_unique_id_configured()
             return await self.async_step_bambu_access_code()
+        errors = {"base": "no_printers_found"}
         try:
             found = await async_discover(timeout=SCAN_SECONDS, port=SSDP_PORT)
         except OSError as err:
             LOGGER.warning("Network scan failed: %s", err)
             found = []
+        except Exception:
+            LOGGER.exception("Unexpected error scanning the network")
+            found = []
+            errors["base"] = "unknown"
         self._async_update_moved_printers(found)
         configured = self._async_current_ids(include_ignore=False)
         self._discovered = {p.serial: p for p in found if p.serial not in configured}
@@ -210,7 +243,7 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_show_form(
                 step_id="bambu_manual",
                 data_schema=_bambu_manual_schema({}),
-                errors={"base": "no_printers_found"},
+                errors=errors,
             )
         options = [
             SelectOptionDict(
@@ -258,9 +291,14 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
                 CONF_FTP_PORT: DEFAULT_FTP_PORT,
             }
             try:
-                return await self._async_create_bambu(data, printer.name)
+                fingerprint, info = await validate_bambu(data)
             except CannotConnect as err:
-                errors["base"] = err.reason
+                errors[err.field] = err.reason
+            except Exception:
+                LOGGER.exception("Unexpected error adding %s", printer.host)
+                errors["base"] = "unknown"
+            else:
+                return self._async_create_bambu(data, fingerprint, info, printer.name)
         return self.async_show_form(
             step_id="bambu_access_code",
             data_schema=vol.Schema({vol.Required(CONF_ACCESS_CODE): PASSWORD}),
@@ -278,14 +316,19 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
         """Host, serial and access code typed in."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = _with_port(dict(user_input))
-            data[CONF_SERIAL] = data[CONF_SERIAL].strip().upper()
-            await self.async_set_unique_id(data[CONF_SERIAL])
+            serial = str(user_input[CONF_SERIAL]).strip().upper()
+            await self.async_set_unique_id(serial)
             self._abort_if_unique_id_configured()
             try:
-                return await self._async_create_bambu(data, None)
+                data = _with_port({**user_input, CONF_SERIAL: serial})
+                fingerprint, info = await validate_bambu(data)
             except CannotConnect as err:
-                errors["base"] = err.reason
+                errors[err.field] = err.reason
+            except Exception:
+                LOGGER.exception("Unexpected error adding %s", serial)
+                errors["base"] = "unknown"
+            else:
+                return self._async_create_bambu(data, fingerprint, info, None)
         return self.async_show_form(
             step_id="bambu_manual",
             data_schema=self.add_suggested_values_to_schema(
@@ -294,8 +337,14 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
-    async def _async_create_bambu(self, data: dict[str, Any], name: str | None) -> ConfigFlowResult:
-        fingerprint, info = await validate_bambu(data)
+    @callback
+    def _async_create_bambu(
+        self,
+        data: dict[str, Any],
+        fingerprint: str | None,
+        info: PrinterInfo | None,
+        name: str | None,
+    ) -> ConfigFlowResult:
         data = {**data, CONF_PRINTER_TYPE: PRINTER_TYPE_BAMBU, CONF_TLS_FINGERPRINT: fingerprint}
         model = info.model if info else None
         title = name or f"Bambu Lab {model or ''} {data[CONF_SERIAL][-4:]}".replace("  ", " ")
@@ -305,25 +354,31 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
         """Host and PrusaLink credentials (password, or an API key)."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = _with_port(dict(user_input))
-            if not data.get(CONF_PASSWORD) and not data.get(CONF_API_KEY):
-                errors["base"] = "missing_credentials"
+            try:
+                data = _with_port(dict(user_input))
+                info = await validate_prusa(self.hass, data)
+            except CannotConnect as err:
+                errors[err.field] = err.reason
+            except Exception:
+                LOGGER.exception("Unexpected error adding %s", user_input[CONF_HOST])
+                errors["base"] = "unknown"
             else:
-                try:
-                    info = await validate_prusa(self.hass, data)
-                except CannotConnect as err:
-                    errors["base"] = err.reason
-                else:
-                    await self.async_set_unique_id(info.serial or data[CONF_HOST])
-                    self._abort_if_unique_id_configured()
-                    title = info.hostname or info.name or f"Prusa {info.model or data[CONF_HOST]}"
-                    return self.async_create_entry(
-                        title=title, data={**data, CONF_PRINTER_TYPE: PRINTER_TYPE_PRUSA}
-                    )
+                return await self._async_create_prusa(data, info)
         return self.async_show_form(
             step_id="prusa",
-            data_schema=self.add_suggested_values_to_schema(_prusa_schema({}), user_input or {}),
+            data_schema=self.add_suggested_values_to_schema(_prusa_schema(), user_input or {}),
             errors=errors,
+        )
+
+    async def _async_create_prusa(
+        self, data: dict[str, Any], info: PrinterInfo
+    ) -> ConfigFlowResult:
+        """One entry per printer (its serial)."""
+        await self.async_set_unique_id(info.serial or data[CONF_HOST])
+        self._abort_if_unique_id_configured()
+        title = info.hostname or info.name or f"Prusa {info.model or data[CONF_HOST]}"
+        return self.async_create_entry(
+            title=title, data={**data, CONF_PRINTER_TYPE: PRINTER_TYPE_PRUSA}
         )
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
@@ -345,7 +400,10 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
                 else:
                     await validate_prusa(self.hass, data)
             except CannotConnect as err:
-                errors["base"] = err.reason
+                errors[err.field] = err.reason
+            except Exception:
+                LOGGER.exception("Unexpected error signing in to %s", entry.title)
+                errors["base"] = "unknown"
             else:
                 return self._async_update_and_abort(entry, data, "reauth_successful")
         schema = (
@@ -370,18 +428,23 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
         bambu = entry.data[CONF_PRINTER_TYPE] == PRINTER_TYPE_BAMBU
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = _with_port({**entry.data, **user_input})
+            info: PrinterInfo | None = None
             try:
+                data = _with_port({**entry.data, **user_input})
                 if bambu:
                     data[CONF_TLS_FINGERPRINT] = None
                     data[CONF_TLS_FINGERPRINT], _ = await validate_bambu(data)
                 else:
                     info = await validate_prusa(self.hass, data)
+            except CannotConnect as err:
+                errors[err.field] = err.reason
+            except Exception:
+                LOGGER.exception("Unexpected error reconfiguring %s", entry.title)
+                errors["base"] = "unknown"
+            else:
+                if info is not None:
                     await self.async_set_unique_id(info.serial or data[CONF_HOST])
                     self._abort_if_unique_id_mismatch(reason="wrong_printer")
-            except CannotConnect as err:
-                errors["base"] = err.reason
-            else:
                 return self._async_update_and_abort(entry, data, "reconfigure_successful")
         if bambu:
             schema = vol.Schema(
@@ -393,7 +456,7 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
                 }
             )
         else:
-            schema = _prusa_schema({})
+            schema = _prusa_schema()
         suggested = {k: v for k, v in entry.data.items() if k not in (CONF_PASSWORD, CONF_API_KEY)}
         return self.async_show_form(
             step_id="reconfigure",
@@ -412,7 +475,10 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @callback
     def _async_update_and_reload(self, entry: ConfigEntry, data: Mapping[str, Any]) -> None:
-        """Store new data; a loaded entry reloads through its update listener, others here."""
-        changed = self.hass.config_entries.async_update_entry(entry, data=dict(data))
-        if entry.state is not ConfigEntryState.LOADED or not changed:
+        """Store new data; a loaded entry reloads through its update listener, others here.
+
+        The state is read before the update: the listener's reload starts at once.
+        """
+        loaded = entry.state is ConfigEntryState.LOADED
+        if not self.hass.config_entries.async_update_entry(entry, data=dict(data)) or not loaded:
             self.hass.config_entries.async_schedule_reload(entry.entry_id)
