@@ -17,6 +17,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.printernizer import config_flow
+from custom_components.printernizer.api import PrinterFamily, PrinterInfo
 from custom_components.printernizer.const import DOMAIN
 from custom_components.printernizer.exceptions import service_error
 from custom_components.printernizer.settings import SettingsStore
@@ -231,7 +232,8 @@ async def test_prusa_digest_and_errors(hass: HomeAssistant, prusa_sim: PrusaLink
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == prusa_sim.serial
-    assert result["title"] == "coreone-sim"
+    # like "Bambu Lab P1S 0001": the model PrusaLink reports and the serial's last four
+    assert result["title"] == "Prusa Core One 7196"
     assert result["data"] == {
         "printer_type": "prusa",
         "host": "127.0.0.1",
@@ -542,6 +544,24 @@ async def test_bambu_scan_failure_is_unknown(
         result["flow_id"], _manual_input(bambu_sim)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.parametrize(
+    ("info", "title"),
+    [
+        (PrinterInfo(family=PrinterFamily.PRUSA, name="Left MK3S", model="MK3S"), "Left MK3S"),
+        (
+            PrinterInfo(family=PrinterFamily.PRUSA, model="MK4S", serial="CZPX1234"),
+            "Prusa MK4S 1234",
+        ),
+        (PrinterInfo(family=PrinterFamily.PRUSA, model="Core One"), "Prusa Core One"),
+        (PrinterInfo(family=PrinterFamily.PRUSA, hostname="prusa-xl"), "prusa-xl"),
+        (PrinterInfo(family=PrinterFamily.PRUSA), "Prusa 192.0.2.5"),
+    ],
+)
+def test_prusa_title(info: PrinterInfo, title: str) -> None:
+    """The user's name for the printer, else brand, model and serial like Bambu Lab's titles."""
+    assert config_flow._prusa_title(info, "192.0.2.5") == title
 
 
 # --------------------------------------------------------------------------- options

@@ -134,6 +134,18 @@ async def validate_prusa(hass: HomeAssistant, data: Mapping[str, Any]) -> Printe
         raise CannotConnect("cannot_connect") from err
 
 
+def _prusa_title(info: PrinterInfo, host: str) -> str:
+    """The name the user gave the printer, else "Prusa <model> <last 4 of the serial>".
+
+    The same pattern as "Bambu Lab P1S 0001"; without a reported model the hostname.
+    """
+    if info.name:
+        return info.name
+    if info.model:
+        return " ".join(part for part in ("Prusa", info.model, (info.serial or "")[-4:]) if part)
+    return info.hostname or f"Prusa {host}"
+
+
 def _bambu_manual_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     return vol.Schema(
         {
@@ -376,9 +388,9 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
         """One entry per printer (its serial)."""
         await self.async_set_unique_id(info.serial or data[CONF_HOST])
         self._abort_if_unique_id_configured()
-        title = info.hostname or info.name or f"Prusa {info.model or data[CONF_HOST]}"
         return self.async_create_entry(
-            title=title, data={**data, CONF_PRINTER_TYPE: PRINTER_TYPE_PRUSA}
+            title=_prusa_title(info, data[CONF_HOST]),
+            data={**data, CONF_PRINTER_TYPE: PRINTER_TYPE_PRUSA},
         )
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:

@@ -11,18 +11,24 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import PrinterFamily
 from .const import DOMAIN
-from .coordinator import PrinterCoordinator
+from .coordinator import PrinterCoordinator, PrusaCoordinator
 
 MANUFACTURERS = {PrinterFamily.BAMBU: "Bambu Lab", PrinterFamily.PRUSA: "Prusa Research"}
 
 
 def device_kwargs(coordinator: PrinterCoordinator) -> dict[str, Any]:
-    """Device facts from the printer (every value a string, as HA 2026 requires)."""
+    """Device facts from the printer (every value a string, as HA 2026 requires).
+
+    A PrusaLink printer links to its own web page.
+    """
     info = coordinator.info
     snapshot = coordinator.data
     model = info.model or (snapshot.model if snapshot else None)
     firmware = info.firmware or (snapshot.firmware if snapshot else None)
     return {
+        "configuration_url": (
+            coordinator.client.base_url if isinstance(coordinator, PrusaCoordinator) else None
+        ),
         "identifiers": {(DOMAIN, coordinator.printer_uid)},
         "manufacturer": MANUFACTURERS[coordinator.family],
         "model": str(model) if model else None,
