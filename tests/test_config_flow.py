@@ -9,10 +9,11 @@ from typing import Any
 from unittest.mock import patch
 
 from aiohttp import web
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_DHCP, SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -562,6 +563,141 @@ async def test_bambu_scan_failure_is_unknown(
 def test_prusa_title(info: PrinterInfo, title: str) -> None:
     """The user's name for the printer, else brand, model and serial like Bambu Lab's titles."""
     assert config_flow._prusa_title(info, "192.0.2.5") == title
+
+
+# --------------------------------------------------------------------------- DHCP discovery
+
+PRUSA_MAC = "10:9c:70:aa:bb:cc"
+
+
+def dhcp(ip: str = "127.0.0.1", mac: str = "109c70aabbcc") -> DhcpServiceInfo:
+    """What Home Assistant's DHCP watcher reports for a Prusa printer."""
+    return DhcpServiceInfo(ip=ip, hostname="coreone-sim", macaddress=mac)
+
+
+async def _discover(hass: HomeAssistant, info: DhcpServiceInfo) -> Any:
+    return await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=info
+    )
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_dhcp_discovery_adds_the_printer(
+    hass: HomeAssistant, prusa_sim: PrusaLinkSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A Prusa MAC on the network is offered ("Discovered"); the password adds it with its MAC.
+
+    A second announcement while the first is open is not offered twice; wrong credentials and
+    an unexpected error are form errors the same flow recovers from.
+    """
+    result = await _discover(hass, dhcp())
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "discovery_confirm"
+    assert result["description_placeholders"] == {"host": "127.0.0.1", "name": "coreone-sim"}
+    flows = hass.config_entries.flow.async_progress()
+    assert flows[0]["context"]["title_placeholders"] == {"name": "coreone-sim"}
+
+    again = await _discover(hass, dhcp())
+    assert again["type"] is FlowResultType.ABORT
+    assert again["reason"] == "already_in_progress"
+
+    user_input = {"port": prusa_sim.port, "username": "maker", "password": "wrong-password"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    assert result["errors"] == {"base": "invalid_auth"}
+    user_input["password"] = PRUSA_PASSWORD
+    with patch.object(config_flow, "validate_prusa", side_effect=RuntimeError("boom")):
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    assert result["errors"] == {"base": "unknown"}
+    assert_logged_once(caplog, "Unexpected error adding 127.0.0.1")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Prusa Core One 7196"
+    assert result["result"].unique_id == prusa_sim.serial
+    assert result["data"] == {
+        "printer_type": "prusa",
+        "host": "127.0.0.1",
+        "port": prusa_sim.port,
+        "username": "maker",
+        "password": PRUSA_PASSWORD,
+        "mac": PRUSA_MAC,
+    }
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_dhcp_does_not_offer_a_printer_set_up_by_address(hass: HomeAssistant) -> None:
+    """A printer added by hand at the announced address is not offered again (nor changed)."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="10589-0000",
+        data={"printer_type": "prusa", "host": "192.0.2.20", "port": 80, "password": "x"},
+    )
+    entry.add_to_hass(hass)
+    result = await _discover(hass, dhcp(ip="192.0.2.20"))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert "mac" not in entry.data
+    assert hass.config_entries.flow.async_progress() == []
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_dhcp_known_mac_at_the_same_address(hass: HomeAssistant) -> None:
+    """The known printer announcing its known address: aborted, nothing changes."""
+    other = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="10589-1111",
+        data={"printer_type": "prusa", "host": "192.0.2.30", "mac": "10:9c:70:00:00:01"},
+    )
+    other.add_to_hass(hass)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="10589-0000",
+        data={"printer_type": "prusa", "host": "192.0.2.20", "mac": PRUSA_MAC},
+    )
+    entry.add_to_hass(hass)
+    result = await _discover(hass, dhcp(ip="192.0.2.20"))
+    assert result["reason"] == "already_configured"
+    assert entry.data["host"] == "192.0.2.20"
+    assert other.data["host"] == "192.0.2.30"
+
+
+async def test_dhcp_known_mac_with_a_new_address_updates_the_entry(
+    hass: HomeAssistant, prusa_sim: PrusaLinkSimulator
+) -> None:
+    """A printer that got a new IP from DHCP has it stored and comes back (discovery-update-info)."""
+    entry = prusa_entry(prusa_sim, host="192.0.2.10", mac=PRUSA_MAC)
+    entry.add_to_hass(hass)
+    result = await _discover(hass, dhcp(ip="127.0.0.1"))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert entry.data["host"] == "127.0.0.1"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_dhcp_printer_known_by_serial_gets_its_address_and_mac(
+    hass: HomeAssistant, prusa_sim: PrusaLinkSimulator
+) -> None:
+    """Set up by host name before: once signed in, the serial matches and IP and MAC are stored."""
+    entry = prusa_entry(prusa_sim, host="coreone.local")
+    entry.add_to_hass(hass)
+    result = await _discover(hass, dhcp())
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"port": prusa_sim.port, "password": PRUSA_PASSWORD}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert entry.data["host"] == "127.0.0.1"
+    assert entry.data["mac"] == PRUSA_MAC
+    assert entry.data["password"] == PRUSA_PASSWORD
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_dhcp_ignored_printer_is_not_offered(hass: HomeAssistant) -> None:
+    """A discovered printer the user ignored stays ignored."""
+    MockConfigEntry(domain=DOMAIN, unique_id=PRUSA_MAC, source="ignore", data={}).add_to_hass(hass)
+    result = await _discover(hass, dhcp())
+    assert result["reason"] == "already_configured"
 
 
 # --------------------------------------------------------------------------- options

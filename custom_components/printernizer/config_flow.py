@@ -1,4 +1,4 @@
-"""Config flow: add a Bambu Lab or Prusa printer, reauthenticate, reconfigure.
+"""Config flow: add a Bambu Lab or Prusa printer (by hand, by scan, by DHCP), reauth, reconfigure.
 
 Every step that talks to a printer ends in a form error, never in a traceback on the user's
 screen: known failures by their own key, anything unexpected as `unknown` (logged once with
@@ -16,10 +16,11 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
 )
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
+from homeassistant.const import CONF_HOST, CONF_MAC, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -66,6 +67,7 @@ from .options_flow import PrinternizerOptionsFlow
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 
 # How long "scan the network" listens for printer announcements (they come every ~5 s).
 SCAN_SECONDS = 6.0
@@ -204,7 +206,7 @@ def _with_port(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Add a printer: Bambu Lab (scan or manual) or Prusa (PrusaLink)."""
+    """Add a printer: Bambu Lab (scan or manual) or Prusa (PrusaLink, by hand or discovered)."""
 
     VERSION = 1
 
@@ -212,6 +214,8 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
         """Remember discovered printers between steps."""
         self._discovered: dict[str, DiscoveredPrinter] = {}
         self._selected: DiscoveredPrinter | None = None
+        self._dhcp_host = ""
+        self._dhcp_mac = ""
 
     @staticmethod
     @callback
@@ -382,12 +386,65 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
+        """A Prusa printer (MAC prefix 10:9C:70) asked the network for an address.
+
+        A printer already set up is not offered again: known by its MAC (a new address is
+        stored), or by its address.
+        """
+        mac = format_mac(discovery_info.macaddress)
+        host = discovery_info.ip
+        for entry in self._async_current_entries(include_ignore=False):
+            if entry.data.get(CONF_MAC) == mac:
+                if entry.data.get(CONF_HOST) != host:
+                    LOGGER.info("%s moved to %s", entry.title, host)
+                    self._async_update_and_reload(entry, {**entry.data, CONF_HOST: host})
+                return self.async_abort(reason="already_configured")
+        self._async_abort_entries_match({CONF_HOST: host})
+        await self.async_set_unique_id(mac)
+        self._abort_if_unique_id_configured()
+        self._dhcp_host, self._dhcp_mac = host, mac
+        self.context["title_placeholders"] = {"name": discovery_info.hostname or host}
+        return await self.async_step_discovery_confirm()
+
+    async def async_step_discovery_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Sign in to the discovered Prusa printer."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                data = _with_port({**user_input, CONF_HOST: self._dhcp_host})
+                info = await validate_prusa(self.hass, data)
+            except CannotConnect as err:
+                errors[err.field] = err.reason
+            except Exception:
+                LOGGER.exception("Unexpected error adding %s", self._dhcp_host)
+                errors["base"] = "unknown"
+            else:
+                return await self._async_create_prusa({**data, CONF_MAC: self._dhcp_mac}, info)
+        schema = vol.Schema(
+            {vol.Optional(CONF_PORT, default=DEFAULT_PRUSA_PORT): PORT, **_prusa_credentials()}
+        )
+        return self.async_show_form(
+            step_id="discovery_confirm",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
+            description_placeholders={
+                "host": self._dhcp_host,
+                **self.context["title_placeholders"],
+            },
+            errors=errors,
+        )
+
     async def _async_create_prusa(
         self, data: dict[str, Any], info: PrinterInfo
     ) -> ConfigFlowResult:
-        """One entry per printer (its serial)."""
+        """One entry per printer (its serial); a discovered one updates the address it knew."""
         await self.async_set_unique_id(info.serial or data[CONF_HOST])
-        self._abort_if_unique_id_configured()
+        updates = (
+            {CONF_HOST: data[CONF_HOST], CONF_MAC: data[CONF_MAC]} if CONF_MAC in data else None
+        )
+        self._abort_if_unique_id_configured(updates=updates, reload_on_update=False)
         return self.async_create_entry(
             title=_prusa_title(info, data[CONF_HOST]),
             data={**data, CONF_PRINTER_TYPE: PRINTER_TYPE_PRUSA},

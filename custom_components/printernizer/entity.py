@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.const import CONF_MAC
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -19,13 +20,13 @@ MANUFACTURERS = {PrinterFamily.BAMBU: "Bambu Lab", PrinterFamily.PRUSA: "Prusa R
 def device_kwargs(coordinator: PrinterCoordinator) -> dict[str, Any]:
     """Device facts from the printer (every value a string, as HA 2026 requires).
 
-    A PrusaLink printer links to its own web page.
+    A PrusaLink printer links to its own web page; a discovered one is also known by its MAC.
     """
     info = coordinator.info
     snapshot = coordinator.data
     model = info.model or (snapshot.model if snapshot else None)
     firmware = info.firmware or (snapshot.firmware if snapshot else None)
-    return {
+    kwargs: dict[str, Any] = {
         "configuration_url": (
             coordinator.client.base_url if isinstance(coordinator, PrusaCoordinator) else None
         ),
@@ -36,6 +37,9 @@ def device_kwargs(coordinator: PrinterCoordinator) -> dict[str, Any]:
         "serial_number": str(info.serial) if info.serial else None,
         "sw_version": str(firmware) if firmware else None,
     }
+    if mac := coordinator.config_entry.data.get(CONF_MAC):
+        kwargs["connections"] = {(CONNECTION_NETWORK_MAC, str(mac))}
+    return kwargs
 
 
 class PrinternizerEntity(CoordinatorEntity[PrinterCoordinator]):
