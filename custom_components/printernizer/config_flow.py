@@ -1,29 +1,30 @@
-"""Config flow: add a Bambu Lab or Prusa printer, reauthenticate, reconfigure, options."""
+"""Config flow: add a Bambu Lab or Prusa printer (by hand, by scan, by DHCP), reauth, reconfigure.
+
+Every step that talks to a printer ends in a form error, never in a traceback on the user's
+screen: known failures by their own key, anything unexpected as `unknown` (logged once with
+its traceback), and the same flow can then be completed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlow,
 )
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
+from homeassistant.const import CONF_HOST, CONF_MAC, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
-    BooleanSelector,
-    EntitySelector,
-    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
-    ObjectSelector,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -32,6 +33,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 import voluptuous as vol
+from yarl import URL
 
 from .api import (
     NotAPrinterError,
@@ -45,28 +47,14 @@ from .api.bambu.models import DiscoveredPrinter
 from .api.bambu.ssdp import async_discover
 from .api.prusa.client import PrusaLinkClient
 from .const import (
-    CATEGORIES,
-    CATEGORY_PRIVATE,
     CONF_ACCESS_CODE,
     CONF_API_KEY,
-    CONF_AUTO_DOWNLOAD,
-    CONF_DEFAULT_CATEGORY,
-    CONF_ENERGY_SENSOR,
-    CONF_FILE_REFRESH_MINUTES,
     CONF_FTP_PORT,
-    CONF_MACHINE_RATE,
-    CONF_POLL_IDLE,
-    CONF_POLL_PRINTING,
-    CONF_POWER_WATTS,
     CONF_PRINTER_TYPE,
     CONF_SERIAL,
     CONF_TLS_FINGERPRINT,
     DEFAULT_BAMBU_PORT,
-    DEFAULT_FILE_REFRESH_MINUTES,
     DEFAULT_FTP_PORT,
-    DEFAULT_POLL_IDLE,
-    DEFAULT_POLL_PRINTING,
-    DEFAULT_POWER_WATTS,
     DEFAULT_PRUSA_PORT,
     DEFAULT_PRUSA_USERNAME,
     DEFAULT_SSDP_PORT,
@@ -75,7 +63,11 @@ from .const import (
     PRINTER_TYPE_BAMBU,
     PRINTER_TYPE_PRUSA,
 )
-from .data import DATA_SHARED
+from .options_flow import PrinternizerOptionsFlow
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 
 # How long "scan the network" listens for printer announcements (they come every ~5 s).
 SCAN_SECONDS = 6.0
@@ -88,12 +80,13 @@ PORT = NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelector
 
 
 class CannotConnect(HomeAssistantError):
-    """Validation failed; `reason` is the form error key."""
+    """Validation failed; `reason` is the form error key, shown at `field`."""
 
-    def __init__(self, reason: str) -> None:
-        """Keep the error key for the form."""
+    def __init__(self, reason: str, field: str = "base") -> None:
+        """Keep the error key and the form field it belongs to."""
         super().__init__(reason)
         self.reason = reason
+        self.field = field
 
 
 async def validate_bambu(data: Mapping[str, Any]) -> tuple[str | None, PrinterInfo | None]:
@@ -121,8 +114,10 @@ async def validate_bambu(data: Mapping[str, Any]) -> tuple[str | None, PrinterIn
     return client.fingerprint, client.info
 
 
-async def validate_prusa(hass: Any, data: Mapping[str, Any]) -> PrinterInfo:
+async def validate_prusa(hass: HomeAssistant, data: Mapping[str, Any]) -> PrinterInfo:
     """Read /api/version and /api/v1/info with the given credentials."""
+    if not data.get(CONF_PASSWORD) and not data.get(CONF_API_KEY):
+        raise CannotConnect("missing_credentials")
     client = PrusaLinkClient(
         async_get_clientsession(hass),
         data[CONF_HOST],
@@ -141,6 +136,18 @@ async def validate_prusa(hass: Any, data: Mapping[str, Any]) -> PrinterInfo:
         raise CannotConnect("cannot_connect") from err
 
 
+def _prusa_title(info: PrinterInfo, host: str) -> str:
+    """The name the user gave the printer, else "Prusa <model> <last 4 of the serial>".
+
+    The same pattern as "Bambu Lab P1S 0001"; without a reported model the hostname.
+    """
+    if info.name:
+        return info.name
+    if info.model:
+        return " ".join(part for part in ("Prusa", info.model, (info.serial or "")[-4:]) if part)
+    return info.hostname or f"Prusa {host}"
+
+
 def _bambu_manual_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     return vol.Schema(
         {
@@ -155,22 +162,30 @@ def _bambu_manual_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     )
 
 
-def _prusa_schema(defaults: Mapping[str, Any]) -> vol.Schema:
+def _prusa_credentials() -> dict[Any, Any]:
+    """User and password (or API key) of PrusaLink, asked by every Prusa step."""
+    return {
+        vol.Optional(CONF_USERNAME, default=DEFAULT_PRUSA_USERNAME): str,
+        vol.Optional(CONF_PASSWORD): PASSWORD,
+        vol.Optional(CONF_API_KEY): PASSWORD,
+    }
+
+
+def _prusa_schema() -> vol.Schema:
     return vol.Schema(
         {
-            vol.Required(CONF_HOST, default=defaults.get(CONF_HOST, "")): str,
-            vol.Optional(CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_PRUSA_PORT)): PORT,
-            vol.Optional(
-                CONF_USERNAME, default=defaults.get(CONF_USERNAME, DEFAULT_PRUSA_USERNAME)
-            ): str,
-            vol.Optional(CONF_PASSWORD): PASSWORD,
-            vol.Optional(CONF_API_KEY): PASSWORD,
+            vol.Required(CONF_HOST, default=""): str,
+            vol.Optional(CONF_PORT, default=DEFAULT_PRUSA_PORT): PORT,
+            **_prusa_credentials(),
         }
     )
 
 
 def _with_port(data: dict[str, Any]) -> dict[str, Any]:
-    """Ports from number selectors arrive as floats; a `host:port` wins over the port field."""
+    """Ports from number selectors arrive as floats; a `host:port` wins over the port field.
+
+    A host no URL can carry ("printer local") is the form error `invalid_host` at the host field.
+    """
     host = str(data[CONF_HOST]).strip().removeprefix("http://").rstrip("/")
     if ":" in host and host.rsplit(":", 1)[1].isdigit():
         host, port = host.rsplit(":", 1)
@@ -179,11 +194,19 @@ def _with_port(data: dict[str, Any]) -> dict[str, Any]:
     for key in (CONF_PORT, CONF_FTP_PORT):
         if key in data:
             data[key] = int(data[key])
+    try:
+        if not host or not all(
+            0 < data[k] < 65536 for k in (CONF_PORT, CONF_FTP_PORT) if k in data
+        ):
+            raise ValueError(f"{host!r} with port {data.get(CONF_PORT)}")
+        URL.build(scheme="http", host=host)  # refuses "printer local", "a/b", ...
+    except ValueError as err:
+        raise CannotConnect("invalid_host", field=CONF_HOST) from err
     return data
 
 
 class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Add a printer: Bambu Lab (scan or manual) or Prusa (PrusaLink)."""
+    """Add a printer: Bambu Lab (scan or manual) or Prusa (PrusaLink, by hand or discovered)."""
 
     VERSION = 1
 
@@ -191,6 +214,8 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
         """Remember discovered printers between steps."""
         self._discovered: dict[str, DiscoveredPrinter] = {}
         self._selected: DiscoveredPrinter | None = None
+        self._dhcp_host = ""
+        self._dhcp_mac = ""
 
     @staticmethod
     @callback
@@ -217,11 +242,16 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
             await self.async_set_unique_id(self._selected.serial)
             self._abort_if_unique_id_configured()
             return await self.async_step_bambu_access_code()
+        errors = {"base": "no_printers_found"}
         try:
             found = await async_discover(timeout=SCAN_SECONDS, port=SSDP_PORT)
         except OSError as err:
             LOGGER.warning("Network scan failed: %s", err)
             found = []
+        except Exception:
+            LOGGER.exception("Unexpected error scanning the network")
+            found = []
+            errors["base"] = "unknown"
         self._async_update_moved_printers(found)
         configured = self._async_current_ids(include_ignore=False)
         self._discovered = {p.serial: p for p in found if p.serial not in configured}
@@ -229,7 +259,7 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_show_form(
                 step_id="bambu_manual",
                 data_schema=_bambu_manual_schema({}),
-                errors={"base": "no_printers_found"},
+                errors=errors,
             )
         options = [
             SelectOptionDict(
@@ -277,9 +307,14 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
                 CONF_FTP_PORT: DEFAULT_FTP_PORT,
             }
             try:
-                return await self._async_create_bambu(data, printer.name)
+                fingerprint, info = await validate_bambu(data)
             except CannotConnect as err:
-                errors["base"] = err.reason
+                errors[err.field] = err.reason
+            except Exception:
+                LOGGER.exception("Unexpected error adding %s", printer.host)
+                errors["base"] = "unknown"
+            else:
+                return self._async_create_bambu(data, fingerprint, info, printer.name)
         return self.async_show_form(
             step_id="bambu_access_code",
             data_schema=vol.Schema({vol.Required(CONF_ACCESS_CODE): PASSWORD}),
@@ -297,14 +332,19 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
         """Host, serial and access code typed in."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = _with_port(dict(user_input))
-            data[CONF_SERIAL] = data[CONF_SERIAL].strip().upper()
-            await self.async_set_unique_id(data[CONF_SERIAL])
+            serial = str(user_input[CONF_SERIAL]).strip().upper()
+            await self.async_set_unique_id(serial)
             self._abort_if_unique_id_configured()
             try:
-                return await self._async_create_bambu(data, None)
+                data = _with_port({**user_input, CONF_SERIAL: serial})
+                fingerprint, info = await validate_bambu(data)
             except CannotConnect as err:
-                errors["base"] = err.reason
+                errors[err.field] = err.reason
+            except Exception:
+                LOGGER.exception("Unexpected error adding %s", serial)
+                errors["base"] = "unknown"
+            else:
+                return self._async_create_bambu(data, fingerprint, info, None)
         return self.async_show_form(
             step_id="bambu_manual",
             data_schema=self.add_suggested_values_to_schema(
@@ -313,8 +353,14 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
-    async def _async_create_bambu(self, data: dict[str, Any], name: str | None) -> ConfigFlowResult:
-        fingerprint, info = await validate_bambu(data)
+    @callback
+    def _async_create_bambu(
+        self,
+        data: dict[str, Any],
+        fingerprint: str | None,
+        info: PrinterInfo | None,
+        name: str | None,
+    ) -> ConfigFlowResult:
         data = {**data, CONF_PRINTER_TYPE: PRINTER_TYPE_BAMBU, CONF_TLS_FINGERPRINT: fingerprint}
         model = info.model if info else None
         title = name or f"Bambu Lab {model or ''} {data[CONF_SERIAL][-4:]}".replace("  ", " ")
@@ -324,25 +370,84 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
         """Host and PrusaLink credentials (password, or an API key)."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = _with_port(dict(user_input))
-            if not data.get(CONF_PASSWORD) and not data.get(CONF_API_KEY):
-                errors["base"] = "missing_credentials"
+            try:
+                data = _with_port(dict(user_input))
+                info = await validate_prusa(self.hass, data)
+            except CannotConnect as err:
+                errors[err.field] = err.reason
+            except Exception:
+                LOGGER.exception("Unexpected error adding %s", user_input[CONF_HOST])
+                errors["base"] = "unknown"
             else:
-                try:
-                    info = await validate_prusa(self.hass, data)
-                except CannotConnect as err:
-                    errors["base"] = err.reason
-                else:
-                    await self.async_set_unique_id(info.serial or data[CONF_HOST])
-                    self._abort_if_unique_id_configured()
-                    title = info.hostname or info.name or f"Prusa {info.model or data[CONF_HOST]}"
-                    return self.async_create_entry(
-                        title=title, data={**data, CONF_PRINTER_TYPE: PRINTER_TYPE_PRUSA}
-                    )
+                return await self._async_create_prusa(data, info)
         return self.async_show_form(
             step_id="prusa",
-            data_schema=self.add_suggested_values_to_schema(_prusa_schema({}), user_input or {}),
+            data_schema=self.add_suggested_values_to_schema(_prusa_schema(), user_input or {}),
             errors=errors,
+        )
+
+    async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
+        """A Prusa printer (MAC prefix 10:9C:70) asked the network for an address.
+
+        A printer already set up is not offered again: known by its MAC (a new address is
+        stored), or by its address.
+        """
+        mac = format_mac(discovery_info.macaddress)
+        host = discovery_info.ip
+        for entry in self._async_current_entries(include_ignore=False):
+            if entry.data.get(CONF_MAC) == mac:
+                if entry.data.get(CONF_HOST) != host:
+                    LOGGER.info("%s moved to %s", entry.title, host)
+                    self._async_update_and_reload(entry, {**entry.data, CONF_HOST: host})
+                return self.async_abort(reason="already_configured")
+        self._async_abort_entries_match({CONF_HOST: host})
+        await self.async_set_unique_id(mac)
+        self._abort_if_unique_id_configured()
+        self._dhcp_host, self._dhcp_mac = host, mac
+        self.context["title_placeholders"] = {"name": discovery_info.hostname or host}
+        return await self.async_step_discovery_confirm()
+
+    async def async_step_discovery_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Sign in to the discovered Prusa printer."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                data = _with_port({**user_input, CONF_HOST: self._dhcp_host})
+                info = await validate_prusa(self.hass, data)
+            except CannotConnect as err:
+                errors[err.field] = err.reason
+            except Exception:
+                LOGGER.exception("Unexpected error adding %s", self._dhcp_host)
+                errors["base"] = "unknown"
+            else:
+                return await self._async_create_prusa({**data, CONF_MAC: self._dhcp_mac}, info)
+        schema = vol.Schema(
+            {vol.Optional(CONF_PORT, default=DEFAULT_PRUSA_PORT): PORT, **_prusa_credentials()}
+        )
+        return self.async_show_form(
+            step_id="discovery_confirm",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
+            description_placeholders={
+                "host": self._dhcp_host,
+                **self.context["title_placeholders"],
+            },
+            errors=errors,
+        )
+
+    async def _async_create_prusa(
+        self, data: dict[str, Any], info: PrinterInfo
+    ) -> ConfigFlowResult:
+        """One entry per printer (its serial); a discovered one updates the address it knew."""
+        await self.async_set_unique_id(info.serial or data[CONF_HOST])
+        updates = (
+            {CONF_HOST: data[CONF_HOST], CONF_MAC: data[CONF_MAC]} if CONF_MAC in data else None
+        )
+        self._abort_if_unique_id_configured(updates=updates, reload_on_update=False)
+        return self.async_create_entry(
+            title=_prusa_title(info, data[CONF_HOST]),
+            data={**data, CONF_PRINTER_TYPE: PRINTER_TYPE_PRUSA},
         )
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
@@ -364,7 +469,10 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
                 else:
                     await validate_prusa(self.hass, data)
             except CannotConnect as err:
-                errors["base"] = err.reason
+                errors[err.field] = err.reason
+            except Exception:
+                LOGGER.exception("Unexpected error signing in to %s", entry.title)
+                errors["base"] = "unknown"
             else:
                 return self._async_update_and_abort(entry, data, "reauth_successful")
         schema = (
@@ -389,18 +497,23 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
         bambu = entry.data[CONF_PRINTER_TYPE] == PRINTER_TYPE_BAMBU
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = _with_port({**entry.data, **user_input})
+            info: PrinterInfo | None = None
             try:
+                data = _with_port({**entry.data, **user_input})
                 if bambu:
                     data[CONF_TLS_FINGERPRINT] = None
                     data[CONF_TLS_FINGERPRINT], _ = await validate_bambu(data)
                 else:
                     info = await validate_prusa(self.hass, data)
+            except CannotConnect as err:
+                errors[err.field] = err.reason
+            except Exception:
+                LOGGER.exception("Unexpected error reconfiguring %s", entry.title)
+                errors["base"] = "unknown"
+            else:
+                if info is not None:
                     await self.async_set_unique_id(info.serial or data[CONF_HOST])
                     self._abort_if_unique_id_mismatch(reason="wrong_printer")
-            except CannotConnect as err:
-                errors["base"] = err.reason
-            else:
                 return self._async_update_and_abort(entry, data, "reconfigure_successful")
         if bambu:
             schema = vol.Schema(
@@ -412,7 +525,7 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
                 }
             )
         else:
-            schema = _prusa_schema({})
+            schema = _prusa_schema()
         suggested = {k: v for k, v in entry.data.items() if k not in (CONF_PASSWORD, CONF_API_KEY)}
         return self.async_show_form(
             step_id="reconfigure",
@@ -431,137 +544,10 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @callback
     def _async_update_and_reload(self, entry: ConfigEntry, data: Mapping[str, Any]) -> None:
-        """Store new data; a loaded entry reloads through its update listener, others here."""
-        changed = self.hass.config_entries.async_update_entry(entry, data=dict(data))
-        if entry.state is not ConfigEntryState.LOADED or not changed:
+        """Store new data; a loaded entry reloads through its update listener, others here.
+
+        The state is read before the update: the listener's reload starts at once.
+        """
+        loaded = entry.state is ConfigEntryState.LOADED
+        if not self.hass.config_entries.async_update_entry(entry, data=dict(data)) or not loaded:
             self.hass.config_entries.async_schedule_reload(entry.entry_id)
-
-
-class PrinternizerOptionsFlow(OptionsFlow):
-    """Options: this printer's cost and polling settings, or the settings all printers share."""
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Choose what to edit."""
-        return self.async_show_menu(step_id="init", menu_options=["printer", "shared"])
-
-    async def async_step_printer(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Power, energy sensor, machine rate, category, downloads, polling."""
-        if user_input is not None:
-            return self.async_create_entry(data=user_input)
-        options = self.config_entry.options
-        fields: dict[Any, Any] = {
-            vol.Optional(
-                CONF_POWER_WATTS, default=options.get(CONF_POWER_WATTS, DEFAULT_POWER_WATTS)
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=0, max=5000, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="W"
-                )
-            ),
-            vol.Optional(CONF_ENERGY_SENSOR): EntitySelector(
-                EntitySelectorConfig(domain="sensor", device_class="energy")
-            ),
-            vol.Optional(
-                CONF_MACHINE_RATE, default=options.get(CONF_MACHINE_RATE, 0)
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=0,
-                    max=1000,
-                    step=0.01,
-                    mode=NumberSelectorMode.BOX,
-                    unit_of_measurement="EUR/h",
-                )
-            ),
-            vol.Optional(
-                CONF_DEFAULT_CATEGORY, default=options.get(CONF_DEFAULT_CATEGORY, CATEGORY_PRIVATE)
-            ): SelectSelector(
-                SelectSelectorConfig(options=list(CATEGORIES), translation_key="category")
-            ),
-            vol.Optional(
-                CONF_AUTO_DOWNLOAD, default=options.get(CONF_AUTO_DOWNLOAD, True)
-            ): BooleanSelector(),
-            vol.Optional(
-                CONF_FILE_REFRESH_MINUTES,
-                default=options.get(CONF_FILE_REFRESH_MINUTES, DEFAULT_FILE_REFRESH_MINUTES),
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=1, max=1440, mode=NumberSelectorMode.BOX, unit_of_measurement="min"
-                )
-            ),
-        }
-        if self.config_entry.data[CONF_PRINTER_TYPE] == PRINTER_TYPE_PRUSA:
-            fields[
-                vol.Optional(
-                    CONF_POLL_PRINTING,
-                    default=options.get(CONF_POLL_PRINTING, DEFAULT_POLL_PRINTING),
-                )
-            ] = NumberSelector(
-                NumberSelectorConfig(
-                    min=2, max=300, mode=NumberSelectorMode.BOX, unit_of_measurement="s"
-                )
-            )
-            fields[
-                vol.Optional(CONF_POLL_IDLE, default=options.get(CONF_POLL_IDLE, DEFAULT_POLL_IDLE))
-            ] = NumberSelector(
-                NumberSelectorConfig(
-                    min=5, max=3600, mode=NumberSelectorMode.BOX, unit_of_measurement="s"
-                )
-            )
-        schema = self.add_suggested_values_to_schema(vol.Schema(fields), dict(options))
-        return self.async_show_form(step_id="printer", data_schema=schema)
-
-    async def async_step_shared(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Prices, tariff, VAT, Kleinunternehmer, download folder and limits for all printers."""
-        store = self.hass.data[DATA_SHARED].settings
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            try:
-                await store.async_update(user_input)
-            except HomeAssistantError as err:
-                errors["base"] = err.translation_key or "invalid_setting"
-            else:
-                return self.async_create_entry(data=dict(self.config_entry.options))
-        current = store.settings.as_dict()
-        schema = vol.Schema(
-            {
-                vol.Optional("material_prices"): ObjectSelector(),
-                vol.Optional("default_material_price"): NumberSelector(
-                    NumberSelectorConfig(
-                        min=0, step=0.01, mode=NumberSelectorMode.BOX, unit_of_measurement="EUR/kg"
-                    )
-                ),
-                vol.Optional("electricity_price"): NumberSelector(
-                    NumberSelectorConfig(
-                        min=0,
-                        step="any",
-                        mode=NumberSelectorMode.BOX,
-                        unit_of_measurement="EUR/kWh",
-                    )
-                ),
-                vol.Optional("vat_rate"): NumberSelector(
-                    NumberSelectorConfig(
-                        min=0,
-                        max=100,
-                        step=0.1,
-                        mode=NumberSelectorMode.BOX,
-                        unit_of_measurement="%",
-                    )
-                ),
-                vol.Optional("small_business"): BooleanSelector(),
-                vol.Optional("download_dir"): str,
-                vol.Optional("max_download_mb"): NumberSelector(
-                    NumberSelectorConfig(
-                        min=1, max=100000, mode=NumberSelectorMode.BOX, unit_of_measurement="MB"
-                    )
-                ),
-                vol.Optional("retention_years"): NumberSelector(
-                    NumberSelectorConfig(min=0, max=30, mode=NumberSelectorMode.BOX)
-                ),
-            }
-        )
-        return self.async_show_form(
-            step_id="shared",
-            data_schema=self.add_suggested_values_to_schema(schema, current),
-            errors=errors,
-        )

@@ -4,25 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.const import CONF_MAC
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import PrinterFamily
 from .const import DOMAIN
-from .coordinator import PrinterCoordinator
+from .coordinator import PrinterCoordinator, PrusaCoordinator
 
 MANUFACTURERS = {PrinterFamily.BAMBU: "Bambu Lab", PrinterFamily.PRUSA: "Prusa Research"}
 
 
 def device_kwargs(coordinator: PrinterCoordinator) -> dict[str, Any]:
-    """Device facts from the printer (every value a string, as HA 2026 requires)."""
+    """Device facts from the printer (every value a string, as HA 2026 requires).
+
+    A PrusaLink printer links to its own web page; a discovered one is also known by its MAC.
+    """
     info = coordinator.info
     snapshot = coordinator.data
     model = info.model or (snapshot.model if snapshot else None)
     firmware = info.firmware or (snapshot.firmware if snapshot else None)
-    return {
+    kwargs: dict[str, Any] = {
+        "configuration_url": (
+            coordinator.client.base_url if isinstance(coordinator, PrusaCoordinator) else None
+        ),
         "identifiers": {(DOMAIN, coordinator.printer_uid)},
         "manufacturer": MANUFACTURERS[coordinator.family],
         "model": str(model) if model else None,
@@ -30,6 +37,9 @@ def device_kwargs(coordinator: PrinterCoordinator) -> dict[str, Any]:
         "serial_number": str(info.serial) if info.serial else None,
         "sw_version": str(firmware) if firmware else None,
     }
+    if mac := coordinator.config_entry.data.get(CONF_MAC):
+        kwargs["connections"] = {(CONNECTION_NETWORK_MAC, str(mac))}
+    return kwargs
 
 
 class PrinternizerEntity(CoordinatorEntity[PrinterCoordinator]):

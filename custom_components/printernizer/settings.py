@@ -132,12 +132,17 @@ def _integer(key: str, value: Any, minimum: int, maximum: int) -> int:
 
 
 def validate_changes(
-    current: Settings, changes: Mapping[str, Any], default_download_dir: str
+    current: Settings,
+    changes: Mapping[str, Any],
+    default_download_dir: str,
+    *,
+    replace_material_prices: bool = False,
 ) -> Settings:
     """Apply `changes` to `current`, or raise ServiceValidationError naming the bad key.
 
     A value of None resets a key to its default. `material_prices` is merged: given materials
-    are set, a material mapped to None is removed, others stay.
+    are set, a material mapped to None is removed, others stay; with `replace_material_prices`
+    (a form showing the whole table) the given table replaces the old one.
     """
     if not isinstance(changes, Mapping):
         raise service_error("invalid_setting", key="changes", value=changes)
@@ -152,7 +157,9 @@ def validate_changes(
         if key == "material_prices":
             if not isinstance(value, Mapping):
                 raise service_error("invalid_setting", key=key, value=value)
-            prices = dict(values.get(key, current.material_prices))
+            prices = (
+                {} if replace_material_prices else dict(values.get(key, current.material_prices))
+            )
             for material, price in value.items():
                 if not isinstance(material, str) or not material.strip():
                     raise service_error("invalid_setting", key=key, value=material)
@@ -246,14 +253,22 @@ class SettingsStore:
         self._settings = settings_from_storage(data, self._default_download_dir)
         return self._settings
 
-    async def async_update(self, changes: Mapping[str, Any]) -> Settings:
+    async def async_update(
+        self, changes: Mapping[str, Any], *, replace_material_prices: bool = False
+    ) -> Settings:
         """Validate and apply `changes` (other keys are kept), then persist.
 
         The new settings are in effect before the write finishes, so two updates in a row never
         lose one another. Raises ServiceValidationError (translation keys `unknown_setting`,
-        `invalid_setting`, `negative_amount`, `invalid_vat_rate`).
+        `invalid_setting`, `negative_amount`, `invalid_vat_rate`). `material_prices` is merged
+        into the table, or replaces it with `replace_material_prices` (see validate_changes).
         """
-        new = validate_changes(self._settings, changes, self._default_download_dir)
+        new = validate_changes(
+            self._settings,
+            changes,
+            self._default_download_dir,
+            replace_material_prices=replace_material_prices,
+        )
         if new == self._settings:
             return new
         self._settings = new

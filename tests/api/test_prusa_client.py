@@ -83,7 +83,8 @@ async def test_printer_info_with_digest(
     assert info.hostname == "coreone-sim"
     if sim.flavour == "buddy":
         assert info.firmware == "6.5.2+12610"
-        assert info.model is None
+        assert info.model == "Core One"  # `printer` "7.1.0" in /api/version
+        assert info.name is None
     else:
         assert info.firmware == "3.14.1-7982"
         assert info.model == "MK3S"

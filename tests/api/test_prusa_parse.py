@@ -12,10 +12,16 @@ import pytest
 from custom_components.printernizer.api.models import (
     JobOutcome,
     MaterialUsage,
+    PrinterFamily,
+    PrinterInfo,
     PrinterSnapshot,
     PrinterStatus,
 )
-from custom_components.printernizer.api.prusa.parse import parse_file_meta, parse_snapshot
+from custom_components.printernizer.api.prusa.parse import (
+    parse_file_meta,
+    parse_printer_info,
+    parse_snapshot,
+)
 
 # The reference payloads (shared/reference/payloads/prusa_*.json), kept here so the tests
 # do not depend on files outside the repository.
@@ -402,3 +408,110 @@ def test_pi_file_meta() -> None:
     assert multi.estimated_seconds == 3605
     assert parse_file_meta(None) == parse_file_meta({"filament used [g]": "x"})
     assert parse_file_meta(None).materials == ()
+
+
+# /api/version and /api/v1/info of a Buddy printer (reference payloads) and of the Pi build.
+BUDDY_VERSION: dict[str, Any] = {
+    "api": "2.0.0",
+    "server": "2.1.2",
+    "nozzle_diameter": 0.40,
+    "text": "PrusaLink",
+    "hostname": "coreone-workshop",
+    "firmware": "6.5.2+12610",
+    "printer": "7.1.0",
+    "capabilities": {"upload-by-put": True},
+}
+BUDDY_INFO: dict[str, Any] = {
+    "nozzle_diameter": 0.40,
+    "mmu": False,
+    "serial": "10589-3742441631047196",
+    "hostname": "coreone-workshop",
+    "min_extrusion_temp": 170,
+}
+PI_VERSION: dict[str, Any] = {
+    "api": "2.0.0",
+    "server": "0.8.1",
+    "original": "PrusaLink I3MK3S",
+    "text": "PrusaLink 0.8.1",
+    "firmware": "3.14.1-7982",
+    "hostname": "prusa-mk3s",
+}
+PI_INFO: dict[str, Any] = {
+    "name": "Left MK3S",
+    "location": "Workshop",
+    "serial": "CZPX1234X004XK56789",
+    "hostname": "connect.prusa3d.com",
+}
+
+
+@pytest.mark.parametrize(
+    ("code", "model"),
+    [
+        ("7.1.0", "Core One"),
+        ("1.4.0", "MK4"),
+        ("1.4.1", "MK4S"),
+        ("1.3.5", "MK3.5"),
+        ("1.3.6", "MK3.5S"),
+        ("1.3.9", "MK3.9"),
+        ("1.3.10", "MK3.9S"),
+        ("2.1.0", "MINI"),
+        ("3.1.0", "XL"),
+        ("5.1.0", "XL"),
+        ("4.1.0", "iX"),
+        ("9.9.9", None),  # a type this release does not know: no guess
+    ],
+)
+def test_buddy_model_from_the_printer_type(code: str, model: str | None) -> None:
+    """Buddy firmware's printer type code becomes the marketing name."""
+    info = parse_printer_info({**BUDDY_VERSION, "printer": code}, BUDDY_INFO)
+    assert info.model == model
+
+
+def test_buddy_printer_info() -> None:
+    """Serial, firmware and hostname of a Core One; Buddy has no user-given name."""
+    info = parse_printer_info(BUDDY_VERSION, BUDDY_INFO)
+    assert info == PrinterInfo(
+        family=PrinterFamily.PRUSA,
+        serial="10589-3742441631047196",
+        model="Core One",
+        firmware="6.5.2+12610",
+        name=None,
+        hostname="coreone-workshop",
+    )
+
+
+def test_old_buddy_firmware_reports_no_model() -> None:
+    """Before 6.5 the firmware sends neither `printer` nor `firmware`: no model, lwIP version."""
+    version = {k: v for k, v in BUDDY_VERSION.items() if k not in ("printer", "firmware")}
+    info = parse_printer_info(version, {**BUDDY_INFO, "hostname": "prusa-mini"})
+    assert (info.model, info.firmware, info.hostname) == (None, "2.1.2", "coreone-workshop")
+    info = parse_printer_info({**version, "hostname": None}, {**BUDDY_INFO, "hostname": "mini"})
+    assert info.hostname == "mini"
+
+
+@pytest.mark.parametrize(
+    ("original", "model"),
+    [
+        ("PrusaLink I3MK3S", "MK3S"),
+        ("PrusaLink I3MK3", "MK3"),
+        ("PrusaLink I3MK25S", "MK2.5S"),
+        ("PrusaLink I3MK25", "MK2.5"),
+        ("PrusaLink I3", None),
+    ],
+)
+def test_pi_model_and_name(original: str, model: str | None) -> None:
+    """The Pi build names its printer in `original`; `info.name` is the user's name for it."""
+    info = parse_printer_info({**PI_VERSION, "original": original}, PI_INFO)
+    assert info.model == model
+    assert info.name == "Left MK3S"
+    assert info.firmware == "3.14.1-7982"
+    # info.hostname is the PrusaConnect server on the Pi, never the printer
+    assert info.hostname == "prusa-mk3s"
+    assert parse_printer_info({**PI_VERSION, "hostname": ""}, PI_INFO).hostname is None
+
+
+def test_printer_info_from_garbage() -> None:
+    """Wrong types and missing documents give an empty identity, never an exception."""
+    assert parse_printer_info(None, []) == PrinterInfo(family=PrinterFamily.PRUSA)
+    info = parse_printer_info({"printer": 7.1, "original": 3, "firmware": 6}, {"serial": 5})
+    assert info == PrinterInfo(family=PrinterFamily.PRUSA)

@@ -37,16 +37,15 @@ from custom_components.printernizer.api.errors import (
 from custom_components.printernizer.api.filewriter import OnBlock, ThreadedFileWriter
 from custom_components.printernizer.api.metadata import StreamingMetadataReader
 from custom_components.printernizer.api.models import (
-    PrinterFamily,
     PrinterInfo,
     PrintMetadata,
     RemoteFile,
 )
 from custom_components.printernizer.api.prusa.digest import DigestAuth
+from custom_components.printernizer.api.prusa.parse import is_pi_build, parse_printer_info
 
 _LOGGER = logging.getLogger(__name__)
 
-_PI_ORIGINALS = ("PrusaLink I3MK3", "PrusaLink I3MK2")
 _SAFE_PATH = "/~!$&'()*+,;=:@-._"
 _CHUNK = 64 * 1024
 _MAX_THUMBNAIL = 8 * 1024 * 1024
@@ -272,7 +271,7 @@ class PrusaLinkClient:
     async def async_get_printer_info(self) -> PrinterInfo:
         """Identify the printer; raises NotAPrinterError when the host is not PrusaLink.
 
-        Sets `flavour`: the Pi build reports `original` "PrusaLink I3MK3…"/"I3MK2…".
+        Sets `flavour`: "pi" for the Raspberry Pi build, else "buddy".
         """
         try:
             version = await self.async_get_version()
@@ -283,24 +282,8 @@ class PrusaLinkClient:
         if not isinstance(version.get("api"), str) and not isinstance(version.get("text"), str):
             raise NotAPrinterError("/api/version has neither `api` nor `text`")
         info = await self.async_get_info()
-        original = version.get("original")
-        is_pi = isinstance(original, str) and original.startswith(_PI_ORIGINALS)
-        self.flavour = "pi" if is_pi else "buddy"
-
-        def text(data: dict[str, Any], key: str) -> str | None:
-            value = data.get(key)
-            return value if isinstance(value, str) and value else None
-
-        model = original.removeprefix("PrusaLink I3") if is_pi and original else None
-        return PrinterInfo(
-            family=PrinterFamily.PRUSA,
-            serial=text(info, "serial"),
-            model=model,
-            firmware=text(version, "firmware") or text(version, "server"),
-            name=text(info, "name") or text(version, "hostname") or text(version, "text"),
-            # the Pi's info.hostname is the PrusaConnect server, not the printer
-            hostname=text(version, "hostname") or (None if is_pi else text(info, "hostname")),
-        )
+        self.flavour = "pi" if is_pi_build(version) else "buddy"
+        return parse_printer_info(version, info)
 
     # -- job control --------------------------------------------------------------------------
 

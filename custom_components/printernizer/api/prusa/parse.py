@@ -1,4 +1,4 @@
-"""Normalise PrusaLink `/api/v1/status` + `/api/v1/job` into a PrinterSnapshot.
+"""Normalise PrusaLink `/api/v1/status` + `/api/v1/job` into a PrinterSnapshot, and identify it.
 
 The printer omits fields that have no value and the Buddy and Raspberry Pi builds differ, so
 every field is read defensively: a missing or wrongly typed value becomes None, never an
@@ -18,12 +18,33 @@ from custom_components.printernizer.api.metadata import (
 )
 from custom_components.printernizer.api.models import (
     JobOutcome,
+    PrinterFamily,
+    PrinterInfo,
     PrinterSnapshot,
     PrinterStatus,
     PrintMetadata,
 )
 
 _ACTIVE = (PrinterStatus.PRINTING, PrinterStatus.PAUSED)
+
+# Buddy firmware (6.5 and newer) reports its printer type in `/api/version` `printer` as
+# "type.version.subversion"; the codes are those of the firmware's printer_model_data.hpp.
+BUDDY_MODELS: Mapping[str, str] = {
+    "1.3.5": "MK3.5",
+    "1.3.6": "MK3.5S",
+    "1.3.9": "MK3.9",
+    "1.3.10": "MK3.9S",
+    "1.4.0": "MK4",
+    "1.4.1": "MK4S",
+    "2.1.0": "MINI",
+    "3.1.0": "XL",
+    "4.1.0": "iX",
+    "5.1.0": "XL",
+    "7.1.0": "Core One",
+}
+# The Raspberry Pi build names the printer in `original`: "PrusaLink I3MK3S", "PrusaLink I3MK25".
+PI_ORIGINAL_PREFIX = "PrusaLink I3"
+PI_MODELS: Mapping[str, str] = {"MK25": "MK2.5", "MK25S": "MK2.5S"}
 
 
 def _dict(value: Any) -> Mapping[str, Any]:
@@ -90,6 +111,38 @@ def _status_for(
         return PrinterStatus.IDLE, None, True
     # IDLE, READY, UNKNOWN, anything new
     return PrinterStatus.IDLE, None, False
+
+
+def is_pi_build(version: Any) -> bool:
+    """The Raspberry Pi build (MK2.5/MK3) rather than Buddy firmware on the printer's board."""
+    original = _dict(version).get("original")
+    return isinstance(original, str) and original.startswith(PI_ORIGINAL_PREFIX)
+
+
+def parse_printer_info(version: Any, info: Any) -> PrinterInfo:
+    """Identify the printer from `/api/version` and `/api/v1/info`.
+
+    The model is the marketing name ("MK4S", "Core One"); None when the firmware does not say
+    (Buddy before 6.5 reports no type at all). `name` is only a name the user gave the printer
+    (the Pi build's `info.name`), so a title can prefer it over the model.
+    """
+    version_doc, info_doc = _dict(version), _dict(info)
+    pi = is_pi_build(version_doc)
+    if pi:
+        code = str(version_doc["original"]).removeprefix(PI_ORIGINAL_PREFIX)
+        model: str | None = PI_MODELS.get(code, code) or None
+    else:
+        model = BUDDY_MODELS.get(_str(version_doc.get("printer")) or "")
+    return PrinterInfo(
+        family=PrinterFamily.PRUSA,
+        serial=_str(info_doc.get("serial")),
+        model=model,
+        firmware=_str(version_doc.get("firmware")) or _str(version_doc.get("server")),
+        name=_str(info_doc.get("name")),
+        # the Pi's info.hostname is the PrusaConnect server, not the printer
+        hostname=_str(version_doc.get("hostname"))
+        or (None if pi else _str(info_doc.get("hostname"))),
+    )
 
 
 def parse_snapshot(
