@@ -76,6 +76,7 @@ from .const import (
     PRINTER_TYPE_PRUSA,
 )
 from .data import DATA_SHARED
+from .migrate import EXTERNAL_SPOOL_KEYS_VERSION
 
 # How long "scan the network" listens for printer announcements (they come every ~5 s).
 SCAN_SECONDS = 6.0
@@ -186,6 +187,7 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a printer: Bambu Lab (scan or manual) or Prusa (PrusaLink)."""
 
     VERSION = 1
+    MINOR_VERSION = EXTERNAL_SPOOL_KEYS_VERSION
 
     def __init__(self) -> None:
         """Remember discovered printers between steps."""

@@ -132,7 +132,9 @@ def test_x1c_with_four_ams_units() -> None:
     assert trays["ams0_tray0"] == AmsTray(0, 0, material="PLA", color="#000000", remaining=93)
     assert trays["ams1_tray2"] == AmsTray(1, 2, material="ABS", color="#FFFFFF", remaining=71)
     assert trays["ams2_tray0"] == AmsTray(2, 0, empty=True)  # {id, state: 0}
-    assert trays["ams128_tray0"] == AmsTray(128, 0, material="PA-CF", color="#000000", remaining=100)
+    assert trays["ams128_tray0"] == AmsTray(
+        128, 0, material="PA-CF", color="#000000", remaining=100
+    )
     assert active_keys(snap) == []  # tray_now 255, snow 0xFFFF
 
 
