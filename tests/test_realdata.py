@@ -228,6 +228,24 @@ async def test_migration_single_vir_slot(hass: HomeAssistant, socket_enabled: No
         await hass.config_entries.async_unload(entry.entry_id)
 
 
+async def test_migration_keeps_a_key_that_exists_already(
+    hass: HomeAssistant, socket_enabled: None
+) -> None:
+    """Should the registry hold the new key already, that entity stays and the old one goes
+    (two entities may not share a unique id)."""
+    async with replaying("P2S", "MOCK-P2S") as sim:
+        entry = bambu_entry(sim)
+        entry.add_to_hass(hass)
+        current = old_entity(hass, entry, "ams255_tray0_material", "p2s_external")
+        stale = old_entity(hass, entry, "ams255_tray1_material", "p2s_ams_256_tray_2")
+        await setup(hass, entry)
+        registry = er.async_get(hass)
+        assert registry.async_get(stale.entity_id) is None
+        assert registry.async_get(current.entity_id).unique_id.endswith("_ams255_tray0_material")
+        assert state(hass, current.entity_id) == "empty"
+        await hass.config_entries.async_unload(entry.entry_id)
+
+
 async def test_migration_swaps_main_and_deputy(hass: HomeAssistant, socket_enabled: None) -> None:
     """H2D Pro: tray0 used to be the deputy (254) and tray1 the main (255); they swap keys, so
     each entity keeps showing the spool it showed, and it survives a reload."""

@@ -319,3 +319,48 @@ def test_print_stage_and_attention(stg_cur: int, stage: str | None, attention: b
 def test_external_spool_key_moves(name: str, moves: dict[str, str | None]) -> None:
     """Which external-spool keys of earlier versions move where, per printer."""
     assert external_spool_key_moves(merged(name)) == moves
+
+
+@pytest.mark.parametrize(
+    ("device_type", "legacy", "expected"),
+    [
+        ("HU01", None, "tpu_high_flow"),
+        ("HE05", None, "high_flow_tungsten_carbide"),
+        ("HS09", "stainless_steel", "stainless_steel"),  # unknown material code: legacy text
+        ("H2", "hardened_steel", "hardened_steel"),  # not a nozzle code
+        (None, "HS01-0.4", "hardened_steel"),  # H2C's legacy value is a code with its size
+        (None, "brass", None),
+        (None, None, None),
+    ],
+)
+def test_nozzle_types(device_type: str | None, legacy: str | None, expected: str | None) -> None:
+    """Nozzle codes (second letter: flow; digits: material) and legacy texts."""
+    state = merged("MOCK-P2S")
+    state["device"]["nozzle"]["info"][0]["type"] = device_type
+    state["nozzle_type"] = legacy
+    assert parse_snapshot(state, model="P2S").nozzle_type == expected
+
+
+def test_garbage_door_and_migration_input() -> None:
+    """A `stat` that is not hex is no door state; a report that is no object moves no key."""
+    state = merged(H2D)
+    state["stat"] = "not hex"
+    assert parse_snapshot(state, model="H2D").door_open is None
+    assert external_spool_key_moves(None) == {}  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("model", "firmware", "door"),
+    [
+        ("X1C", "01.07.00.00", True),
+        ("X1C", "01.06.01.02", None),  # too old to report the door
+        ("X1E", "01.01.02.00", True),
+        ("X1E", "01.01.01.00", None),
+        ("X1C", None, True),  # not known yet: assume current firmware
+        ("X1C", "beta", True),
+    ],
+)
+def test_x1_door_needs_firmware(model: str, firmware: str | None, door: bool | None) -> None:
+    """X1 firmware reports the door in `home_flag` from 01.07 (X1E: 01.01.02) on."""
+    state = merged(H2D, "push_old_door_opened")
+    assert parse_snapshot(state, model=model, firmware=firmware).door_open is door

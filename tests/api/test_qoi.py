@@ -90,3 +90,10 @@ def test_truncated_stream_raises() -> None:
     for cut in range(22, len(data) - 8, 7):
         with pytest.raises(MetadataError):
             qoi_to_png(data[:cut] + b"\x00" * 7 + b"\x01", max_pixels=400)
+
+
+def test_stream_ending_inside_the_last_pixel_raises() -> None:
+    """An RGB operation whose colour bytes would be the end marker is a cut image."""
+    data = b"qoif" + struct.pack(">IIBB", 1, 1, 3, 0) + b"\xfe" + b"\x00" * 7 + b"\x01"
+    with pytest.raises(MetadataError, match="inside a pixel"):
+        qoi_to_png(data, max_pixels=1)

@@ -25,6 +25,7 @@ from .models import (
     CHAMBER_HEATER_MODELS,
     CHAMBER_SENSOR_MODELS,
     DELTA_MODELS,
+    DOOR_HOME_FLAG_FIRMWARE,
     DOOR_HOME_FLAG_MODELS,
     DOOR_STAT_MODELS,
     MODEL_CODES,
@@ -338,7 +339,7 @@ def parse_snapshot(
         ams_units=units,
         print_stage=stage,
         needs_attention=stage_id in ATTENTION_STAGES,
-        door_open=_door_open(state, canonical),
+        door_open=_door_open(state, canonical, firmware),
         nozzle_diameter=diameter,
         nozzle_type=nozzle_type,
         left_nozzle_temperature=left_temp,
@@ -453,9 +454,12 @@ def _nozzle_type(value: Any) -> str | None:
     return f"high_flow_{material}" if flow in ("H", "E") else material
 
 
-def _door_open(state: Mapping[str, Any], canonical_model: str) -> bool | None:
-    """The door bit, from wherever this model reports it; None for printers without a sensor."""
+def _door_open(state: Mapping[str, Any], canonical_model: str, firmware: str | None) -> bool | None:
+    """The door bit, from wherever this model reports it; None for printers without a sensor
+    (or X1 firmware too old to report it)."""
     if canonical_model in DOOR_HOME_FLAG_MODELS:
+        if _version(firmware) < DOOR_HOME_FLAG_FIRMWARE[canonical_model]:
+            return None
         flags = _int(state.get("home_flag"))
     elif canonical_model in DOOR_STAT_MODELS:
         stat = state.get("stat")
@@ -466,6 +470,14 @@ def _door_open(state: Mapping[str, Any], canonical_model: str) -> bool | None:
     else:
         return None
     return None if flags is None else bool(flags & _DOOR_OPEN)
+
+
+def _version(firmware: str | None) -> tuple[int, ...]:
+    """ "01.07.00.00" -> (1, 7, 0, 0); an unknown firmware counts as current."""
+    try:
+        return tuple(int(part) for part in firmware.split(".")) if firmware else (99,)
+    except ValueError:
+        return (99,)
 
 
 def _hms(value: Any) -> tuple[HmsError, ...]:
