@@ -65,6 +65,7 @@ from .jobs import (
     job_store,
 )
 from .ledger import JobRecord, Ledger
+from .migrate import async_migrate_entity_keys
 from .services import async_setup_services
 from .settings import SettingsStore
 
@@ -130,6 +131,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
         await coordinator.async_config_entry_first_refresh()
         source = prusa
 
+    await async_migrate_entity_keys(hass, entry, coordinator)
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **device_kwargs(coordinator)
     )

@@ -1,4 +1,4 @@
-"""Binary sensors: online, printing, problem."""
+"""Binary sensors: online, printing, problem, attention, door."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ class PrinternizerBinarySensorDescription(BinarySensorEntityDescription):
     is_on_fn: Callable[[PrinterCoordinator], bool | None]
     attributes_fn: Callable[[PrinterSnapshot], dict[str, Any]] | None = None
     always_available: bool = False
+    exists_fn: Callable[[PrinterCoordinator], bool] = lambda _: True
 
 
 BINARY_SENSORS: tuple[PrinternizerBinarySensorDescription, ...] = (
@@ -65,6 +66,20 @@ BINARY_SENSORS: tuple[PrinternizerBinarySensorDescription, ...] = (
         is_on_fn=lambda c: c.data.has_problem,
         attributes_fn=_problem_attributes,
     ),
+    PrinternizerBinarySensorDescription(
+        # A print waits for a person (PrusaLink ATTENTION; a Bambu filament runout or fallen
+        # front cover): one entity for automations that notify someone.
+        key="attention",
+        translation_key="attention",
+        is_on_fn=lambda c: c.data.needs_attention,
+    ),
+    PrinternizerBinarySensorDescription(
+        key="door_open",
+        translation_key="door_open",
+        device_class=BinarySensorDeviceClass.DOOR,
+        is_on_fn=lambda c: c.data.door_open,
+        exists_fn=lambda c: c.data is not None and c.data.door_open is not None,
+    ),
 )
 
 
@@ -76,7 +91,9 @@ async def async_setup_entry(
     """Add the binary sensors."""
     coordinator = entry.runtime_data.coordinator
     async_add_entities(
-        PrinternizerBinarySensor(coordinator, description) for description in BINARY_SENSORS
+        PrinternizerBinarySensor(coordinator, description)
+        for description in BINARY_SENSORS
+        if description.exists_fn(coordinator)
     )
 
 

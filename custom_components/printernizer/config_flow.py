@@ -63,6 +63,7 @@ from .const import (
     PRINTER_TYPE_BAMBU,
     PRINTER_TYPE_PRUSA,
 )
+from .migrate import EXTERNAL_SPOOL_KEYS_VERSION
 from .options_flow import PrinternizerOptionsFlow
 
 if TYPE_CHECKING:
@@ -209,6 +210,7 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a printer: Bambu Lab (scan or manual) or Prusa (PrusaLink, by hand or discovered)."""
 
     VERSION = 1
+    MINOR_VERSION = EXTERNAL_SPOOL_KEYS_VERSION
 
     def __init__(self) -> None:
         """Remember discovered printers between steps."""

@@ -22,13 +22,16 @@ from homeassistant.const import (
     EntityCategory,
     UnitOfEnergy,
     UnitOfInformation,
+    UnitOfLength,
     UnitOfMass,
     UnitOfTemperature,
     UnitOfTime,
 )
 from homeassistant.util import dt as dt_util
 
-from .api import AmsTray, PrinterFamily, PrinterStatus
+from .api import AmsTray, AmsUnit, PrinterFamily, PrinterSnapshot, PrinterStatus
+from .api.bambu.report import NOZZLE_TYPES
+from .api.bambu.stages import STAGE_KEYS
 from .entity import PrinternizerEntity
 
 if TYPE_CHECKING:
@@ -69,6 +72,14 @@ def _end_time(data: PrinternizerData) -> datetime | None:
     return job.ended_at if job else None
 
 
+def _snapshot_value(field: str, data: PrinternizerData) -> Any:
+    return getattr(data.coordinator.data, field)
+
+
+def _has_two_nozzles(data: PrinternizerData) -> bool:
+    return data.coordinator.data.active_nozzle is not None
+
+
 @dataclass(frozen=True, kw_only=True)
 class PrinternizerSensorDescription(SensorEntityDescription):
     """A printer sensor: how to read its value and whether the printer has it."""
@@ -87,6 +98,14 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=[status.value for status in PrinterStatus],
         value_fn=lambda d: d.coordinator.data.status.value,
+    ),
+    PrinternizerSensorDescription(
+        key="print_stage",
+        translation_key="print_stage",
+        device_class=SensorDeviceClass.ENUM,
+        options=list(STAGE_KEYS),
+        value_fn=lambda d: d.coordinator.data.print_stage,
+        exists_fn=lambda d: d.coordinator.family is PrinterFamily.BAMBU,
     ),
     PrinternizerSensorDescription(
         key="progress",
@@ -133,6 +152,49 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         suggested_display_precision=0,
         value_fn=lambda d: d.coordinator.data.nozzle_target_temperature,
     ),
+    *(
+        PrinternizerSensorDescription(
+            key=f"{side}_nozzle_{kind}",
+            translation_key=f"{side}_nozzle_{kind}",
+            device_class=SensorDeviceClass.TEMPERATURE,
+            native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+            state_class=SensorStateClass.MEASUREMENT if kind == "temperature" else None,
+            suggested_display_precision=0,
+            value_fn=partial(_snapshot_value, f"{side}_nozzle_{kind}"),
+            exists_fn=_has_two_nozzles,
+        )
+        for side in ("left", "right")
+        for kind in ("temperature", "target_temperature")
+    ),
+    PrinternizerSensorDescription(
+        key="active_nozzle",
+        translation_key="active_nozzle",
+        device_class=SensorDeviceClass.ENUM,
+        options=["left", "right"],
+        value_fn=lambda d: d.coordinator.data.active_nozzle,
+        exists_fn=_has_two_nozzles,
+    ),
+    PrinternizerSensorDescription(
+        key="nozzle_diameter",
+        translation_key="nozzle_diameter",
+        device_class=SensorDeviceClass.DISTANCE,
+        native_unit_of_measurement=UnitOfLength.MILLIMETERS,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda d: d.coordinator.data.nozzle_diameter,
+        exists_fn=lambda d: d.coordinator.data.nozzle_diameter is not None,
+    ),
+    PrinternizerSensorDescription(
+        key="nozzle_type",
+        translation_key="nozzle_type",
+        device_class=SensorDeviceClass.ENUM,
+        options=list(NOZZLE_TYPES),
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda d: d.coordinator.data.nozzle_type,
+        exists_fn=lambda d: d.coordinator.data.nozzle_type is not None,
+    ),
     PrinternizerSensorDescription(
         key="bed_temperature",
         translation_key="bed_temperature",
@@ -161,6 +223,15 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         exists_fn=lambda d: d.coordinator.data.chamber_temperature is not None,
     ),
     PrinternizerSensorDescription(
+        key="chamber_target_temperature",
+        translation_key="chamber_target_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=0,
+        value_fn=lambda d: d.coordinator.data.chamber_target_temperature,
+        exists_fn=lambda d: d.coordinator.data.chamber_target_temperature is not None,
+    ),
+    PrinternizerSensorDescription(
         key="current_layer",
         translation_key="current_layer",
         state_class=SensorStateClass.MEASUREMENT,
@@ -172,6 +243,16 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         translation_key="total_layers",
         value_fn=lambda d: d.coordinator.data.total_layers,
         exists_fn=lambda d: d.coordinator.family is PrinterFamily.BAMBU,
+    ),
+    PrinternizerSensorDescription(
+        key="z_height",
+        translation_key="z_height",
+        device_class=SensorDeviceClass.DISTANCE,
+        native_unit_of_measurement=UnitOfLength.MILLIMETERS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        value_fn=lambda d: d.coordinator.data.z_height,
+        exists_fn=lambda d: d.coordinator.family is PrinterFamily.PRUSA,
     ),
     PrinternizerSensorDescription(
         key="job_name",
@@ -237,6 +318,19 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         always_available=True,
     ),
     PrinternizerSensorDescription(
+        key="storage_free",
+        translation_key="storage_free",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIGABYTES,
+        suggested_display_precision=1,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda d: d.coordinator.data.storage_free_bytes,
+        exists_fn=lambda d: d.coordinator.data.storage_free_bytes is not None,
+    ),
+    PrinternizerSensorDescription(
         key="last_download",
         translation_key="last_download",
         device_class=SensorDeviceClass.TIMESTAMP,
@@ -295,13 +389,22 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
 )
 
 
+#: The tray key of the second external spool (H2D: the left nozzle's).
+DEPUTY_SPOOL_KEY = "ams255_tray1"
+EXTERNAL_AMS_ID = 255
+#: The material sensor's state for a slot without a spool (translated).
+EMPTY = "empty"
+
+
 def _tray(data: PrinternizerData, key: str) -> AmsTray | None:
     return next((t for t in data.coordinator.data.ams_trays if t.key == key), None)
 
 
 def _tray_material(key: str, data: PrinternizerData) -> str | None:
     tray = _tray(data, key)
-    return tray.material if tray else None
+    if tray is None:
+        return None
+    return EMPTY if tray.empty else tray.material
 
 
 def _tray_details(key: str, data: PrinternizerData) -> dict[str, Any] | None:
@@ -314,9 +417,44 @@ def _tray_remaining(key: str, data: PrinternizerData) -> int | None:
     return tray.remaining if tray else None
 
 
-def ams_tray_descriptions(tray: AmsTray) -> tuple[PrinternizerSensorDescription, ...]:
-    """Material and remaining filament of one AMS tray."""
-    placeholders = {"ams": str(tray.ams_id + 1), "tray": str(tray.slot + 1)}
+def _unit(data: PrinternizerData, ams_id: int) -> AmsUnit | None:
+    return next((u for u in data.coordinator.data.ams_units if u.ams_id == ams_id), None)
+
+
+def _unit_value(ams_id: int, field: str, data: PrinternizerData) -> Any:
+    unit = _unit(data, ams_id)
+    return getattr(unit, field) if unit else None
+
+
+def ams_label(ams_id: int) -> str:
+    """How the printer numbers its units: AMS 1-4, AMS HT 1-8 (unit ids 128-135)."""
+    return f"HT {ams_id - 127}" if ams_id >= 128 else str(ams_id + 1)
+
+
+def _external_spool_name(tray: AmsTray, snapshot: PrinterSnapshot) -> str:
+    """The only external spool, or the right (main) and left (deputy) one of an H2D."""
+    if tray.key == DEPUTY_SPOOL_KEY:
+        return "left_external_spool"
+    if any(t.key == DEPUTY_SPOOL_KEY for t in snapshot.ams_trays):
+        return "right_external_spool"
+    return "external_spool"
+
+
+def ams_tray_descriptions(
+    tray: AmsTray, snapshot: PrinterSnapshot
+) -> tuple[PrinternizerSensorDescription, ...]:
+    """Material and remaining filament of one AMS tray; an external spool has only a material
+    (nothing measures how much is left on it)."""
+    if tray.ams_id == EXTERNAL_AMS_ID:
+        return (
+            PrinternizerSensorDescription(
+                key=f"{tray.key}_material",
+                translation_key=f"{_external_spool_name(tray, snapshot)}_material",
+                value_fn=partial(_tray_material, tray.key),
+                attributes_fn=partial(_tray_details, tray.key),
+            ),
+        )
+    placeholders = {"ams": ams_label(tray.ams_id), "tray": str(tray.slot + 1)}
     return (
         PrinternizerSensorDescription(
             key=f"{tray.key}_material",
@@ -336,33 +474,80 @@ def ams_tray_descriptions(tray: AmsTray) -> tuple[PrinternizerSensorDescription,
     )
 
 
+#: AMS unit sensors: (AmsUnit field, key suffix and translation key, description extras).
+_UNIT_SENSORS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("humidity_index", "humidity", {"state_class": SensorStateClass.MEASUREMENT}),
+    (
+        "humidity_percent",
+        "humidity_percent",
+        {
+            "device_class": SensorDeviceClass.HUMIDITY,
+            "native_unit_of_measurement": PERCENTAGE,
+            "state_class": SensorStateClass.MEASUREMENT,
+        },
+    ),
+    (
+        "temperature",
+        "temperature",
+        {
+            "device_class": SensorDeviceClass.TEMPERATURE,
+            "native_unit_of_measurement": UnitOfTemperature.CELSIUS,
+            "state_class": SensorStateClass.MEASUREMENT,
+            "suggested_display_precision": 1,
+        },
+    ),
+)
+
+
+def _new_unit_descriptions(unit: AmsUnit, known: set[str]) -> list[PrinternizerSensorDescription]:
+    """Humidity (index 1-5 and percent) and temperature of an AMS unit: those it reports and
+    that have no entity yet (`known` keys)."""
+    new = []
+    for field, suffix, extra in _UNIT_SENSORS:
+        key = f"{unit.key}_{suffix}"
+        if key not in known and getattr(unit, field) is not None:
+            new.append(
+                PrinternizerSensorDescription(
+                    key=key,
+                    translation_key=f"ams_{suffix}",
+                    translation_placeholders={"ams": ams_label(unit.ams_id)},
+                    value_fn=partial(_unit_value, unit.ams_id, field),
+                    **extra,
+                )
+            )
+    return new
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: PrinternizerConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the sensors this printer has; AMS trays as they appear."""
+    """Add the sensors this printer has; AMS trays and AMS climate values as they appear."""
     data = entry.runtime_data
     async_add_entities(
         PrinternizerSensor(data, description)
         for description in SENSORS
         if description.exists_fn(data)
     )
-    known_trays: set[str] = set()
+    known: set[str] = set()
 
-    def add_new_trays() -> None:
-        new = [t for t in data.coordinator.data.ams_trays if t.key not in known_trays]
-        if not new:
-            return
-        known_trays.update(t.key for t in new)
-        async_add_entities(
-            PrinternizerSensor(data, description)
-            for tray in new
-            for description in ams_tray_descriptions(tray)
-        )
+    def add_new_ams_sensors() -> None:
+        """Runs on every report: cheap unless a tray or a unit's value shows up."""
+        snapshot = data.coordinator.data
+        new: list[PrinternizerSensorDescription] = []
+        for tray in snapshot.ams_trays:
+            if tray.key not in known:
+                known.add(tray.key)
+                new.extend(ams_tray_descriptions(tray, snapshot))
+        for unit in snapshot.ams_units:
+            new.extend(_new_unit_descriptions(unit, known))
+        if new:
+            known.update(d.key for d in new)
+            async_add_entities(PrinternizerSensor(data, description) for description in new)
 
-    add_new_trays()
-    entry.async_on_unload(data.coordinator.async_add_listener(add_new_trays))
+    add_new_ams_sensors()
+    entry.async_on_unload(data.coordinator.async_add_listener(add_new_ams_sensors))
 
 
 class PrinternizerSensor(PrinternizerEntity, SensorEntity):

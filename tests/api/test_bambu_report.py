@@ -86,8 +86,8 @@ def test_x1c_ams_trays() -> None:
         AmsTray(0, 0, material="PLA", color="#1F1F1F", remaining=71, active=False),
         AmsTray(0, 1, material="PLA", color="#F4F4F0", remaining=38, active=False),
         AmsTray(0, 2, material="PETG", color="#2B6CB0", remaining=None, active=True),
-        AmsTray(0, 3),
-        AmsTray(255, 0),
+        AmsTray(0, 3, empty=True),
+        AmsTray(255, 0, empty=True),
     )
     assert snap.ams_trays[2].key == "ams0_tray2"
 
@@ -148,6 +148,7 @@ def test_finish_report() -> None:
     assert snap.wifi_signal_dbm == -60
     assert snap.ams_trays[0] == AmsTray(0, 0, "PLA", "#0A2989", 64, active=False)
     assert [t.material for t in snap.ams_trays[1:4]] == [None, None, None]
+    assert [t.empty for t in snap.ams_trays[1:4]] == [True, True, True]
 
 
 @pytest.mark.parametrize(
@@ -276,7 +277,7 @@ def test_ams_trays_merge_by_id_in_deltas() -> None:
     deep_merge(state, {"ams": {"ams": [{"id": "0", "tray": [{"id": "0", "state": 0}]}]}})
     assert state["ams"]["ams"][0]["tray"][0] == {"id": "0", "state": 0}
     snap = parse_snapshot(state, model="P1S")
-    assert snap.ams_trays[0] == AmsTray(0, 0)
+    assert snap.ams_trays[0] == AmsTray(0, 0, empty=True)
 
 
 def test_full_report_replaces_lists() -> None:

@@ -102,7 +102,7 @@ def test_malformed_ams_units_and_slots_are_skipped() -> None:
     assert trays == (
         AmsTray(0, 1, material="PLA", color="#F4F4F0", remaining=38, active=False),
         AmsTray(1, 2, material="PLA", color="#1F1F1F", remaining=71, active=True),
-        AmsTray(255, 0),  # the (empty) external spool
+        AmsTray(255, 0, empty=True),  # the external spool
     )
 
 
@@ -117,7 +117,7 @@ def test_ams_ht_unit_is_addressed_by_unit_id() -> None:
 
 
 def _h2d_state(tray_now: str) -> dict[str, Any]:
-    """An H2D-style report: no `vt_tray`, two external spools in `vir_slot` (ids 254 and 255)."""
+    """An H2D-style report without `device`: two external spools in `vir_slot` (ids 254, 255)."""
     state = _x1c_state()
     del state["vt_tray"]
     left = _pla_tray("254")
@@ -129,14 +129,16 @@ def _h2d_state(tray_now: str) -> dict[str, Any]:
 
 
 def test_h2d_two_external_spools() -> None:
-    """H2D `vir_slot` 254/255 become external slots 0 and 1; 254 active marks the first one.
+    """`vir_slot` 255 is the main spool (slot 0), 254 the deputy (slot 1); without `device`,
+    `tray_now` 254 means "the external spool", the main one. Nothing measures an external
+    spool's remaining filament.
 
     Entries with ids below 254 or without an id are not external spools and are skipped.
     """
     trays = parse_snapshot(_h2d_state("254"), model="H2D").ams_trays
     assert trays[-2:] == (
-        AmsTray(255, 0, material="PLA", color="#1F1F1F", remaining=71, active=True),
-        AmsTray(255, 1, material="PETG-HF", color="#00AE42", remaining=None, active=False),
+        AmsTray(255, 0, material="PETG-HF", color="#00AE42", active=True),
+        AmsTray(255, 1, material="PLA", color="#1F1F1F"),
     )
     assert len(trays) == 6  # four AMS slots + two external spools
     assert not any(t.active for t in trays[:4])

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import io
 import pathlib
 import struct
 import zipfile
 import zlib
 
+from PIL import Image
 import pytest
 
 from custom_components.printernizer.api.errors import MetadataError
@@ -17,7 +19,7 @@ from custom_components.printernizer.api.metadata import (
     read_print_metadata,
 )
 from custom_components.printernizer.api.models import MaterialUsage, PrintMetadata
-from tests.simulators.gcodefiles import make_bgcode, make_gcode, make_png
+from tests.simulators.gcodefiles import make_bgcode, make_gcode, make_png, make_qoi, qoi_pattern
 from tests.simulators.threemf import make_3mf
 
 
@@ -129,7 +131,7 @@ def test_gcode_without_trailing_newline_and_overlong_lines() -> None:
 
 
 def test_broken_thumbnail_is_ignored() -> None:
-    """Bad base64 or a non-PNG payload gives no thumbnail, not an error."""
+    """Bad base64, or a payload that is not the image it claims to be, gives no thumbnail."""
     good = base64.b64encode(make_png(20, 10)).decode()
     text = (
         f"; thumbnail begin 20x10 {len(good)}\n; {good}\n; thumbnail end\n"
@@ -263,7 +265,7 @@ def test_bgcode_unknown_and_oversized_blocks_are_skipped(chunk: int) -> None:
 
 def test_bgcode_deflate_forms_and_unsupported_compression() -> None:
     """zlib and raw deflate blocks are read; corrupt deflate and heatshrink blocks are ignored;
-    a deflated PNG thumbnail is used, a QOI one is not."""
+    a deflated PNG thumbnail is used, a "QOI" block holding a PNG is not."""
     raw = zlib.compressobj(wbits=-15)
     raw_deflate = raw.compress(b"printer_model = MK4S\n") + raw.flush()
     png = make_png(40, 30)
@@ -426,3 +428,78 @@ def test_3mf_broken_xml(tmp_path: pathlib.Path) -> None:
     path = _zip(tmp_path, {"Metadata/slice_info.config": b"<config><plate>"})
     with pytest.raises(MetadataError, match="cannot read 3MF"):
         read_print_metadata(path)
+
+
+# -- QOI previews (PrusaSlicer 2.8+ for MK4S / Core One) -----------------------------------------
+
+
+def _rgba(png: bytes) -> bytes:
+    image = Image.open(io.BytesIO(png))
+    return image.convert("RGBA").tobytes()
+
+
+@pytest.mark.parametrize("checksum", [True, False])
+def test_bgcode_with_only_qoi_thumbnails(tmp_path: pathlib.Path, checksum: bool) -> None:
+    """Defect 4: a bgcode whose previews are QOI (format 2) only yields the largest one as PNG."""
+    data = make_bgcode(printer_model="MK4S", thumbnail_format="qoi", checksum=checksum)
+    meta = read_print_metadata(_write(tmp_path, "hook.bgcode", data))
+    assert meta.printer_model == "MK4S"
+    assert meta.materials == (MaterialUsage("PETG", 21.37),)
+    assert meta.thumbnail_png is not None
+    assert _png_size(meta.thumbnail_png) == (313, 173)
+    assert _rgba(meta.thumbnail_png) == qoi_pattern(313, 173)
+
+
+def test_gcode_with_qoi_thumbnails(tmp_path: pathlib.Path) -> None:
+    """Defect 4: `; thumbnail_QOI begin` blocks in plain G-code are decoded to PNG."""
+    data = make_gcode(thumbnail_format="qoi", printer_model="COREONE")
+    assert b"; thumbnail_QOI begin 313x173 " in data
+    meta = read_print_metadata(_write(tmp_path, "hook.gcode", data))
+    assert meta.thumbnail_png is not None
+    assert _png_size(meta.thumbnail_png) == (313, 173)
+    assert _rgba(meta.thumbnail_png) == qoi_pattern(313, 173)
+
+
+def test_streamed_qoi_decodes_only_in_result() -> None:
+    """Feeding (done in the event loop) keeps the QOI bytes; `result` decodes them."""
+    data = make_bgcode(thumbnail_format="qoi")
+    reader = _feed_all(data, 4096)
+    assert reader.done
+    assert reader._thumbnail is not None
+    assert reader._thumbnail.startswith(b"qoif")
+    assert _png_size(reader.result().thumbnail_png or b"") == (313, 173)
+
+
+def test_png_wins_a_tie_and_the_larger_preview_wins() -> None:
+    """Same size in PNG and QOI: the PNG is taken as it is; a larger QOI beats a smaller PNG."""
+    png = make_png(40, 30)
+    qoi_small = make_qoi(40, 30, qoi_pattern(40, 30))
+    qoi_large = make_qoi(60, 50, qoi_pattern(60, 50))
+    params = struct.pack("<HHH", 2, 40, 30)
+    tie = (
+        _bg_header()
+        + _bg_block(5, qoi_small, params=params)
+        + _bg_block(5, png, params=struct.pack("<HHH", 0, 40, 30))
+        + _bg_block(5, qoi_small, params=params)
+        + _GCODE_BLOCK
+    )
+    assert _feed_all(tie, 100).result().thumbnail_png == png
+    larger = (
+        _bg_header()
+        + _bg_block(5, png, params=struct.pack("<HHH", 0, 40, 30))
+        + _bg_block(5, qoi_large, params=struct.pack("<HHH", 2, 60, 50))
+        + _bg_block(5, make_png(8, 8), params=struct.pack("<HHH", 1, 99, 99))  # JPG: skipped
+        + _GCODE_BLOCK
+    )
+    assert _rgba(_feed_all(larger, 100).result().thumbnail_png or b"") == qoi_pattern(60, 50)
+
+
+def test_broken_or_oversized_qoi_gives_no_thumbnail() -> None:
+    """A QOI preview that does not decode, or is above the pixel limit, is no preview."""
+    broken = make_qoi(40, 30, qoi_pattern(40, 30))[:-60] + b"\x00" * 7 + b"\x01"
+    huge = (
+        b"qoif" + struct.pack(">IIBB", 5000, 5000, 4, 0) + b"\xfe\x01\x02\x03" + bytes(7) + b"\x01"
+    )
+    for image, (w, h) in ((broken, (40, 30)), (huge, (5000, 5000))):
+        data = _bg_header() + _bg_block(5, image, params=struct.pack("<HHH", 2, w, h))
+        assert _feed_all(data + _GCODE_BLOCK, 100).result().thumbnail_png is None

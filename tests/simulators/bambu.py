@@ -61,6 +61,9 @@ MODELS: dict[str, ModelInfo] = {
     "A1 mini": ModelInfo("N1", "Bambu Lab A1 mini", "esp32", "AP05", "N1", False, 255, "01.05.00.00", False, "avi"),
     "X1C": ModelInfo("BL-P001", "Bambu Lab X1-Carbon", "rv1126", "AP05", "", True, -1, "01.08.05.00", True, "mp4"),
     "X1E": ModelInfo("C13", "Bambu Lab X1E", "rv1126", "AP02", "", True, -1, "01.01.02.00", True, "mp4"),
+    "P2S": ModelInfo("N7", "Bambu Lab P2S", "ap", "AP04", "", True, -1, "01.01.00.00", True, "mp4"),
+    "H2D": ModelInfo("O1D", "Bambu Lab H2D", "ap", "AP05", "", True, -1, "01.01.02.07", True, "mp4"),
+    "H2D Pro": ModelInfo("O1E", "Bambu Lab H2D Pro", "ap", "AP01", "", True, -1, "01.01.00.00", True, "mp4"),
 }  # fmt: skip
 
 _PLA_TRAY: dict[str, Any] = {

@@ -16,6 +16,7 @@ from .errors import (
 )
 from .models import (
     AmsTray,
+    AmsUnit,
     HmsError,
     JobOutcome,
     MaterialUsage,
@@ -29,6 +30,7 @@ from .models import (
 
 __all__ = [
     "AmsTray",
+    "AmsUnit",
     "FileTransferError",
     "HmsError",
     "JobOutcome",

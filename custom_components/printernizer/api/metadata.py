@@ -3,8 +3,9 @@
 Buddy printers report no filament data, so the cost of a print has to come from the file:
 PrusaSlicer G-code (stats at the end), binary G-code (metadata blocks before the first G-code
 block) or a Bambu 3MF (`Metadata/slice_info.config`). Everything here is synchronous and meant
-for the executor, except `StreamingMetadataReader`, which is fed chunks as they arrive over
-HTTP and keeps memory bounded for files of any size.
+for the executor, except `StreamingMetadataReader.feed`, which is fed chunks as they arrive
+over HTTP and keeps memory bounded for files of any size (its `result` may decode a QOI
+thumbnail: executor again).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import zlib
 
 from .errors import MetadataError
 from .models import MaterialUsage, PrintMetadata
+from .qoi import PNG_SIGNATURE, QOI_MAGIC, qoi_to_png
 
 BGCODE_MAGIC = b"GCDE"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -29,12 +31,14 @@ ZIP_MAGIC = b"PK\x03\x04"
 _BLOCK_GCODE = 1
 _BLOCK_THUMBNAIL = 5
 _THUMBNAIL_PNG = 0
+_THUMBNAIL_QOI = 2  # the only format PrusaSlicer 2.8+ writes for the MK4S and Core One
 _COMPRESSION_NONE = 0
 _COMPRESSION_DEFLATE = 1
 
 _MAX_METADATA_BLOCK = 4 * 1024 * 1024  # INI blocks are a few KB; anything bigger is skipped
 _MAX_THUMBNAIL = 4 * 1024 * 1024  # decoded PNG bytes kept at most
 _MAX_THUMBNAIL_BASE64 = _MAX_THUMBNAIL * 4 // 3 + 4  # the same limit before decoding
+_MAX_QOI_PIXELS = 1024 * 1024  # slicer previews are at most a few hundred pixels wide
 _MAX_LINE = 1024 * 1024  # a plain G-code line longer than this is skipped
 _READ_BLOCK = 1024 * 1024
 
@@ -49,7 +53,8 @@ _DURATION_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 # `; ` at a line start: PrusaSlicer's stats, config and thumbnail lines; the body's own
 # comments (";TYPE:", ";Z:", ";LAYER_CHANGE") carry no space and are not even matched.
 _COMMENT_RE = re.compile(rb"\n; ([^\n]*)")
-_THUMB_BEGIN_RE = re.compile(r"thumbnail(?:_PNG)? begin (\d+)x(\d+) (\d+)")
+_THUMB_BEGIN_RE = re.compile(r"thumbnail(_PNG|_QOI)? begin (\d+)x(\d+) (\d+)")
+_THUMB_END = ("thumbnail end", "thumbnail_PNG end", "thumbnail_QOI end")
 
 
 def parse_duration(text: str) -> int | None:
@@ -118,7 +123,7 @@ class StreamingMetadataReader:
         self._format: str | None = None  # "gcode", "bgcode", "zip"
         self._buffer = bytearray()
         self._values: dict[str, str] = {}
-        self._thumbnail: bytes | None = None
+        self._thumbnail: bytes | None = None  # the largest preview so far, PNG or QOI
         self._thumbnail_area = 0
         # plain G-code state
         self._carry = b"\n"
@@ -126,6 +131,7 @@ class StreamingMetadataReader:
         self._thumb_parts: list[str] | None = None
         self._thumb_area = 0
         self._thumb_len = 0
+        self._thumb_magic = PNG_SIGNATURE
         # binary G-code state
         self._header_seen = False
         self._checksum_size = 0
@@ -175,7 +181,7 @@ class StreamingMetadataReader:
         return PrintMetadata(
             materials=combine_materials(grams, types),
             estimated_seconds=seconds,
-            thumbnail_png=self._thumbnail,
+            thumbnail_png=_as_png(self._thumbnail),
             printer_model=model,
         )
 
@@ -204,7 +210,7 @@ class StreamingMetadataReader:
 
     def _comment(self, line: str) -> None:
         if self._thumb_parts is not None:
-            if line.startswith(("thumbnail end", "thumbnail_PNG end")):
+            if line.startswith(_THUMB_END):
                 self._finish_thumbnail()
             elif line.startswith("thumbnail"):
                 self._thumb_parts = None  # malformed block: a new begin without an end
@@ -217,10 +223,12 @@ class StreamingMetadataReader:
         if line.startswith("thumbnail"):
             begin = _THUMB_BEGIN_RE.match(line)
             if begin is not None:
-                width, height, length = (int(g) for g in begin.groups())
+                kind = begin.group(1)
+                width, height, length = (int(g) for g in begin.groups()[1:])
                 area = width * height
-                if area > self._thumbnail_area and length <= _MAX_THUMBNAIL_BASE64:
+                if area >= self._thumbnail_area and length <= _MAX_THUMBNAIL_BASE64:
                     self._thumb_parts, self._thumb_area, self._thumb_len = [], area, 0
+                    self._thumb_magic = QOI_MAGIC if kind == "_QOI" else PNG_SIGNATURE
             return
         self._keep(line)
 
@@ -237,11 +245,20 @@ class StreamingMetadataReader:
         if not parts:
             return
         try:
-            png = base64.b64decode("".join(parts), validate=True)
+            image = base64.b64decode("".join(parts), validate=True)
         except (binascii.Error, ValueError):
             return
-        if png.startswith(b"\x89PNG"):
-            self._thumbnail, self._thumbnail_area = png, self._thumb_area
+        self._offer_thumbnail(image, self._thumb_area, self._thumb_magic)
+
+    def _offer_thumbnail(self, image: bytes, area: int, magic: bytes) -> None:
+        """Keep `image` if it is the largest preview so far (PNG on a tie) and really is the PNG
+        or QOI image (`magic`) the file says it is."""
+        if not image.startswith(magic) or len(image) > _MAX_THUMBNAIL:
+            return
+        if area > self._thumbnail_area or (
+            area == self._thumbnail_area and image.startswith(PNG_SIGNATURE)
+        ):
+            self._thumbnail, self._thumbnail_area = image, area
 
     # -- binary G-code ------------------------------------------------------------------------
 
@@ -306,17 +323,23 @@ class StreamingMetadataReader:
             return  # heatshrink is only used for G-code blocks
         if block_type == _BLOCK_THUMBNAIL:
             image_format, width, height = struct.unpack("<HHH", params)
-            area = width * height
-            if (
-                image_format == _THUMBNAIL_PNG
-                and area > self._thumbnail_area
-                and data.startswith(b"\x89PNG")
-                and len(data) <= _MAX_THUMBNAIL
-            ):
-                self._thumbnail, self._thumbnail_area = data, area
+            if image_format == _THUMBNAIL_PNG:
+                self._offer_thumbnail(data, width * height, PNG_SIGNATURE)
+            elif image_format == _THUMBNAIL_QOI:
+                self._offer_thumbnail(data, width * height, QOI_MAGIC)
             return
         for line in data.decode("utf-8", "replace").splitlines():
             self._keep(line)
+
+
+def _as_png(image: bytes | None) -> bytes | None:
+    """The preview as PNG: QOI is decoded (a broken or oversized one counts as no preview)."""
+    if image is None or not image.startswith(QOI_MAGIC):
+        return image
+    try:
+        return qoi_to_png(image, max_pixels=_MAX_QOI_PIXELS)
+    except MetadataError:
+        return None
 
 
 def _read_3mf(path: pathlib.Path) -> PrintMetadata:

@@ -46,7 +46,12 @@ class JobOutcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class AmsTray:
-    """One filament slot of an AMS unit (or the external spool, ams_id 255)."""
+    """One filament slot of an AMS unit, or an external spool (ams_id 255).
+
+    External spools: slot 0 is the only or main one, slot 1 the deputy of a printer with two
+    (H2D: the left nozzle's). `empty` means no spool is in the slot; a loaded spool whose
+    material the printer does not know has `material` None and `empty` False.
+    """
 
     ams_id: int
     slot: int
@@ -54,11 +59,27 @@ class AmsTray:
     color: str | None = None
     remaining: int | None = None
     active: bool = False
+    empty: bool = False
 
     @property
     def key(self) -> str:
         """Stable key for entity ids, e.g. `ams0_tray1`."""
         return f"ams{self.ams_id}_tray{self.slot}"
+
+
+@dataclass(frozen=True, slots=True)
+class AmsUnit:
+    """The climate of one AMS unit (AMS HT units have ids 128-135); None = not reported."""
+
+    ams_id: int
+    humidity_index: int | None = None  # 1 (wet) .. 5 (dry), as the printer screen shows it
+    humidity_percent: int | None = None
+    temperature: float | None = None
+
+    @property
+    def key(self) -> str:
+        """Stable key for entity ids, e.g. `ams128`."""
+        return f"ams{self.ams_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +132,20 @@ class PrinterSnapshot:
     print_error: int | None = None
     hms_errors: tuple[HmsError, ...] = ()
     ams_trays: tuple[AmsTray, ...] = ()
+    ams_units: tuple[AmsUnit, ...] = ()
+    print_stage: str | None = None  # what the printer is doing right now (Bambu `stg_cur`)
+    door_open: bool | None = None
+    chamber_target_temperature: float | None = None
+    nozzle_diameter: float | None = None  # of the active nozzle
+    nozzle_type: str | None = None  # of the active nozzle, e.g. "hardened_steel"
+    # Dual-nozzle printers (H2D): both nozzles and which one prints.
+    left_nozzle_temperature: float | None = None
+    left_nozzle_target_temperature: float | None = None
+    right_nozzle_temperature: float | None = None
+    right_nozzle_target_temperature: float | None = None
+    active_nozzle: str | None = None  # "left" / "right"
+    z_height: float | None = None  # mm
+    storage_free_bytes: int | None = None
     speed_level: int | None = None
     speed_percent: int | None = None
     flow_percent: int | None = None
@@ -120,7 +155,9 @@ class PrinterSnapshot:
     firmware: str | None = None
     model: str | None = None
     serial: str | None = None
-    needs_attention: bool = False  # PrusaLink ATTENTION: a print waits for the user
+    # A print waits for the user: PrusaLink ATTENTION, or a Bambu pause such as a filament
+    # runout or a fallen front cover.
+    needs_attention: bool = False
 
     @property
     def has_problem(self) -> bool:

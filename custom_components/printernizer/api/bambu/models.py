@@ -62,6 +62,20 @@ CHAMBER_SENSOR_MODELS: frozenset[str] = frozenset(
     {"X1", "X1C", "X1E", "H2D", "H2D PRO", "H2C", "H2S", "P2S", "X2D"}
 )
 
+#: Models that heat their chamber: `device.ctc.info.temp` carries a target in its high 16 bits.
+CHAMBER_HEATER_MODELS: frozenset[str] = frozenset({"H2D", "H2D PRO", "H2C", "H2S"})
+
+#: Where the door sensor is (bit 0x00800000): in `home_flag` on X1, in the hex `stat` on newer
+#: models (ha-bambulab captures of both; P1/A1 have no door sensor).
+DOOR_HOME_FLAG_MODELS: frozenset[str] = frozenset({"X1", "X1C", "X1E"})
+#: X1 firmware from which `home_flag` carries the door (older firmware leaves the bit clear).
+DOOR_HOME_FLAG_FIRMWARE: dict[str, tuple[int, ...]] = {
+    "X1": (1, 7),
+    "X1C": (1, 7),
+    "X1E": (1, 1, 2),
+}
+DOOR_STAT_MODELS: frozenset[str] = frozenset({"H2D", "H2D PRO", "H2C", "H2S", "P2S", "X2D"})
+
 #: ESP32-based models that send deltas and must not get `pushall` more than every 5 minutes.
 DELTA_MODELS: frozenset[str] = frozenset({"P1P", "P1S", "A1", "A1 MINI", "A2L"})
 

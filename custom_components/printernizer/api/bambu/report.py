@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import math
+import re
 from typing import Any
 
 from custom_components.printernizer.api.models import (
     AmsTray,
+    AmsUnit,
     HmsError,
     JobOutcome,
     PrinterSnapshot,
@@ -20,12 +22,17 @@ from custom_components.printernizer.api.models import (
 )
 
 from .models import (
+    CHAMBER_HEATER_MODELS,
     CHAMBER_SENSOR_MODELS,
     DELTA_MODELS,
+    DOOR_HOME_FLAG_FIRMWARE,
+    DOOR_HOME_FLAG_MODELS,
+    DOOR_STAT_MODELS,
     MODEL_CODES,
     PRODUCT_NAMES,
     SERIAL_PREFIXES,
 )
+from .stages import ATTENTION_STAGES, IDLE, STAGES
 
 #: `print_error` sent for a few seconds when the user stops a print (0x0300400C).
 CANCELLED_PRINT_ERROR = 50348044
@@ -49,9 +56,21 @@ _ID_MERGED_LISTS = frozenset({"ams", "tray", "vir_slot"})
 _SLOT_LISTS = frozenset({"tray", "vir_slot"})
 _EMPTY_SLOT_KEYS = frozenset({"id", "state"})
 
-_EXTERNAL_AMS_ID = 255
-_EXTERNAL_TRAY_NOW = 254
-_NOTHING_LOADED = 255  # tray_now when no filament is loaded
+_EXTERNAL_AMS_ID = 255  # our AmsTray.ams_id of the external spools
+_MAIN_SPOOL = 255  # vir_slot id of the only or main external spool (Bambu Studio's naming)
+_DEPUTY_SPOOL = 254  # vir_slot id of the second one on two-nozzle printers; legacy vt_tray id
+_NOTHING_LOADED = 0xFF  # tray_now, or the slot byte of `snow`, when no filament is loaded
+_AMS_HT_FIRST_ID = 128  # AMS HT units (one slot each) have ids 128-135
+_DOOR_OPEN = 0x00800000  # in `home_flag` (X1) or `stat` (H2, P2S, X2D)
+_SPOOL_PRESENT = 0x01  # bit of a tray's `state` on newer firmware
+_NOZZLE_CODE = re.compile(r"H([A-Z])(\d\d)")  # device.nozzle type, e.g. HS01, HH01, HX05
+_NOZZLE_MATERIALS = {"00": "stainless_steel", "01": "hardened_steel", "05": "tungsten_carbide"}
+#: `nozzle_type` values (legacy text, or decoded from the code) the `nozzle_type` sensor shows.
+NOZZLE_TYPES: tuple[str, ...] = (
+    *_NOZZLE_MATERIALS.values(),
+    *(f"high_flow_{material}" for material in _NOZZLE_MATERIALS.values()),
+    "tpu_high_flow",
+)
 
 _KNOWN_MODELS: dict[str, str] = {
     name.upper(): name for name in (*MODEL_CODES.values(), *SERIAL_PREFIXES.values())
@@ -246,6 +265,7 @@ def parse_snapshot(
     if not isinstance(state, Mapping):
         state = {}
     get = state.get
+    canonical = (normalize_model(model) or "").upper()
 
     raw_state = _str(get("gcode_state"))
     status = (
@@ -261,21 +281,35 @@ def parse_snapshot(
             if cancelled or print_error == CANCELLED_PRINT_ERROR
             else JobOutcome.FAILED
         )
+    stage_id = _int(get("stg_cur"))
+    stage = STAGES.get(stage_id) if stage_id is not None else None
+    if stage_id == 0 and not status.is_active:
+        stage = IDLE  # stage 0 ("printing") is also sent at boot while idle
     if not online:
         status = PrinterStatus.OFFLINE
 
-    nozzle = _float(get("nozzle_temper"))
-    nozzle_target = _float(get("nozzle_target_temper"))
-    bed = _float(get("bed_temper"))
-    bed_target = _float(get("bed_target_temper"))
-    chamber = _float(get("chamber_temper"))
     device = get("device")
-    if type(device) is dict:
-        nozzle, nozzle_target, bed, bed_target, chamber = _device_temps(
-            device, nozzle, nozzle_target, bed, bed_target, chamber
-        )
+    if type(device) is not dict:
+        device = {}
+    extruders, active_index = _extruders(device)
+    extruder = _by_id(extruders, active_index) or (extruders[0] if extruders else None)
+    temps = _Temperatures(
+        nozzle=_float(get("nozzle_temper")),
+        nozzle_target=_float(get("nozzle_target_temper")),
+        bed=_float(get("bed_temper")),
+        bed_target=_float(get("bed_target_temper")),
+        chamber=_float(get("chamber_temper")),
+    )
+    temps.read_device(device, extruder)
     if not model_has_chamber_sensor(model):
-        chamber = None
+        temps.chamber = None
+    right = _by_id(extruders, 0)
+    left = _by_id(extruders, 1)
+    dual = right is not None and left is not None
+    right_temp, right_target = _packed_temp(right.get("temp")) if dual and right else (None, None)
+    left_temp, left_target = _packed_temp(left.get("temp")) if dual and left else (None, None)
+    diameter, nozzle_type = _nozzle(device, active_index, state)
+    trays, units = _ams(state, _active_slot(state, extruder))
 
     gcode_file = _str(get("gcode_file"))
     return PrinterSnapshot(
@@ -286,11 +320,14 @@ def parse_snapshot(
         remaining_minutes=_int(get("mc_remaining_time")),
         current_layer=_int(get("layer_num")),
         total_layers=_int(get("total_layer_num")),
-        nozzle_temperature=nozzle,
-        nozzle_target_temperature=nozzle_target,
-        bed_temperature=bed,
-        bed_target_temperature=bed_target,
-        chamber_temperature=chamber,
+        nozzle_temperature=temps.nozzle,
+        nozzle_target_temperature=temps.nozzle_target,
+        bed_temperature=temps.bed,
+        bed_target_temperature=temps.bed_target,
+        chamber_temperature=temps.chamber,
+        chamber_target_temperature=(
+            temps.chamber_target if canonical in CHAMBER_HEATER_MODELS else None
+        ),
         job_id=_job_id(state),
         job_name=_str(get("subtask_name")),
         file_name=(gcode_file.rsplit("/", 1)[-1] or None) if gcode_file else None,
@@ -298,7 +335,18 @@ def parse_snapshot(
         outcome=outcome,
         print_error=print_error,
         hms_errors=_hms(get("hms")),
-        ams_trays=_ams_trays(state),
+        ams_trays=trays,
+        ams_units=units,
+        print_stage=stage,
+        needs_attention=stage_id in ATTENTION_STAGES,
+        door_open=_door_open(state, canonical, firmware),
+        nozzle_diameter=diameter,
+        nozzle_type=nozzle_type,
+        left_nozzle_temperature=left_temp,
+        left_nozzle_target_temperature=left_target,
+        right_nozzle_temperature=right_temp,
+        right_nozzle_target_temperature=right_target,
+        active_nozzle=("left" if active_index == 1 else "right") if dual else None,
         speed_level=_int(get("spd_lvl")),
         speed_percent=_int(get("spd_mag")),
         fan_print=_fan_percent(get("cooling_fan_speed")),
@@ -310,36 +358,50 @@ def parse_snapshot(
     )
 
 
-def _device_temps(
-    device: dict[str, Any],
-    nozzle: float | None,
-    nozzle_target: float | None,
-    bed: float | None,
-    bed_target: float | None,
-    chamber: float | None,
-) -> tuple[float | None, float | None, float | None, float | None, float | None]:
-    """Prefer the packed `device.*` temperatures of newer firmware (H2, P2S, X2D)."""
-    current, target = _packed_temp(_info_temp(device.get("bed")))
-    if current is not None:
-        bed, bed_target = current, target
-    current, target = _packed_temp(_info_temp(device.get("ctc")))
-    if current is not None:
-        chamber = current
-    extruder = device.get("extruder")
-    if type(extruder) is dict:
-        infos = extruder.get("info")
-        if type(infos) is list:
-            entries = [entry for entry in infos if type(entry) is dict]
-            if entries:
-                # Dual-nozzle H2D: the active extruder index is in bits 4-7 of `state`
-                # (ha-bambulab); unknown or single-nozzle -> the first entry.
-                active = _int(extruder.get("state"))
-                index = (active >> 4) & 0xF if active is not None and active >= 0 else 0
-                chosen = next((e for e in entries if _int(e.get("id")) == index), entries[0])
-                current, target = _packed_temp(chosen.get("temp"))
-                if current is not None:
-                    nozzle, nozzle_target = current, target
-    return nozzle, nozzle_target, bed, bed_target, chamber
+class _Temperatures:
+    """Temperatures from the legacy keys, overridden by newer firmware's `device` block."""
+
+    __slots__ = ("bed", "bed_target", "chamber", "chamber_target", "nozzle", "nozzle_target")
+
+    def __init__(self, **values: float | None) -> None:
+        self.nozzle = values["nozzle"]
+        self.nozzle_target = values["nozzle_target"]
+        self.bed = values["bed"]
+        self.bed_target = values["bed_target"]
+        self.chamber = values["chamber"]
+        self.chamber_target: float | None = None
+
+    def read_device(self, device: dict[str, Any], extruder: dict[str, Any] | None) -> None:
+        """Prefer the packed `device.*` temperatures of newer firmware (H2, P2S, X2D)."""
+        current, target = _packed_temp(_info_temp(device.get("bed")))
+        if current is not None:
+            self.bed, self.bed_target = current, target
+        current, target = _packed_temp(_info_temp(device.get("ctc")))
+        if current is not None:
+            self.chamber, self.chamber_target = current, target
+        if extruder is not None:
+            current, target = _packed_temp(extruder.get("temp"))
+            if current is not None:
+                self.nozzle, self.nozzle_target = current, target
+
+
+def _extruders(device: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """`device.extruder.info` entries and the active extruder's id.
+
+    The active id is in bits 4-7 of `device.extruder.state` (0 = right, 1 = left on the H2D);
+    unknown or single-nozzle printers count as extruder 0.
+    """
+    block = device.get("extruder")
+    if type(block) is not dict:
+        return [], 0
+    infos = block.get("info")
+    entries = [entry for entry in infos if type(entry) is dict] if type(infos) is list else []
+    packed = _int(block.get("state"))
+    return entries, (packed >> 4) & 0xF if packed is not None and packed >= 0 else 0
+
+
+def _by_id(entries: list[dict[str, Any]], wanted: int) -> dict[str, Any] | None:
+    return next((entry for entry in entries if _int(entry.get("id")) == wanted), None)
 
 
 def _info_temp(block: Any) -> Any:
@@ -349,6 +411,73 @@ def _info_temp(block: Any) -> Any:
         if type(info) is dict:
             return info.get("temp")
     return None
+
+
+def _nozzle(
+    device: dict[str, Any], active_index: int, state: Mapping[str, Any]
+) -> tuple[float | None, str | None]:
+    """(diameter, type) of the active nozzle: `device.nozzle.info` first, else the legacy keys."""
+    diameter: float | None = None
+    kind: str | None = None
+    block = device.get("nozzle")
+    infos = block.get("info") if type(block) is dict else None
+    if type(infos) is list:
+        entries = [entry for entry in infos if type(entry) is dict]
+        entry = _by_id(entries, active_index) or (entries[0] if entries else None)
+        if entry is not None:
+            diameter = _float(entry.get("diameter"))
+            kind = _nozzle_type(entry.get("type"))
+    if diameter is None:
+        diameter = _float(state.get("nozzle_diameter"))
+    if kind is None:
+        kind = _nozzle_type(state.get("nozzle_type"))
+    return (diameter if diameter is not None and diameter > 0 else None), kind
+
+
+def _nozzle_type(value: Any) -> str | None:
+    """Legacy text ("hardened_steel") or a nozzle code: the second letter says the flow (H/E
+    high flow, U the TPU high-flow nozzle, anything else standard), the digits the material."""
+    text = _str(value)
+    if text is None:
+        return None
+    if text.lower() in NOZZLE_TYPES:
+        return text.lower()
+    code = _NOZZLE_CODE.match(text.upper())
+    if code is None:
+        return None
+    flow, digits = code.groups()
+    if flow == "U":
+        return "tpu_high_flow"
+    material = _NOZZLE_MATERIALS.get(digits)
+    if material is None:
+        return None
+    return f"high_flow_{material}" if flow in ("H", "E") else material
+
+
+def _door_open(state: Mapping[str, Any], canonical_model: str, firmware: str | None) -> bool | None:
+    """The door bit, from wherever this model reports it; None for printers without a sensor
+    (or X1 firmware too old to report it)."""
+    if canonical_model in DOOR_HOME_FLAG_MODELS:
+        if _version(firmware) < DOOR_HOME_FLAG_FIRMWARE[canonical_model]:
+            return None
+        flags = _int(state.get("home_flag"))
+    elif canonical_model in DOOR_STAT_MODELS:
+        stat = state.get("stat")
+        try:
+            flags = int(stat, 16) if type(stat) is str else None
+        except ValueError:
+            flags = None
+    else:
+        return None
+    return None if flags is None else bool(flags & _DOOR_OPEN)
+
+
+def _version(firmware: str | None) -> tuple[int, ...]:
+    """ "01.07.00.00" -> (1, 7, 0, 0); an unknown firmware counts as current."""
+    try:
+        return tuple(int(part) for part in firmware.split(".")) if firmware else (99,)
+    except ValueError:
+        return (99,)
 
 
 def _hms(value: Any) -> tuple[HmsError, ...]:
@@ -365,61 +494,158 @@ def _hms(value: Any) -> tuple[HmsError, ...]:
     return tuple(errors)
 
 
+def _active_slot(state: Mapping[str, Any], extruder: dict[str, Any] | None) -> tuple[int, int]:
+    """(ams_id, slot) of the filament the active extruder is fed from; (-1, -1) for none.
+
+    Newer firmware tells it per extruder in `snow` (AMS id << 8 | slot; AMS id 255 and 254 are
+    the main and the deputy external spool): on an H2D, `tray_now` is only a slot number on the
+    active extruder. Older firmware has `tray_now` alone: `ams_id * 4 + slot`, the AMS HT's
+    unit id, 254 for the external spool, 255 for nothing.
+    """
+    snow = _int(extruder.get("snow")) if extruder is not None else None
+    if snow is not None and snow >= 0:
+        ams_id, slot = snow >> 8, snow & 0xFF
+        if slot == _NOTHING_LOADED:
+            return -1, -1
+        if ams_id in (_MAIN_SPOOL, _DEPUTY_SPOOL):
+            return _EXTERNAL_AMS_ID, 0 if ams_id == _MAIN_SPOOL else 1
+        return ams_id, slot
+    ams = state.get("ams")
+    tray_now = _int(ams.get("tray_now")) if type(ams) is dict else None
+    if tray_now is None or tray_now < 0 or tray_now == _NOTHING_LOADED:
+        return -1, -1
+    if tray_now == _DEPUTY_SPOOL:  # older firmware's id of its only external spool
+        return _EXTERNAL_AMS_ID, 0
+    if tray_now >= _AMS_HT_FIRST_ID:
+        return tray_now, 0
+    return tray_now >> 2, tray_now & 3
+
+
 def _tray(ams_id: int, slot: int, tray: dict[str, Any], active: bool) -> AmsTray:
-    """One AMS slot; an empty slot has no material, colour or remaining percentage."""
+    """One AMS slot or external spool.
+
+    Newer firmware says whether a spool is in the slot (bit 0 of `state`); without `state`
+    (older firmware, external spools) a slot without a material is empty. Nothing measures an
+    external spool: its `remain` (always 0 in real reports) is no remaining amount.
+    """
     material = _str(tray.get("tray_type"))
-    if material is None:
-        return AmsTray(ams_id, slot, active=active)
+    bits = _int(tray.get("state"))
+    empty = not bits & _SPOOL_PRESENT if bits is not None and bits >= 0 else material is None
+    if empty:
+        return AmsTray(ams_id, slot, active=active, empty=True)
     remain = _int(tray.get("remain"))
     return AmsTray(
         ams_id,
         slot,
         material=material,
         color=_color(tray.get("tray_color")),
-        remaining=remain if remain is not None and 0 <= remain <= 100 else None,
+        remaining=(
+            remain
+            if remain is not None and 0 <= remain <= 100 and ams_id != _EXTERNAL_AMS_ID
+            else None
+        ),
         active=active,
     )
 
 
-def _ams_trays(state: Mapping[str, Any]) -> tuple[AmsTray, ...]:
-    """All AMS slots plus the external spool(s); `tray_now` marks the active one."""
+def _unit(ams_id: int, unit: dict[str, Any]) -> AmsUnit:
+    """An AMS unit's climate; out-of-range values (sent at power-on) are not reported.
+
+    An AMS without sensors (AMS Lite; P1/A1 firmware that does not pass them on) sends a fixed
+    index and 0.0 °C: without a temperature or a humidity percentage the index is not real.
+    """
+    temperature = _float(unit.get("temp"))
+    if temperature is not None and not 0 < temperature <= 100:
+        temperature = None
+    percent = _int(unit.get("humidity_raw"))
+    if percent is not None and not 1 <= percent <= 100:
+        percent = None
+    index = _int(unit.get("humidity"))
+    if (index is not None and not 1 <= index <= 5) or (temperature is None and percent is None):
+        index = None
+    return AmsUnit(ams_id, humidity_index=index, humidity_percent=percent, temperature=temperature)
+
+
+def _ams(
+    state: Mapping[str, Any], active: tuple[int, int]
+) -> tuple[tuple[AmsTray, ...], tuple[AmsUnit, ...]]:
+    """All AMS slots plus the external spool(s), and the AMS units' climate."""
     trays: list[AmsTray] = []
-    tray_now: int | None = None
+    units: list[AmsUnit] = []
     ams = state.get("ams")
-    if type(ams) is dict:
-        tray_now = _int(ams.get("tray_now"))
-        units = ams.get("ams")
-        if type(units) is list:
-            for unit in units:
-                if type(unit) is not dict:
+    listed = ams.get("ams") if type(ams) is dict else None
+    if type(listed) is list:
+        for unit in listed:
+            if type(unit) is not dict:
+                continue
+            ams_id = _int(unit.get("id"))
+            unit_trays = unit.get("tray")
+            if ams_id is None or ams_id < 0 or type(unit_trays) is not list:
+                continue
+            units.append(_unit(ams_id, unit))
+            for tray in unit_trays:
+                if type(tray) is not dict:
                     continue
-                ams_id = _int(unit.get("id"))
-                unit_trays = unit.get("tray")
-                if ams_id is None or ams_id < 0 or type(unit_trays) is not list:
+                slot = _int(tray.get("id"))
+                if slot is None or slot < 0:
                     continue
-                for tray in unit_trays:
-                    if type(tray) is not dict:
-                        continue
-                    slot = _int(tray.get("id"))
-                    if slot is None or slot < 0:
-                        continue
-                    # AMS HT units (ids 128-135) have one slot and are addressed by unit id.
-                    index = ams_id * 4 + slot if ams_id < 128 else ams_id
-                    trays.append(_tray(ams_id, slot, tray, tray_now == index))
-    external = state.get("vt_tray")
-    if type(external) is dict:
-        trays.append(_tray(_EXTERNAL_AMS_ID, 0, external, tray_now == _EXTERNAL_TRAY_NOW))
+                trays.append(_tray(ams_id, slot, tray, active == (ams_id, slot)))
+    for slot, spool in _external_spools(state).items():
+        trays.append(_tray(_EXTERNAL_AMS_ID, slot, spool, active == (_EXTERNAL_AMS_ID, slot)))
+    return tuple(trays), tuple(units)
+
+
+def _external_spools(state: Mapping[str, Any]) -> dict[int, dict[str, Any]]:
+    """Slot -> report of each physical external spool: 0 the only or main one, 1 the deputy.
+
+    Newer firmware lists them in `vir_slot` (id 255 main, 254 deputy) and may repeat the main
+    one as `vt_tray` (id "255"; X1C 01.09, H2D): `vir_slot` alone then counts. Older firmware
+    has only `vt_tray` (id "254") for its single spool.
+    """
+    spools: dict[int, dict[str, Any]] = {}
     virtual = state.get("vir_slot")
     if type(virtual) is list:
-        for tray in virtual:
-            if type(tray) is dict:
-                tray_id = _int(tray.get("id"))
-                if tray_id is not None and tray_id >= _EXTERNAL_TRAY_NOW:
-                    slot = tray_id - _EXTERNAL_TRAY_NOW
-                    # tray_now 255 means "nothing loaded", never the second spool (id 255)
-                    active = tray_now == tray_id != _NOTHING_LOADED
-                    trays.append(_tray(_EXTERNAL_AMS_ID, slot, tray, active))
-    return tuple(trays)
+        for spool in virtual:
+            if type(spool) is dict:
+                spool_id = _int(spool.get("id"))
+                if spool_id in (_MAIN_SPOOL, _DEPUTY_SPOOL):
+                    spools.setdefault(0 if spool_id == _MAIN_SPOOL else 1, spool)
+    if not spools:
+        external = state.get("vt_tray")
+        if type(external) is dict:
+            spools[0] = external
+    return dict(sorted(spools.items()))
+
+
+def external_spool_key_moves(state: Mapping[str, Any]) -> dict[str, str | None]:
+    """How this printer's external-spool keys of earlier versions map to today's keys.
+
+    Earlier versions keyed `vt_tray` and `vir_slot` 254 as `ams255_tray0` (`vt_tray` first) and
+    `vir_slot` 255 as `ams255_tray1`. Today the main spool is `ams255_tray0` and the deputy
+    `ams255_tray1`. Old key -> new key, or None where the old key showed a spool twice (X1C
+    01.09: `vt_tray` and `vir_slot` 255 are one spool). An H2D (`vt_tray` plus both `vir_slot`)
+    keeps its keys: tray0 showed the main spool, tray1 a copy of it and now the deputy.
+    """
+    if not isinstance(state, Mapping):
+        return {}
+    virtual = state.get("vir_slot")
+    ids = (
+        {_int(spool.get("id")) for spool in virtual if type(spool) is dict}
+        if type(virtual) is list
+        else set()
+    )
+    old_main = "ams255_tray1"
+    old_deputy = "ams255_tray0"
+    if type(state.get("vt_tray")) is dict:
+        if _MAIN_SPOOL in ids and _DEPUTY_SPOOL not in ids:
+            return {old_main: None}
+        return {}
+    moves: dict[str, str | None] = {}
+    if _MAIN_SPOOL in ids:
+        moves[old_main] = "ams255_tray0"
+    if _DEPUTY_SPOOL in ids:
+        moves[old_deputy] = "ams255_tray1"
+    return moves
 
 
 # --------------------------------------------------------------------------------------------

@@ -516,4 +516,5 @@ class PrusaLinkClient:
                     break  # closing the response drops the rest of the file
                 if max_bytes is not None and reader.bytes_read > max_bytes:
                     raise FileTransferError(f"{ref}: no metadata within {max_bytes} bytes")
-        return reader.result()
+        # the result may decode a QOI thumbnail: not in the event loop
+        return await asyncio.get_running_loop().run_in_executor(None, reader.result)

@@ -83,6 +83,17 @@ def _job_id(value: Any) -> str | None:
     return None if number is None else str(number)
 
 
+def _storage_free(storage: Any) -> int | None:
+    """Free bytes where print files go: the Pi reports a list of storages, the first writable
+    one with `free_space` counts (`/local`; the SD card is read-only); Buddy reports none."""
+    for entry in storage if isinstance(storage, list) else [storage]:
+        if isinstance(entry, Mapping) and not entry.get("read_only"):
+            free = _int(entry.get("free_space"))
+            if free is not None and free >= 0:
+                return free
+    return None
+
+
 def _status_for(
     state: str | None, has_job: bool, progress: float | None, remaining: int | None
 ) -> tuple[PrinterStatus, JobOutcome | None, bool]:
@@ -232,6 +243,8 @@ def parse_snapshot(
         flow_percent=_int(printer.get("flow")),
         fan_print=_int(printer.get("fan_print")),
         fan_hotend=_int(printer.get("fan_hotend")),
+        z_height=_float(printer.get("axis_z")),
+        storage_free_bytes=_storage_free(status_doc.get("storage")),
         firmware=previous.firmware if previous else None,
         model=previous.model if previous else None,
         serial=previous.serial if previous else None,
