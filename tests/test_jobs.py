@@ -37,7 +37,11 @@ from custom_components.printernizer.const import (
     EVENT_JOB_STARTED,
 )
 from custom_components.printernizer.costs import CostBreakdown
-from custom_components.printernizer.jobs import JobTracker, default_power_watts
+from custom_components.printernizer.jobs import (
+    JobTracker,
+    default_power_watts,
+    printer_power_watts,
+)
 from custom_components.printernizer.ledger import JobRecord, Ledger
 from custom_components.printernizer.settings import SettingsStore
 
@@ -380,18 +384,46 @@ async def test_power_defaults_to_the_model_table(
         ("A1MINI", 80),
         ("P1S", 105),
         ("P1P", 105),
+        ("P2S", 110),
         ("X1C", 105),
+        ("X1 Carbon", 105),
         ("X1E", 105),
+        ("H2D", 150),
+        ("H2D Pro", 150),
+        ("H2S", 140),
+        ("MK3S", 80),
         ("Original Prusa MK4", 100),
         ("MK4S", 100),
         ("Core One", 100),
+        ("COREONE", 100),
+        ("XL", 150),
+        ("Original Prusa XL", 150),
+        ("MINI", 50),
+        ("MINI+", 50),
         ("Ender 3", 100),
+        ("", 100),
         (None, 100),
     ],
 )
 def test_default_power_watts(model: str | None, watts: int) -> None:
-    """The model table behind the estimate."""
+    """The model table behind the estimate: every model the integration knows."""
     assert default_power_watts(model) == watts
+
+
+@pytest.mark.parametrize(
+    ("options", "model", "watts"),
+    [
+        ({}, "P1S", Decimal(105)),
+        ({CONF_POWER_WATTS: 0}, "P1S", Decimal(105)),  # 0 means "not set"
+        ({CONF_POWER_WATTS: -5}, "MINI", Decimal(50)),
+        ({CONF_POWER_WATTS: "abc"}, None, Decimal(100)),
+        ({CONF_POWER_WATTS: 142.5}, "P1S", Decimal("142.5")),
+        ({CONF_POWER_WATTS: 90}, None, Decimal(90)),
+    ],
+)
+def test_printer_power_watts(options: dict[str, Any], model: str | None, watts: Decimal) -> None:
+    """One place knows a printer's power: its option above 0, else its model's typical power."""
+    assert printer_power_watts(options, model) == watts
 
 
 # ------------------------------------------------------------------------------- outcomes

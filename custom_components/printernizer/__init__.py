@@ -159,6 +159,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
         settings=shared.settings,
         device_id=device.id,
         metadata_provider=metadata_provider,
+        model=coordinator.info.model,
     )
     await tracker.async_restore()
     entry.runtime_data = PrinternizerData(coordinator=coordinator, tracker=tracker, files=files)

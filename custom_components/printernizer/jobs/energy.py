@@ -24,17 +24,31 @@ ENERGY_ESTIMATED: Final = "estimated"
 # More than this average power (kW) over the job is not a believable meter delta.
 MAX_PLAUSIBLE_KW: Final = Decimal(5)
 
-# Average power while printing by model (community figures; Prusa has no official number).
+# Average power while printing PLA, by model (first matching fragment of the lower-case,
+# alphanumeric model name wins, so "a1mini" comes before "a1" and "mini").
+# Measured: A1 mini 80 W, A1 95 W, P1S 105 W, X1C 105 W are community smart-plug readings as
+# gathered in the project's design notes (reference/printernizer-and-peers.md §6). Neither
+# Bambu Lab nor Prusa publish an average; every other figure is our estimate from the nearest
+# measured machine: the same electronics and bed (P1P as P1S, X1/X1E as X1C with the X1E's
+# chamber heater off for PLA, P2S as P1S plus its chamber fan), the heated-bed area for larger
+# beds (H2S 340×320 mm and H2D 350×320 mm are about 1.7× the P1S's 256×256 mm), and for Prusa
+# the MK4 at our 100 W default with the MK3S's smaller bed, the MINI's 180×180 mm bed and the
+# XL's 360×360 mm segmented bed scaled from it. Models not listed (X2D, A2L, …) get 100 W.
+# An energy sensor or the printer's power option always wins over this table.
 MODEL_POWER_WATTS: Final[tuple[tuple[str, int], ...]] = (
     ("a1mini", 80),
     ("a1", 95),
     ("p1s", 105),
     ("p1p", 105),
-    ("x1c", 105),
-    ("x1e", 105),
-    ("x1carbon", 105),
-    ("mk4", 100),
-    ("coreone", 100),
+    ("p2s", 110),
+    ("x1", 105),  # X1, X1C, X1 Carbon, X1E
+    ("h2d", 150),  # H2D, H2D Pro
+    ("h2s", 140),
+    ("mk3", 80),  # MK3S, MK3S+, MK3.5
+    ("mk4", 100),  # MK4, MK4S
+    ("coreone", 100),  # Core One, Core One L
+    ("xl", 150),
+    ("mini", 50),  # MINI, MINI+
 )
 
 

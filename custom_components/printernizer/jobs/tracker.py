@@ -154,8 +154,12 @@ class JobTracker:
         settings: SettingsStore,
         device_id: str | None,
         metadata_provider: MetadataProvider | None = None,
+        model: str | None = None,
     ) -> None:
-        """Bind the tracker to one printer's entry, the shared ledger and settings."""
+        """Bind the tracker to one printer's entry, the shared ledger and settings.
+
+        `model` is what the printer said at connection; later snapshots may refine it.
+        """
         self._hass = hass
         self._entry = entry
         self._ledger = ledger
@@ -168,7 +172,7 @@ class JobTracker:
         self._listeners: list[JobListener] = []
         self._side: _SideData | None = None
         self._written_progress: int | None = None
-        self._model: str | None = None
+        self._model = model
         self._metadata_task: asyncio.Task[None] | None = None
         self.current_job: JobRecord | None = None
         self.last_job: JobRecord | None = None
@@ -183,7 +187,7 @@ class JobTracker:
 
     @property
     def power_watts(self) -> Decimal:
-        """Configured printing power, else the model's typical power."""
+        """Configured printing power, else the model's typical power (quotes use it too)."""
         return printer_power_watts(self._entry.options, self._model)
 
     @property
