@@ -5,12 +5,19 @@ Regression tests of issue 10 (jobs and ledger part), each against the real integ
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 
+from custom_components.printernizer.api.models import MaterialUsage
 from custom_components.printernizer.const import DOMAIN
+from custom_components.printernizer.costs import CostBreakdown
+from custom_components.printernizer.data import DATA_SHARED
+from custom_components.printernizer.ledger import Ledger
 from tests.conftest import bambu_entry
 from tests.simulators.bambu import BambuSimulator
 
@@ -55,3 +62,66 @@ async def test_quote_for_a_new_printer_uses_its_model_power(
     assert (quote["material_cost"], quote["energy_cost"], quote["machine_cost"]) == (2.5, 0.06, 0)
     assert (quote["net"], quote["vat"], quote["gross"]) == (2.56, 0.49, 3.05)
     assert entry.runtime_data.tracker.power_watts == 105
+
+
+# ------------------------------------------------------------------------------- defect 19
+
+
+async def test_job_correction_records_the_user_who_made_it(
+    hass: HomeAssistant, hass_read_only_user: MockUser
+) -> None:
+    """set_job_category stays open to every user, and its revision names the user (audit)."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    ledger = hass.data[DATA_SHARED].ledger
+    job_id = await hass.async_add_executor_job(_finished_job, ledger)
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        "set_job_category",
+        {"job_id": job_id, "category": "business", "customer": "Müller"},
+        blocking=True,
+        return_response=True,
+        context=Context(user_id=hass_read_only_user.id),
+    )
+    assert response is not None
+    assert (response["revision"], response["user_id"]) == (2, hass_read_only_user.id)
+    revisions = await hass.async_add_executor_job(ledger.get_revisions, job_id)
+    assert [(r.revision, r.category, r.user_id) for r in revisions] == [
+        (1, "private", None),
+        (2, "business", hass_read_only_user.id),
+    ]
+    listed = await call(hass, "list_jobs")
+    assert [(j["job_id"], j["user_id"]) for j in listed["jobs"]] == [
+        (job_id, hass_read_only_user.id)
+    ]
+
+
+def _finished_job(ledger: Ledger) -> int:
+    """One ended job of printer SERIAL1 written straight into the ledger (executor)."""
+    started = datetime(2025, 3, 10, 8, 0, tzinfo=UTC)
+    job = ledger.start_job(
+        printer_uid="SERIAL1",
+        printer_name="Workshop P1S",
+        entry_id="old-entry",
+        job_key="cube@1",
+        name="cube",
+        file_name="cube.3mf",
+        started_at=started,
+        category="private",
+    )
+    ledger.finish_job(
+        job.job_id,
+        status="finished",
+        ended_at=started + timedelta(hours=1),
+        duration_s=3600,
+        paused_s=0,
+        last_progress=100.0,
+        materials=[MaterialUsage("PLA", 40.0)],
+        energy_kwh=Decimal("0.105"),
+        energy_source="estimated",
+        prices={"material:PLA": "25", "default_material_price": "25"},
+        cost=CostBreakdown(100, 3, 0, 103, 20, 123),
+        currency="EUR",
+        complete=True,
+    )
+    return job.job_id

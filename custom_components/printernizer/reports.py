@@ -105,6 +105,14 @@ def _check_category(category: str | None) -> None:
 # --- list_jobs ----------------------------------------------------------------------------
 
 
+def job_fields(job: JobRecord, tz: tzinfo) -> dict[str, Any]:
+    """A job as list_jobs and set_job_category answer it: the export's fields, plus the user
+    who made the revision shown (None for the automatic one)."""
+    fields = job_to_dict(job, tz)
+    fields["user_id"] = job.user_id
+    return fields
+
+
 async def async_list_jobs(
     hass: HomeAssistant,
     ledger: Ledger,
@@ -146,7 +154,7 @@ async def async_list_jobs(
             limit=limit,
             offset=offset,
         )
-        return {"jobs": [job_to_dict(job, tz) for job in jobs], "total": total}
+        return {"jobs": [job_fields(job, tz) for job in jobs], "total": total}
 
     return await hass.async_add_executor_job(_run)
 
@@ -380,11 +388,12 @@ async def async_set_job_category(
     customer: str | None = None,
     note: str | None = None,
     reason: str | None = None,
+    user_id: str | None = None,
 ) -> dict[str, Any]:
     """Correct category / customer / note by appending a revision; answers the job at it.
 
     None leaves a field unchanged, an empty string clears customer or note. Unchanged values
-    append no revision.
+    append no revision. The revision records `user_id`, the Home Assistant user who asked.
     """
     _check_category(category)
     changes: dict[str, Any] = {}
@@ -398,7 +407,7 @@ async def async_set_job_category(
 
     def _run() -> JobRecord:
         return ledger.add_revision(
-            int(job_id), reason=reason or "set_job_category", changes=changes
+            int(job_id), reason=reason or "set_job_category", changes=changes, user_id=user_id
         )
 
     try:
@@ -407,7 +416,7 @@ async def async_set_job_category(
         raise service_error("unknown_job", job_id=job_id)
     except JobOpenError:
         raise service_error("job_not_finished", job_id=job_id)
-    return job_to_dict(job, tz)
+    return job_fields(job, tz)
 
 
 def _non_negative(name: str, value: Any) -> Decimal:
@@ -466,4 +475,5 @@ __all__ = [
     "async_list_jobs",
     "async_set_job_category",
     "build_cost_report",
+    "job_fields",
 ]

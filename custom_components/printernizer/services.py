@@ -166,6 +166,7 @@ async def _set_job_category(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
         category=call.data.get("category"),
         customer=call.data.get("customer"),
         note=call.data.get("note"),
+        user_id=call.context.user_id,
     )
 
 

@@ -138,6 +138,7 @@ class Ledger:
         *,
         status: str,
         ended_at: datetime,
+        end_estimated: bool = False,
         duration_s: int,
         paused_s: int,
         last_progress: float | None,
@@ -151,7 +152,8 @@ class Ledger:
     ) -> JobRecord:
         """End a job and write revision 1; the job row is never changed afterwards.
 
-        `materials` are the grams really used (see costs.material_grams_for_outcome).
+        `materials` are the grams really used (see costs.material_grams_for_outcome);
+        `end_estimated` marks an end the printer's report had to stand in for.
         """
         with self._db.write() as conn:
             return _jobs.finish_job(
@@ -159,6 +161,7 @@ class Ledger:
                 job_id,
                 status=status,
                 ended_at=ended_at,
+                end_estimated=end_estimated,
                 duration_s=duration_s,
                 paused_s=paused_s,
                 last_progress=last_progress,
@@ -172,15 +175,22 @@ class Ledger:
                 now=self._clock(),
             )
 
-    def add_revision(self, job_id: int, *, reason: str, changes: dict[str, Any]) -> JobRecord:
+    def add_revision(
+        self,
+        job_id: int,
+        *,
+        reason: str,
+        changes: dict[str, Any],
+        user_id: str | None = None,
+    ) -> JobRecord:
         """Append a correction as revision n+1 (GoBD); returns the job at its latest revision.
 
-        Raises UnknownJobError / JobOpenError (both LedgerError). Changes equal to the current
-        values append nothing.
+        `user_id` records who made it. Raises UnknownJobError / JobOpenError (both
+        LedgerError). Changes equal to the current values append nothing.
         """
         with self._db.write() as conn:
             return _jobs.add_revision(
-                conn, job_id, reason=reason, changes=changes, now=self._clock()
+                conn, job_id, reason=reason, changes=changes, now=self._clock(), user_id=user_id
             )
 
     def get_job(self, job_id: int) -> JobRecord | None:
@@ -189,7 +199,7 @@ class Ledger:
             return _jobs.get_job(conn, job_id)
 
     def get_revisions(self, job_id: int) -> list[JobRecord]:
-        """All revisions of a job, oldest first (audit trail)."""
+        """All revisions of a job, oldest first (audit trail: reason, time, `user_id`)."""
         with self._db.read() as conn:
             return _jobs.get_revisions(conn, job_id)
 
