@@ -11,6 +11,7 @@ from typing import Any
 
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 
 from custom_components.printernizer.api.models import MaterialUsage
@@ -20,6 +21,7 @@ from custom_components.printernizer.data import DATA_SHARED
 from custom_components.printernizer.ledger import Ledger
 from tests.conftest import bambu_entry
 from tests.simulators.bambu import BambuSimulator
+from tests.test_bambu import wait_for
 
 
 async def call(hass: HomeAssistant, service: str, **data: Any) -> dict[str, Any]:
@@ -125,3 +127,41 @@ def _finished_job(ledger: Ledger) -> int:
         complete=True,
     )
     return job.job_id
+
+
+# ------------------------------------------------------------------------------- defect 15
+
+
+async def test_history_follows_the_printer_when_it_is_added_again(
+    hass: HomeAssistant, bambu_sim: BambuSimulator
+) -> None:
+    """Remove the P1S, add it again (same serial, new entry): its earlier job is still its own."""
+    first = await setup(hass, bambu_entry(bambu_sim))
+    await bambu_sim.start_job("cube")
+    await bambu_sim.progress(50)
+    await bambu_sim.finish_job()
+    await wait_for(hass, lambda: first.runtime_data.tracker.last_job is not None)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await hass.config_entries.async_remove(first.entry_id)
+    await hass.async_block_till_done()
+
+    again = await setup(hass, bambu_entry(bambu_sim))
+    assert again.entry_id != first.entry_id
+    listed = await call(hass, "list_jobs", config_entry_id=again.entry_id)
+    assert [(j["name"], j["status"], j["entry_id"]) for j in listed["jobs"]] == [
+        ("cube", "finished", first.entry_id)  # recorded under the old entry, shown for the new
+    ]
+    assert listed["total"] == 1
+    today = dt_util.now().date()
+    report = await call(
+        hass,
+        "cost_report",
+        start=str(today - timedelta(days=1)),
+        end=str(today + timedelta(days=1)),
+        config_entry_id=again.entry_id,
+    )
+    assert report["totals"]["jobs"] == 1
+    assert report["totals"]["material_g"] == 12.34  # the simulator's cube
+    assert [g["printer_uid"] for g in report["groups"]] == [bambu_sim.serial]
+    assert again.runtime_data.tracker.totals.jobs == 1
+    assert await hass.config_entries.async_unload(again.entry_id)

@@ -22,7 +22,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from .api.models import MaterialUsage
-from .const import STORAGE_DIR
+from .const import DOMAIN, STORAGE_DIR
 from .costs import (
     allocate_material_cents,
     cents_to_eur,
@@ -97,6 +97,18 @@ def _current(settings: Settings | SettingsStore) -> Settings:
     return settings.settings if isinstance(settings, SettingsStore) else settings
 
 
+def _printer_filter(hass: HomeAssistant, entry_id: str | None) -> dict[str, str]:
+    """The ledger filter for a printer named by its config entry: its uid, so the history
+    follows the printer (removed and added again = a new entry, the same serial). An id that is
+    no Printernizer entry (any more) selects what was recorded under it."""
+    if entry_id is None:
+        return {}
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        return {"entry_id": entry_id}
+    return {"printer_uid": entry.unique_id or entry.entry_id}
+
+
 def _check_category(category: str | None) -> None:
     if category is not None and category not in CATEGORIES:
         raise service_error("invalid_category", category=category)
@@ -143,12 +155,13 @@ async def async_list_jobs(
         raise service_error("invalid_status", status=status)
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
+    printer = _printer_filter(hass, entry_id)
 
     def _run() -> dict[str, Any]:
         jobs, total = ledger.list_jobs(
             start=start_utc,
             end=end_utc,
-            entry_id=entry_id,
+            **printer,
             status=status,
             category=category,
             limit=limit,
@@ -321,11 +334,10 @@ async def async_cost_report(
     _check_category(category)
     if group_by is not None and group_by not in GROUP_BY:
         raise service_error("invalid_group_by", group_by=group_by)
+    printer = _printer_filter(hass, entry_id)
 
     def _run() -> dict[str, Any]:
-        jobs = ledger.report_jobs(
-            start=start_utc, end=end_utc, entry_id=entry_id, category=category
-        )
+        jobs = ledger.report_jobs(start=start_utc, end=end_utc, **printer, category=category)
         return build_cost_report(jobs, start=start_day, end=end_day, group_by=group_by, tz=tz)
 
     return await hass.async_add_executor_job(_run)
@@ -360,11 +372,10 @@ async def async_export_report(
     if category:
         stem += f"_{category}"
     stem += f"_{stamp}"
+    printer = _printer_filter(hass, entry_id)
 
     def _run() -> dict[str, Any]:
-        jobs = ledger.report_jobs(
-            start=start_utc, end=end_utc, entry_id=entry_id, category=category
-        )
+        jobs = ledger.report_jobs(start=start_utc, end=end_utc, **printer, category=category)
         path = write_export(jobs, folder=folder, stem=stem, fmt=fmt, tz=tz)
         return {
             "path": str(path),

@@ -213,14 +213,20 @@ class Ledger:
         category: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        printer_uid: str | None = None,
     ) -> tuple[list[JobRecord], int]:
-        """Jobs started in [start, end), newest first, with the total for paging."""
+        """Jobs started in [start, end), newest first, with the total for paging.
+
+        `printer_uid` selects a printer's whole history; `entry_id` only what one config entry
+        recorded (a printer added again gets a new entry id).
+        """
         with self._db.read() as conn:
             return _jobs.list_jobs(
                 conn,
                 start=start,
                 end=end,
                 entry_id=entry_id,
+                printer_uid=printer_uid,
                 status=status,
                 category=category,
                 limit=limit,
@@ -234,11 +240,17 @@ class Ledger:
         end: datetime,
         entry_id: str | None = None,
         category: str | None = None,
+        printer_uid: str | None = None,
     ) -> list[JobRecord]:
         """Ended jobs started in [start, end) at their latest revision, oldest first."""
         with self._db.read() as conn:
             return _jobs.report_jobs(
-                conn, start=start, end=end, entry_id=entry_id, category=category
+                conn,
+                start=start,
+                end=end,
+                entry_id=entry_id,
+                printer_uid=printer_uid,
+                category=category,
             )
 
     def printer_totals(self, printer_uid: str) -> Totals:

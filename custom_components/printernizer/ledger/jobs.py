@@ -542,6 +542,7 @@ def _filters(
     start: datetime | None,
     end: datetime | None,
     entry_id: str | None,
+    printer_uid: str | None,
     status: str | None,
     category: str | None,
     ended_only: bool,
@@ -557,6 +558,9 @@ def _filters(
     if entry_id is not None:
         clauses.append("j.entry_id = ?")
         params.append(entry_id)
+    if printer_uid is not None:
+        clauses.append("j.printer_uid = ?")
+        params.append(printer_uid)
     if status is not None:
         clauses.append("j.status = ?")
         params.append(status)
@@ -573,6 +577,7 @@ def list_jobs_sql(
     start: datetime | None = None,
     end: datetime | None = None,
     entry_id: str | None = None,
+    printer_uid: str | None = None,
     status: str | None = None,
     category: str | None = None,
     limit: int = 100,
@@ -583,6 +588,7 @@ def list_jobs_sql(
         start=start,
         end=end,
         entry_id=entry_id,
+        printer_uid=printer_uid,
         status=status,
         category=category,
         ended_only=False,
@@ -592,7 +598,7 @@ def list_jobs_sql(
         count = "SELECT COUNT(*) FROM jobs AS j" + where
     else:
         join = _LATEST_JOIN
-        if start is None and end is None and entry_id is None and status is None:
+        if (start, end, entry_id, printer_uid, status) == (None, None, None, None, None):
             # Category lives in the latest revision, so an unbounded category count has to
             # visit every job; walk the started_at index like the page query does.
             join = join.replace("FROM jobs AS j", "FROM jobs AS j INDEXED BY idx_jobs_started", 1)
@@ -606,6 +612,7 @@ def list_jobs(
     start: datetime | None,
     end: datetime | None,
     entry_id: str | None,
+    printer_uid: str | None,
     status: str | None,
     category: str | None,
     limit: int,
@@ -616,6 +623,7 @@ def list_jobs(
         start=start,
         end=end,
         entry_id=entry_id,
+        printer_uid=printer_uid,
         status=status,
         category=category,
         limit=limit,
@@ -631,6 +639,7 @@ def report_jobs_sql(
     start: datetime,
     end: datetime,
     entry_id: str | None = None,
+    printer_uid: str | None = None,
     category: str | None = None,
 ) -> tuple[str, list[Any]]:
     """Ended jobs started in [start, end), oldest first: the query behind reports and exports."""
@@ -638,6 +647,7 @@ def report_jobs_sql(
         start=start,
         end=end,
         entry_id=entry_id,
+        printer_uid=printer_uid,
         status=None,
         category=category,
         ended_only=True,
@@ -651,10 +661,13 @@ def report_jobs(
     start: datetime,
     end: datetime,
     entry_id: str | None,
+    printer_uid: str | None,
     category: str | None,
 ) -> list[JobRecord]:
     """Run the report query."""
-    sql, params = report_jobs_sql(start=start, end=end, entry_id=entry_id, category=category)
+    sql, params = report_jobs_sql(
+        start=start, end=end, entry_id=entry_id, printer_uid=printer_uid, category=category
+    )
     return [_record(row) for row in conn.execute(sql, params)]
 
 
