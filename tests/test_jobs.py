@@ -249,6 +249,7 @@ async def test_full_job_lands_with_grams_energy_cost_and_times(
     assert job.printer_name == "Workshop P1S"
     assert job.prices == {
         "material:PLA": "25",
+        "price_source:PLA": "table",
         "default_material_price": "20",
         "electricity_price": "0.30",
         "machine_rate": "2",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 import logging
 from typing import Any
 
@@ -39,6 +40,7 @@ from custom_components.printernizer.const import (
 )
 from custom_components.printernizer.jobs import job_store
 from custom_components.printernizer.ledger import JobRecord, Ledger
+from custom_components.printernizer.reports import async_list_jobs, job_fields
 
 from . import test_jobs as _jobs_tests
 from .test_jobs import (
@@ -630,3 +632,44 @@ async def test_broken_listener_does_not_stop_others_or_the_ledger(
     assert job.status == "finished"
     assert "Job listener failed on started" in caplog.text
     assert "Job listener failed on finished" in caplog.text
+
+
+# ------------------------------------------------------------------------------- prices
+
+
+async def test_job_fields_say_which_material_was_priced_with_the_default(
+    hass: HomeAssistant,
+    ledger: Ledger,
+    make_tracker: MakeTracker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """PLA from the price table, ASA at the default price: each material says so, for good.
+
+    The answer comes from the job's price snapshot: adding ASA to the table later does not
+    turn an old job's default price into a table price. A job written before price sources
+    were recorded answers None (unknown) rather than guessing.
+    """
+    meta = PrintMetadata(materials=(MaterialUsage("pla", 30.0), MaterialUsage("ASA", 10.0)))
+    tracker = await make_tracker({CONF_POWER_WATTS: 100}, FakeMetadata(meta))
+    await feed(hass, tracker, snap(P.PRINTING, 0))
+    freezer.tick(minutes(60))
+    await feed(hass, tracker, snap(P.FINISHED, 100))
+    [job] = await all_jobs(hass, ledger)
+    # 30 g × 25 + 10 g × 20 (default) = 0.95; 0.1 kWh 0.03; net 0.98; VAT 0.1862 → 0.19
+    assert job.cost == cost(95, 3, 0, 19)
+
+    await tracker._settings.async_update({"material_prices": {"ASA": "35"}})
+    listed = await async_list_jobs(hass, ledger)
+    [fields] = listed["jobs"]
+    assert fields["materials"] == [
+        {"material": "pla", "grams": 30.0, "price_source": "table"},
+        {"material": "ASA", "grams": 10.0, "price_source": "default"},
+    ]
+
+    legacy = dict(job.prices)
+    for key in [k for k in legacy if k.startswith("price_source:")]:
+        del legacy[key]
+    old = await hass.async_add_executor_job(
+        partial(ledger.add_revision, job.job_id, reason="legacy", changes={"prices": legacy})
+    )
+    assert [m["price_source"] for m in job_fields(old, dt_util.UTC)["materials"]] == [None, None]

@@ -29,6 +29,8 @@ from .costs import (
     compute_cost,
     estimate_energy_kwh,
     material_key,
+    price_source,
+    snapshot_price_source,
     to_decimal,
 )
 from .exceptions import service_error
@@ -118,9 +120,14 @@ def _check_category(category: str | None) -> None:
 
 
 def job_fields(job: JobRecord, tz: tzinfo) -> dict[str, Any]:
-    """A job as list_jobs and set_job_category answer it: the export's fields, plus the user
-    who made the revision shown (None for the automatic one)."""
+    """A job as list_jobs and set_job_category answer it: the export's fields, plus where each
+    material's price came from (`price_source`: table, default, None when not recorded) and the
+    user who made the revision shown (None for the automatic one)."""
     fields = job_to_dict(job, tz)
+    fields["materials"] = [
+        {**line, "price_source": snapshot_price_source(job.prices, usage.material)}
+        for line, usage in zip(fields["materials"], job.materials, strict=True)
+    ]
     fields["user_id"] = job.user_id
     return fields
 
@@ -475,6 +482,7 @@ async def async_calculate_cost(
         "machine_rate": float(rate_d),
         "vat_rate": float(current.effective_vat_rate),
         "small_business": current.small_business,
+        "price_source": price_source(current, material),
     }
 
 
