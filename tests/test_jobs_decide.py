@@ -158,7 +158,8 @@ def test_snapshot_of_another_job_ends_the_open_one(
     assert isinstance(action, End)
     assert action.outcome == outcome
     assert action.replaced is True
-    assert action.progress == seen.progress  # the other job's progress is not this one's
+    # the other job's progress is not this one's; a finished one is complete
+    assert action.progress == (100.0 if outcome == "finished" else seen.progress)
     # the tracker then decides again without the closed job: the new one starts
     assert isinstance(decide(None, snap(P.PRINTING, **kwargs), NOW, Seen()), Start)
 
@@ -238,3 +239,20 @@ def test_pause_never_exceeds_the_duration() -> None:
     """A pause start before the job's start (clock trouble) is capped at the duration."""
     seen = Seen(10.0, pause_started=T0 - timedelta(hours=1))
     assert durations(JOB, seen, NOW) == (3600, 3600)
+
+
+@pytest.mark.parametrize(
+    ("job", "snapshot", "seen"),
+    [
+        (JOB, snap(P.FINISHED, None, job_name=None, file_name=None), Seen(83.0)),  # Buddy
+        (JOB, snap(P.IDLE, None, job_name=None, file_name=None), Seen(99.2)),
+        (PRINTER_JOB, snap(P.PRINTING, 1.0, job_id="43"), Seen(99.5)),  # replaced, done
+    ],
+)
+def test_a_job_that_ends_finished_has_progress_100(
+    job: OpenJob, snapshot: PrinterSnapshot, seen: Seen
+) -> None:
+    """The last poll saw 83 % (Buddy drops the job between polls): finished means 100 %."""
+    action = decide(job, snapshot, NOW, seen)
+    assert isinstance(action, End)
+    assert (action.outcome, action.progress) == ("finished", 100.0)

@@ -289,7 +289,7 @@ async def test_error_with_outcome_ends_the_job(
     [job] = await all_jobs(hass, ledger)
     assert job.status == outcome.value
     assert job.ended_at == START + minutes(60)
-    assert job.last_progress == 40
+    assert job.last_progress == (100 if outcome is JobOutcome.FINISHED else 40)
     assert job.materials == (MaterialUsage("PLA", grams),)
     assert job.energy_kwh == Decimal("0.1")
     assert job.cost == expected

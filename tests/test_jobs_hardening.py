@@ -9,18 +9,24 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockUser,
+    async_fire_time_changed,
+)
 
 from custom_components.printernizer.api.models import MaterialUsage
 from custom_components.printernizer.const import DOMAIN
 from custom_components.printernizer.costs import CostBreakdown
 from custom_components.printernizer.data import DATA_SHARED
 from custom_components.printernizer.ledger import Ledger
-from tests.conftest import bambu_entry
+from tests.conftest import bambu_entry, prusa_entry
 from tests.simulators.bambu import BambuSimulator
+from tests.simulators.prusa import PrusaLinkSimulator
 from tests.test_bambu import wait_for
 
 
@@ -165,3 +171,39 @@ async def test_history_follows_the_printer_when_it_is_added_again(
     assert [g["printer_uid"] for g in report["groups"]] == [bambu_sim.serial]
     assert again.runtime_data.tracker.totals.jobs == 1
     assert await hass.config_entries.async_unload(again.entry_id)
+
+
+# ------------------------------------------------------------------------------- defect 10
+
+
+async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    """Advance frozen time so the PrusaLink coordinator polls once."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_finished_prusa_job_has_its_long_name_and_full_progress(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, prusa_sim: PrusaLinkSimulator
+) -> None:
+    """Buddy names the file FIRSTL~1.GCO and drops the job at 83 %: the ledger says 100 %."""
+    entry = await setup(hass, prusa_entry(prusa_sim))
+    long_name = "first_layer_0.4n_PLA_COREONE.gcode"
+    key = next(k for k in prusa_sim.files if k.startswith("/usb/CALIBR"))
+    assert "~" in key  # the short (8.3) path, as Buddy lists it
+    prusa_sim.start_job(key)
+    prusa_sim.set_progress(83.0)
+    await poll(hass, freezer, 30)
+    assert prusa_sim.job_body()["file"]["name"].endswith(".GCO")
+    current = entry.runtime_data.tracker.current_job
+    assert current is not None
+    assert current.file_name == long_name
+
+    prusa_sim.finish_job()  # Buddy: FINISHED without the job document
+    await poll(hass, freezer, 10)
+    job = entry.runtime_data.tracker.last_job
+    assert job is not None
+    assert (job.status, job.file_name, job.last_progress) == ("finished", long_name, 100.0)
+    listed = await call(hass, "list_jobs", config_entry_id=entry.entry_id)
+    assert [(j["file_name"], j["progress"]) for j in listed["jobs"]] == [(long_name, 100.0)]
+    assert await hass.config_entries.async_unload(entry.entry_id)

@@ -24,7 +24,8 @@ Rules (documented because a printer does not always tell):
 - ``error`` does not end a job by itself (PrusaLink ATTENTION, e.g. a filament run-out, is
   recoverable); an ``outcome`` on it does. ``offline`` never ends a job.
 - Progress never goes backwards inside a job; the highest value seen is the job's progress
-  (some firmware resets it to 0 when a print is cancelled).
+  (some firmware resets it to 0 when a print is cancelled). A job that ends finished has
+  progress 100, whatever the last poll saw (Buddy drops the job at 80-85 % between polls).
 - Pauses are excluded from the billed print hours (energy estimate and machine time).
 - Names the printer reports only after the start (PrusaLink sends the job document later) fill
   in the job's empty name and file name.
@@ -222,7 +223,7 @@ def _end(job: OpenJob, seen: Seen, now: datetime, outcome: str, *, replaced: boo
         ended_at=now,
         duration_s=duration_s,
         paused_s=paused_s,
-        progress=seen.progress,
+        progress=100.0 if outcome == STATUS_FINISHED else seen.progress,
         replaced=replaced,
     )
 

@@ -129,8 +129,10 @@ def parse_snapshot(
 
     file = _dict(job_doc.get("file"))
     refs = _dict(file.get("refs"))
-    job_name = _str(file.get("display_name")) or _str(file.get("name"))
-    file_name = _str(file.get("name"))
+    # Buddy's `name` is the FAT 8.3 alias (FIRSTL~1.GCO); `display_name` is the long name the
+    # user gave the file, and the one the ledger and the file list should show
+    file_name = _str(file.get("display_name")) or _str(file.get("name"))
+    job_name = file_name
     file_path = _str(refs.get("download"))
     thumbnail_ref = _str(refs.get("thumbnail"))
 
