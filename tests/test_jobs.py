@@ -657,11 +657,14 @@ async def test_printer_finished_while_ha_was_away(
     make_tracker: MakeTracker,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """First snapshot after the restart is FINISH: closed as finished at that moment, once."""
+    """HA stops at 80 % after 30 min and comes back 2 h later to FINISH: closed once, its end
+    estimated from the progress rate (37.5 min), never stamped with the moment HA came back."""
+    finished = async_capture_events(hass, EVENT_JOB_FINISHED)
     before = await make_tracker({CONF_POWER_WATTS: 100}, FakeMetadata(PLA40))
     await feed(hass, before, snap(P.PRINTING, 20))
     freezer.tick(minutes(30))
     await feed(hass, before, snap(P.PRINTING, 80))
+    await before.async_shutdown()  # HA stops: the last report is saved
 
     freezer.tick(minutes(120))
     after = await make_tracker()
@@ -672,11 +675,14 @@ async def test_printer_finished_while_ha_was_away(
 
     [job] = await all_jobs(hass, ledger)
     assert job.status == "finished"
-    assert job.ended_at == START + minutes(150)
-    assert job.duration_s == 9000
+    assert job.end_estimated is True
+    assert job.ended_at == START + minutes(37.5)
+    assert job.duration_s == 2250
+    assert job.energy_kwh == Decimal("0.0625")  # 100 W × 37.5 min, not × 150 min
     assert job.materials == (MaterialUsage("PLA", 40.0),)
     assert after.current_job is None
     assert after.last_job == job
+    assert [e.data["end_estimated"] for e in finished] == [True]
 
 
 async def test_prusa_job_dropped_while_ha_was_away(
@@ -898,6 +904,7 @@ async def test_bus_events_carry_exact_data(
             "job_name": "benchy",
             "printer": "Workshop P1S",
             "duration_s": 5400,
+            "end_estimated": False,
             "material_g": 40.0,
             "energy_kwh": 0.15,
             "cost_net": 4.05,

@@ -37,6 +37,11 @@ def snap(status: PrinterStatus, progress: float | None = None, **kwargs: Any) ->
     return PrinterSnapshot(status=status, progress=progress, **kwargs)
 
 
+def at(when: datetime, progress: float | None, **kwargs: Any) -> Seen:
+    """What the tracker remembers after a live report at `when` (no remaining time given)."""
+    return Seen(progress=progress, reported_at=when, live=True, **kwargs)
+
+
 JOB = OpenJob(
     key=f"benchy.3mf@{T0.isoformat()}", name="benchy", file_name="benchy.3mf", started_at=T0
 )
@@ -56,7 +61,7 @@ def test_active_snapshot_without_open_job_starts_one(status: PrinterStatus) -> N
         key=f"benchy.3mf@{NOW.isoformat()}",
         started_at=NOW,
         paused=paused,
-        seen=Seen(progress=3.0, pause_started=NOW if paused else None),
+        seen=at(NOW, 3.0, pause_started=NOW if paused else None),
     )
 
 
@@ -188,7 +193,7 @@ def test_no_evidence_of_another_job_keeps_the_open_one(kwargs: dict[str, Any]) -
 def test_progress_never_goes_backwards() -> None:
     """Some firmware reports 0 % after a cancel: the highest progress stays the job's."""
     action = decide(JOB, snap(P.PRINTING, 45.0), NOW, SEEN)
-    assert action == Progress(seen=Seen(progress=50.0))
+    assert action == Progress(seen=at(NOW, 50.0))
     action = decide(JOB, snap(P.FAILED, 0.0, outcome=JobOutcome.CANCELLED), NOW, SEEN)
     assert isinstance(action, End)
     assert action.progress == 50.0
@@ -198,10 +203,10 @@ def test_names_learnt_after_the_start_fill_in_empty_ones() -> None:
     """PrusaLink sends the job document later: the empty name and file name are filled in."""
     nameless = replace(PRINTER_JOB, name=None, file_name=None)
     action = decide(nameless, snap(P.PRINTING, 51.0, job_id="42"), NOW, SEEN)
-    assert action == Progress(seen=Seen(51.0), name="benchy", file_name="benchy.3mf")
+    assert action == Progress(seen=at(NOW, 51.0), name="benchy", file_name="benchy.3mf")
     # known names are never overwritten
     action = decide(PRINTER_JOB, snap(P.PRINTING, 51.0, job_id="42", job_name="x"), NOW, SEEN)
-    assert action == Progress(seen=Seen(51.0))
+    assert action == Progress(seen=at(NOW, 51.0))
 
 
 # ------------------------------------------------------------------------------- pauses
@@ -211,15 +216,16 @@ def test_pause_and_resume_exclude_the_pause_from_the_print_time() -> None:
     """Paused at 30 min for 20 min: resume adds 1200 s, the end bills 40 of 60 min."""
     at_pause = T0 + timedelta(minutes=30)
     action = decide(JOB, snap(P.PAUSED, 30.0), at_pause, Seen(30.0))
-    assert action == Pause(seen=Seen(30.0, pause_started=at_pause))
-    paused = Seen(30.0, pause_started=at_pause)
+    paused = at(at_pause, 30.0, pause_started=at_pause)
+    assert action == Pause(seen=paused)
     # still paused: nothing new
-    assert decide(JOB, snap(P.PAUSED, 30.0), at_pause + timedelta(minutes=5), paused) == Progress(
-        seen=paused
+    later = at_pause + timedelta(minutes=5)
+    assert decide(JOB, snap(P.PAUSED, 30.0), later, paused) == Progress(
+        seen=replace(paused, reported_at=later)
     )
     at_resume = at_pause + timedelta(minutes=20)
     action = decide(JOB, snap(P.PRINTING, 31.0), at_resume, paused)
-    assert action == Resume(paused_s=1200, seen=Seen(31.0))
+    assert action == Resume(paused_s=1200, seen=at(at_resume, 31.0))
     resumed = replace(JOB, paused_s=1200)
     action = decide(resumed, snap(P.FINISHED, 100.0), NOW, Seen(99.0))
     assert isinstance(action, End)
@@ -256,3 +262,118 @@ def test_a_job_that_ends_finished_has_progress_100(
     action = decide(job, snapshot, NOW, seen)
     assert isinstance(action, End)
     assert (action.outcome, action.progress) == ("finished", 100.0)
+
+
+# ------------------------------------------------------------------------------- ends unseen
+
+BACK = T0 + timedelta(hours=9)  # Home Assistant comes back 8 h after the job's last report
+LAST = T0 + timedelta(minutes=25)  # the last report: 40 %, 38 min left
+
+
+def restored(**kwargs: Any) -> Seen:
+    """What a restarted tracker has: the persisted last report, nothing live since."""
+    kwargs.setdefault("remaining_s", 38 * 60)
+    return Seen(progress=40.0, reported_at=LAST, **kwargs)
+
+
+def test_end_first_heard_after_a_restart_is_estimated_from_the_remaining_time() -> None:
+    """A 1 h print, HA away 8 h: ended 38 min after the last report, 63 min printed, marked."""
+    action = decide(JOB, snap(P.FINISHED, 100.0), BACK, restored())
+    assert action == End(
+        outcome="finished",
+        ended_at=LAST + timedelta(minutes=38),
+        duration_s=63 * 60,
+        paused_s=0,
+        progress=100.0,
+        estimated=True,
+    )
+
+
+def test_end_state_with_the_printers_print_time_wins() -> None:
+    """PrusaLink on a Pi keeps the job with its frozen print time: started + print time."""
+    action = decide(JOB, snap(P.FINISHED, 100.0, time_printing_s=3300), BACK, restored())
+    assert isinstance(action, End)
+    assert (action.ended_at, action.duration_s, action.estimated) == (
+        T0 + timedelta(minutes=55),
+        3300,
+        True,
+    )
+
+
+def test_finished_without_remaining_time_extrapolates_the_progress_rate() -> None:
+    """40 % in 25 min: 100 % after 62.5 min."""
+    action = decide(JOB, snap(P.FINISHED, None), BACK, restored(remaining_s=None))
+    assert isinstance(action, End)
+    assert (action.ended_at, action.estimated) == (T0 + timedelta(minutes=62.5), True)
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "outcome"),
+    [
+        (snap(P.FAILED, 40.0), "failed"),
+        (snap(P.FAILED, 0.0, outcome=JobOutcome.CANCELLED), "cancelled"),
+        (snap(P.IDLE, None, job_name=None, file_name=None), "cancelled"),
+    ],
+)
+def test_unseen_failure_or_cancel_ended_at_the_last_report(
+    snapshot: PrinterSnapshot, outcome: str
+) -> None:
+    """It stopped at some moment after the last report: only the time we saw is billed."""
+    action = decide(JOB, snapshot, BACK, restored())
+    assert isinstance(action, End)
+    assert (action.outcome, action.ended_at, action.duration_s, action.estimated) == (
+        outcome,
+        LAST,
+        25 * 60,
+        True,
+    )
+
+
+def test_unseen_end_counts_an_open_pause_only_until_the_last_report() -> None:
+    """Paused at 20 min, last report at 25 min (still paused): 5 min of pause, not 8 h."""
+    seen = restored(pause_started=T0 + timedelta(minutes=20))
+    action = decide(JOB, snap(P.FINISHED, 100.0), BACK, seen)
+    assert isinstance(action, End)
+    assert (action.ended_at, action.duration_s, action.paused_s) == (
+        LAST + timedelta(minutes=38),
+        63 * 60,
+        300,
+    )
+
+
+def test_connection_lost_for_hours_while_live_is_estimated_from_the_remaining_time() -> None:
+    """Live before, then no report for 8 h: the remaining time ran out long ago."""
+    action = decide(JOB, snap(P.FINISHED, 100.0), BACK, replace(restored(), live=True))
+    assert isinstance(action, End)
+    assert (action.ended_at, action.estimated) == (LAST + timedelta(minutes=38), True)
+
+
+@pytest.mark.parametrize(
+    ("seen", "now"),
+    [
+        # the last report is recent: the end was seen as it happened
+        (restored(), LAST + timedelta(minutes=4)),
+        # live, quiet for 30 min, but 38 min were still left: it may have just finished
+        (replace(restored(), live=True), LAST + timedelta(minutes=30)),
+        # live and nothing says when it should end: a quiet printer is no missed end
+        (replace(restored(remaining_s=None), live=True), BACK),
+        # no last report known (side data lost): nothing to estimate from
+        (Seen(progress=40.0), BACK),
+    ],
+)
+def test_end_seen_as_it_happened_is_now(seen: Seen, now: datetime) -> None:
+    """Not estimated: the end is stamped with the moment it is seen."""
+    action = decide(JOB, snap(P.FINISHED, 100.0), now, seen)
+    assert isinstance(action, End)
+    assert (action.ended_at, action.estimated) == (now, False)
+
+
+def test_estimate_never_lies_after_now_or_before_the_last_report() -> None:
+    """A remaining time longer than the absence, or a print time shorter than what we saw."""
+    soon = LAST + timedelta(minutes=10)
+    action = decide(JOB, snap(P.FINISHED, 100.0), soon, restored(remaining_s=7200))
+    assert isinstance(action, End)
+    assert (action.ended_at, action.estimated) == (soon, True)
+    action = decide(JOB, snap(P.FINISHED, 100.0, time_printing_s=60), BACK, restored())
+    assert isinstance(action, End)
+    assert action.ended_at == LAST

@@ -117,6 +117,9 @@ async def test_restart_with_unusable_side_data_estimates_energy(
         "job_id": job_id,
         "energy_start_kwh": "10.0",
         "pause_started": None,
+        # saved at the start; later reports are saved at most once a minute (and on unload)
+        "reported_at": START.isoformat(),
+        "remaining_s": None,
     }
 
     store = job_store(hass, UID)
@@ -238,6 +241,8 @@ async def test_job_opened_elsewhere_in_the_ledger_is_adopted(
         "job_id": other.job_id,
         "energy_start_kwh": None,
         "pause_started": None,
+        "reported_at": None,
+        "remaining_s": None,
     }
     freezer.tick(minutes(20))
     await feed(hass, tracker, snap(P.PRINTING, 60, job_id="10"))
@@ -402,6 +407,8 @@ async def test_first_seen_paused_starts_a_paused_job(
         "job_id": job_id,
         "energy_start_kwh": None,
         "pause_started": START.isoformat(),
+        "reported_at": START.isoformat(),
+        "remaining_s": None,
     }
     freezer.tick(minutes(20))
     await feed(hass, tracker, snap(P.PRINTING, 20, job_id="3"))

@@ -16,6 +16,7 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     MockUser,
+    async_capture_events,
     async_fire_time_changed,
 )
 
@@ -26,6 +27,7 @@ from custom_components.printernizer.data import DATA_SHARED
 from custom_components.printernizer.ledger import Ledger
 from tests.conftest import bambu_entry, prusa_entry
 from tests.simulators.bambu import BambuSimulator
+from tests.simulators.gcodefiles import make_bgcode
 from tests.simulators.prusa import PrusaLinkSimulator
 from tests.test_bambu import wait_for
 
@@ -207,3 +209,101 @@ async def test_finished_prusa_job_has_its_long_name_and_full_progress(
     listed = await call(hass, "list_jobs", config_entry_id=entry.entry_id)
     assert [(j["file_name"], j["progress"]) for j in listed["jobs"]] == [(long_name, 100.0)]
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+# ------------------------------------------------------------------------------- defect 2
+
+BRACKET = make_bgcode(materials=[("PETG", 40.0)], estimated_s=3600)
+
+
+async def test_prusa_job_that_ended_while_ha_was_away_bills_its_print_time(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, prusa_sim: PrusaLinkSimulator
+) -> None:
+    """A 1 h print; HA goes away at 40 % (36 min left) and comes back 8 h later.
+
+    The job ends 36 min after the last report, marked estimated; energy and machine time
+    count that hour, not the 8.4 hours since the start, and total_energy does not jump.
+    """
+    freezer.move_to("2026-03-10 08:00:00+00:00")
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    finished = async_capture_events(hass, "printernizer_job_finished")
+    entry = prusa_entry(prusa_sim)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, options={"power_watts": 100, "machine_rate": 2})
+    await setup_loaded(hass, entry)
+    path = prusa_sim.add_file("/usb/bracket.bgcode", BRACKET)
+    prusa_sim.start_job(path)
+    prusa_sim.set_progress(0.0)
+    await poll(hass, freezer, 30)  # the job is seen at 08:00:30
+    started = entry.runtime_data.tracker.current_job
+    assert started is not None
+    prusa_sim.set_progress(40.0)  # 1440 s printed, 2160 s left
+    await poll(hass, freezer, 24 * 60)  # the last report, 08:24:30
+
+    assert await hass.config_entries.async_unload(entry.entry_id)  # HA goes away
+    prusa_sim.finish_job()
+    freezer.tick(timedelta(hours=8))
+    await setup_loaded(hass, entry)  # back at 16:24:30; the printer says FINISHED
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    job = entry.runtime_data.tracker.last_job
+    assert job is not None
+    assert job.job_id == started.job_id
+    assert (job.status, job.end_estimated, job.last_progress) == ("finished", True, 100.0)
+    assert job.ended_at == started.started_at + timedelta(hours=1)
+    assert job.duration_s == 3600
+    assert job.energy_kwh == Decimal("0.1")  # 100 W × 1 h, not × 8.4 h
+    # 40 g PETG × 28 = 1.12; 0.1 kWh × 0.30 = 0.03; machine 1 h × 2 = 2.00; net 3.15; VAT 0.60
+    assert job.cost == CostBreakdown(112, 3, 200, 315, 60, 375)
+    assert [(e.data["end_estimated"], e.data["duration_s"]) for e in finished] == [(True, 3600)]
+    assert Decimal(hass.states.get("sensor.core_one_total_energy").state) == Decimal("0.1")
+    listed = await call(hass, "list_jobs", config_entry_id=entry.entry_id)
+    assert [(j["end_estimated"], j["ended_at"]) for j in listed["jobs"]] == [
+        (True, "2026-03-10T10:00:30+01:00")  # 09:00:30 UTC, in the user's time zone
+    ]
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_bambu_job_that_ended_while_ha_was_away_bills_its_print_time(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, bambu_sim: BambuSimulator
+) -> None:
+    """A P1S job at 40 % with 38 min left when HA goes away; it finishes; HA is back 8 h later.
+
+    Ended 38 min after the last report (estimated); 105 W × 63 min, not × 8.4 h.
+    """
+    freezer.move_to("2026-03-10 08:00:00+00:00")
+    entry = await setup(hass, bambu_entry(bambu_sim))
+    tracker = entry.runtime_data.tracker
+    await bambu_sim.start_job("cube", prediction_min=62)
+    await wait_for(hass, lambda: tracker.current_job is not None)
+    started = tracker.current_job
+    assert started is not None
+    freezer.tick(timedelta(minutes=25))
+    await bambu_sim.progress(40)  # 38 min left (62 × 60 % = 37.2, rounded up)
+    await wait_for(hass, lambda: tracker.current_job.last_progress == 40)
+    last_report = dt_util.utcnow()
+
+    assert await hass.config_entries.async_unload(entry.entry_id)  # HA goes away
+    await bambu_sim.finish_job()  # nobody listens
+    freezer.tick(timedelta(hours=8))
+    assert await hass.config_entries.async_setup(entry.entry_id)  # the full report says FINISH
+    tracker = entry.runtime_data.tracker
+    await wait_for(hass, lambda: tracker.last_job is not None)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    job = tracker.last_job
+    assert job is not None
+    assert (job.job_id, job.status, job.end_estimated) == (started.job_id, "finished", True)
+    assert job.ended_at == last_report + timedelta(minutes=38)
+    assert job.duration_s == (job.ended_at - started.started_at).total_seconds() == 63 * 60
+    assert job.energy_kwh == Decimal("0.11025")  # 105 W × 63 min
+    assert job.material_g == Decimal("12.34")  # the 3MF was still read at the end
+    energy = hass.states.get("sensor.workshop_p1s_total_energy").state
+    assert Decimal(energy) == Decimal("0.11025")
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def setup_loaded(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Set up an entry that is already added."""
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()

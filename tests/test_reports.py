@@ -356,6 +356,7 @@ async def test_list_jobs(hass: HomeAssistant, ledger: Ledger, seeded) -> None:
         "currency": "EUR",
         "revision": 1,
         "complete": True,
+        "end_estimated": False,
         "user_id": None,
     }
     j2 = result["jobs"][2]

@@ -171,6 +171,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
             entry.async_create_task(hass, tracker.async_update(coordinator.data))
 
     entry.async_on_unload(coordinator.async_add_listener(_feed_tracker))
+    entry.async_on_unload(tracker.async_shutdown)
     entry.async_on_unload(files.async_add_listener(lambda *_: _refresh_entities(coordinator)))
     entry.async_on_unload(files.async_shutdown)
     await files.async_load()

@@ -120,10 +120,12 @@ def _check_category(category: str | None) -> None:
 
 
 def job_fields(job: JobRecord, tz: tzinfo) -> dict[str, Any]:
-    """A job as list_jobs and set_job_category answer it: the export's fields, plus where each
-    material's price came from (`price_source`: table, default, None when not recorded) and the
-    user who made the revision shown (None for the automatic one)."""
+    """A job as list_jobs and set_job_category answer it: the export's fields, plus whether its
+    end was estimated (it ended while Home Assistant was away), where each material's price
+    came from (`price_source`: table, default, None when not recorded) and the user who made
+    the revision shown (None for the automatic one)."""
     fields = job_to_dict(job, tz)
+    fields["end_estimated"] = job.end_estimated
     fields["materials"] = [
         {**line, "price_source": snapshot_price_source(job.prices, usage.material)}
         for line, usage in zip(fields["materials"], job.materials, strict=True)

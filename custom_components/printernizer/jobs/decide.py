@@ -21,6 +21,17 @@ Rules (documented because a printer does not always tell):
   ≥ 99 %) or failed (it did not reach the end and we never saw why), then starts the new one.
   When that snapshot is already an end state (both jobs ran while we were away) the new job is
   not recorded: we never saw it run and would have to invent its times.
+- An end seen late is not stamped "now". The job ended unseen when its last report is more
+  than ``END_SEEN_WITHIN`` old and either the end is the first we hear of the job since the
+  tracker (re)started (Home Assistant was stopped, the entry reloaded), or the printer's own
+  timing puts the end more than ``END_SEEN_WITHIN`` before now (the print time it reports
+  with the end state, or the remaining time of the last report running out: the connection
+  was lost). Such an end is estimated and marked so: from the print time the end state
+  carries, else (for a finished job) from the remaining time at the last report, else from the
+  progress rate up to it; a failed or cancelled job without a reported print time ended, as
+  far as we know, at the last report. The estimate lies between the last report and now; an
+  open pause counts until the last report. Energy and machine time then count printing time
+  only, never the hours nobody watched.
 - ``error`` does not end a job by itself (PrusaLink ATTENTION, e.g. a filament run-out, is
   recoverable); an ``outcome`` on it does. ``offline`` never ends a job.
 - Progress never goes backwards inside a job; the highest value seen is the job's progress
@@ -52,6 +63,8 @@ DONE_PROGRESS: Final = 99.0
 PROGRESS_REGRESSION: Final = 10.0
 # A printer-reported start this far from the recorded one means another job (no job id).
 START_TOLERANCE: Final = timedelta(minutes=15)
+# An end state reported longer than this after the job's last report was not seen happen.
+END_SEEN_WITHIN: Final = timedelta(minutes=5)
 # Bambu reports these task ids for LAN prints: no id at all.
 NO_JOB_IDS: Final = frozenset({"", "0"})
 
@@ -74,10 +87,18 @@ class OpenJob:
 
 @dataclass(frozen=True, slots=True)
 class Seen:
-    """What earlier snapshots told about the open job; the tracker keeps and persists it."""
+    """What earlier snapshots told about the open job; the tracker keeps and persists it.
+
+    `reported_at` is the job's last live report and `remaining_s` the remaining seconds the
+    printer gave in it (None when it gave none). `live`: a report came in since the tracker
+    (re)started; it is not persisted.
+    """
 
     progress: float | None = None
     pause_started: datetime | None = None
+    reported_at: datetime | None = None
+    remaining_s: int | None = None
+    live: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +145,8 @@ class End:
     """Close the open job.
 
     `replaced`: the snapshot belongs to another job (then it says nothing about this one, and a
-    new decision on it may start the next job).
+    new decision on it may start the next job). `estimated`: the end was not seen; `ended_at`
+    comes from the printer's reports.
     """
 
     outcome: str
@@ -133,6 +155,7 @@ class End:
     paused_s: int
     progress: float | None
     replaced: bool = False
+    estimated: bool = False
 
 
 type Action = Ignore | Start | Pause | Resume | Progress | End
@@ -171,20 +194,23 @@ def decide(job: OpenJob | None, snapshot: PrinterSnapshot, now: datetime, seen: 
         return _start(snapshot, now) if status.is_active else IGNORE
     if status is not PrinterStatus.IDLE and _is_other_job(job, snapshot, now, seen):
         done = (seen.progress or 0.0) >= DONE_PROGRESS
-        return _end(job, seen, now, STATUS_FINISHED if done else STATUS_FAILED, replaced=True)
+        outcome = STATUS_FINISHED if done else STATUS_FAILED
+        return _end(job, seen, now, outcome, None, seen.progress)
 
-    seen = replace(seen, progress=_highest(seen.progress, snapshot.progress))
+    progress = _highest(seen.progress, snapshot.progress)
     if status in (PrinterStatus.FINISHED, PrinterStatus.FAILED):
         if snapshot.outcome is not None:
             outcome = snapshot.outcome.value
         else:
             outcome = STATUS_FINISHED if status is PrinterStatus.FINISHED else STATUS_FAILED
-        return _end(job, seen, now, outcome)
+        return _end(job, seen, now, outcome, snapshot, progress)
     if status is PrinterStatus.IDLE:
-        done = (seen.progress or 0.0) >= DONE_PROGRESS
-        return _end(job, seen, now, STATUS_FINISHED if done else STATUS_CANCELLED)
+        done = (progress or 0.0) >= DONE_PROGRESS
+        outcome = STATUS_FINISHED if done else STATUS_CANCELLED
+        return _end(job, seen, now, outcome, snapshot, progress)
     if status is PrinterStatus.ERROR and snapshot.outcome is not None:
-        return _end(job, seen, now, snapshot.outcome.value)
+        return _end(job, seen, now, snapshot.outcome.value, snapshot, progress)
+    seen = _reported(replace(seen, progress=progress), snapshot, now)
     if status is PrinterStatus.PAUSED and seen.pause_started is None:
         return Pause(seen=replace(seen, pause_started=now))
     if status.is_active and status is not PrinterStatus.PAUSED and seen.pause_started is not None:
@@ -207,25 +233,98 @@ def _start(snapshot: PrinterSnapshot, now: datetime) -> Start:
         f"{snapshot.file_name or snapshot.job_name or 'job'}@{started_at.isoformat()}"
     )
     paused = snapshot.status is PrinterStatus.PAUSED
-    return Start(
-        key=key,
-        started_at=started_at,
-        paused=paused,
-        seen=Seen(progress=snapshot.progress, pause_started=now if paused else None),
+    seen = Seen(progress=snapshot.progress, pause_started=now if paused else None)
+    return Start(key=key, started_at=started_at, paused=paused, seen=_reported(seen, snapshot, now))
+
+
+def _reported(seen: Seen, snapshot: PrinterSnapshot, now: datetime) -> Seen:
+    """The job reported itself now (what an end seen late is estimated from)."""
+    remaining = snapshot.remaining_minutes
+    return replace(
+        seen,
+        reported_at=now,
+        remaining_s=None if remaining is None else max(0, remaining) * 60,
+        live=True,
     )
 
 
-def _end(job: OpenJob, seen: Seen, now: datetime, outcome: str, *, replaced: bool = False) -> End:
-    """Close the job now."""
-    duration_s, paused_s = durations(job, seen, now)
+def _end(
+    job: OpenJob,
+    seen: Seen,
+    now: datetime,
+    outcome: str,
+    snapshot: PrinterSnapshot | None,
+    progress: float | None,
+) -> End:
+    """Close the job; `snapshot` is its end state, None when the printer moved on to another.
+
+    `seen` is what came before the end (the last report); `progress` the job's highest.
+    """
+    last = seen.reported_at
+    if last is None or not _ended_unseen(job, seen, snapshot, last, now):
+        ended_at = now
+        duration_s, paused_s = durations(job, seen, now)
+        estimated = False
+    else:
+        ended_at = _estimated_end(job, seen, outcome, snapshot, last, now)
+        duration_s = max(0, int((ended_at - job.started_at).total_seconds()))
+        # an open pause counts until the last report: we never saw how long it went on
+        paused_s = min(paused_seconds(job, seen, last), duration_s)
+        estimated = True
     return End(
         outcome=outcome,
-        ended_at=now,
+        ended_at=ended_at,
         duration_s=duration_s,
         paused_s=paused_s,
-        progress=100.0 if outcome == STATUS_FINISHED else seen.progress,
-        replaced=replaced,
+        progress=100.0 if outcome == STATUS_FINISHED else progress,
+        replaced=snapshot is None,
+        estimated=estimated,
     )
+
+
+def _ended_unseen(
+    job: OpenJob, seen: Seen, snapshot: PrinterSnapshot | None, last: datetime, now: datetime
+) -> bool:
+    """True when the job ended while nobody watched (see the module docstring)."""
+    if now - last <= END_SEEN_WITHIN:
+        return False
+    if not seen.live:
+        return True  # the end is the first we hear of the job since the restart
+    printing_s = snapshot.time_printing_s if snapshot is not None else None
+    if printing_s:
+        due = job.started_at + timedelta(seconds=paused_seconds(job, seen, last) + printing_s)
+    elif seen.remaining_s is not None:
+        due = last + timedelta(seconds=seen.remaining_s)
+    else:
+        return False  # nothing says when it ended: a quiet printer, not a missed end
+    return now - due > END_SEEN_WITHIN
+
+
+def _estimated_end(
+    job: OpenJob,
+    seen: Seen,
+    outcome: str,
+    snapshot: PrinterSnapshot | None,
+    last: datetime,
+    now: datetime,
+) -> datetime:
+    """When a job that ended unseen most likely ended, from what the printer reported."""
+    paused_s = paused_seconds(job, seen, last)
+    printing_s = snapshot.time_printing_s if snapshot is not None else None
+    if printing_s:
+        # the end state still carries the job's print time (PrusaLink on a Pi, or ATTENTION)
+        end = job.started_at + timedelta(seconds=paused_s + printing_s)
+    elif outcome != STATUS_FINISHED:
+        end = last  # it stopped at some moment after the last report; we bill what we saw
+    elif seen.remaining_s is not None:
+        end = last + timedelta(seconds=seen.remaining_s)
+    elif seen.progress:
+        printed = max(0.0, (last - job.started_at).total_seconds() - paused_s)
+        left = max(0.0, 100.0 - seen.progress)
+        end = last + timedelta(seconds=printed * left / seen.progress)
+    else:
+        end = last
+    return max(job.started_at, min(max(end, last), now))
 
 
 def _highest(last: float | None, new: float | None) -> float | None:

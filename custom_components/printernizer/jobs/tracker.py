@@ -2,15 +2,16 @@
 
 The identity of an open job lives in the ledger, so it survives Home Assistant restarts and
 lost connections. What the ledger has no field for (the energy meter reading at the start, an
-open pause's start) is kept in a small HA Store per printer (``printernizer.job_<printer>``),
-because both must survive a restart too.
+open pause's start, the job's last report with its remaining time) is kept in a small HA Store
+per printer (``printernizer.job_<printer>``), because all of it must survive a restart too: a
+job that ends while Home Assistant is away is closed from that last report.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
@@ -87,6 +88,8 @@ JOB_EVENT_TYPES: Final = (
 METADATA_TIMEOUT: Final = 60.0
 
 STORE_VERSION: Final = 1
+# The last report is saved at most this often while a job runs (and at once on unload).
+REPORT_SAVE_DELAY: Final = 60.0
 
 _EMPTY_TOTALS = Totals(jobs=0, cost_cents=0, material_g=Decimal(0), energy_kwh=Decimal(0))
 
@@ -116,28 +119,31 @@ class _SideData:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON for the Store."""
-        pause = self.seen.pause_started
+        seen = self.seen
         return {
             "job_id": self.job_id,
             "energy_start_kwh": None
             if self.energy_start_kwh is None
             else str(self.energy_start_kwh),
-            "pause_started": None if pause is None else pause.isoformat(),
+            "pause_started": _iso(seen.pause_started),
+            "reported_at": _iso(seen.reported_at),
+            "remaining_s": seen.remaining_s,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> _SideData | None:
-        """Read the Store; None for anything unreadable."""
+        """Read the Store; None for anything unreadable (older files lack the last report)."""
         try:
             job_id = int(data["job_id"])
         except (KeyError, TypeError, ValueError):
             return None
-        pause = data.get("pause_started")
         return cls(
             job_id=job_id,
             energy_start_kwh=to_decimal_or_none(data.get("energy_start_kwh")),
             seen=Seen(
-                pause_started=dt_util.parse_datetime(pause) if isinstance(pause, str) else None
+                pause_started=_time(data.get("pause_started")),
+                reported_at=_time(data.get("reported_at")),
+                remaining_s=_seconds(data.get("remaining_s")),
             ),
         )
 
@@ -248,10 +254,15 @@ class JobTracker:
                 pause = dt_util.utcnow()
             if job.status != STATUS_PAUSED:
                 pause = None
-            side.seen = Seen(progress=job.last_progress, pause_started=pause)
+            side.seen = replace(side.seen, progress=job.last_progress, pause_started=pause)
             self._side = side
             self._written_progress = _whole(job.last_progress)
             LOGGER.debug("Restored open job %s of %s", job.job_id, self._entry.title)
+
+    async def async_shutdown(self) -> None:
+        """The entry unloads: keep the open job's last report, for an end seen after it."""
+        if self._side is not None:
+            await self._store.async_save(self._side.as_dict())
 
     async def async_update(self, snapshot: PrinterSnapshot) -> None:
         """Apply one live snapshot: start, pause, resume or end the job."""
@@ -390,6 +401,8 @@ class JobTracker:
         self._side = side
         if pause_changed:
             await self._store.async_save(side.as_dict())  # a restart must not lose a pause
+        else:
+            self._store.async_delay_save(side.as_dict, REPORT_SAVE_DELAY)
         updates = {key: value for key, value in changes.items() if value is not None}
         updates.update(self._progress_change(seen, snapshot))
         if updates:
@@ -425,7 +438,8 @@ class JobTracker:
 
         settings = self._settings.settings
         energy = energy_use(
-            start_kwh=side.energy_start_kwh,
+            # the meter also counted the hours nobody saw (idle after an unseen end)
+            start_kwh=None if action.estimated else side.energy_start_kwh,
             end_kwh=self._read_energy_meter(),
             elapsed_hours=action.duration_s / 3600,
             print_hours=print_hours,
@@ -446,6 +460,7 @@ class JobTracker:
             job.job_id,
             status=action.outcome,
             ended_at=action.ended_at,
+            end_estimated=action.estimated,
             duration_s=action.duration_s,
             paused_s=action.paused_s,
             last_progress=action.progress,
@@ -472,6 +487,7 @@ class JobTracker:
                 "status": action.outcome,
                 "printer": self._entry.title,
                 "duration_s": action.duration_s,
+                "end_estimated": action.estimated,
                 "material_g": None if grams is None else float(grams),
                 "energy_kwh": float(energy.kwh),
                 "cost_net": cents_to_eur(cost.net_cents),
@@ -553,6 +569,18 @@ class JobTracker:
     async def _run[**P, R](self, func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run a ledger call in the executor (SQLite never runs in the event loop)."""
         return await self._hass.async_add_executor_job(partial(func, *args, **kwargs))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _time(value: Any) -> datetime | None:
+    return dt_util.parse_datetime(value) if isinstance(value, str) else None
+
+
+def _seconds(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _whole(progress: float | None) -> int | None:

@@ -144,8 +144,9 @@ def parse_snapshot(
             and previous.status in (*_ACTIVE, PrinterStatus.FINISHED, PrinterStatus.FAILED)
         )
         if ended_without_job:
+            # the job's identity, not its figures: the last poll's print time is not the
+            # print time at the end (the ledger would take it for the job's whole print time)
             job_id = previous.job_id
-            printing_s = printing_s if printing_s is not None else previous.time_printing_s
         if same_job or ended_without_job:
             job_name = job_name or previous.job_name
             file_name = file_name or previous.file_name
