@@ -39,6 +39,7 @@ from custom_components.printernizer.const import (
 from custom_components.printernizer.costs import CostBreakdown
 from custom_components.printernizer.jobs import (
     JobTracker,
+    MetadataPhase,
     default_power_watts,
     printer_power_watts,
 )
@@ -84,10 +85,14 @@ class FakeMetadata:
         """Answers are used in order; the last one repeats."""
         self.answers = list(answers)
         self.calls: list[tuple[int, PrinterStatus]] = []
+        self.phases: list[MetadataPhase] = []
 
-    async def __call__(self, job: JobRecord, snapshot: PrinterSnapshot) -> PrintMetadata | None:
+    async def __call__(
+        self, job: JobRecord, snapshot: PrinterSnapshot, phase: MetadataPhase
+    ) -> PrintMetadata | None:
         """Answer like a file fetch would."""
         self.calls.append((job.job_id, snapshot.status))
+        self.phases.append(phase)
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         if isinstance(answer, Exception):
             raise answer
@@ -258,6 +263,7 @@ async def test_full_job_lands_with_grams_energy_cost_and_times(
         "power_watts": "100",
     }
     assert metadata.calls == [(job.job_id, P.PREPARING)]
+    assert metadata.phases == ["start"]  # the grams were known: the end does not ask again
     assert tracker.last_job == job
     assert tracker.totals.jobs == 1
     assert tracker.totals.cost_cents == 482
@@ -561,6 +567,7 @@ async def test_metadata_provider_without_grams_never_loses_the_job(
     assert job.status == "finished"
     assert job.complete is False
     assert [status for _, status in metadata.calls] == [P.PRINTING, P.FINISHED]
+    assert metadata.phases == ["start", "end"]
 
 
 async def test_metadata_unknown_at_start_is_asked_again_at_the_end(
@@ -1019,7 +1026,9 @@ async def test_slow_start_metadata_is_replaced_at_the_end(
     calls: list[PrinterStatus] = []
     never = asyncio.Event()
 
-    async def provider(job: JobRecord, snapshot: PrinterSnapshot) -> PrintMetadata | None:
+    async def provider(
+        job: JobRecord, snapshot: PrinterSnapshot, phase: MetadataPhase
+    ) -> PrintMetadata | None:
         calls.append(snapshot.status)
         if snapshot.status is P.PRINTING:
             await never.wait()

@@ -38,7 +38,7 @@ from custom_components.printernizer.const import (
     EVENT_JOB_FINISHED,
     EVENT_JOB_STARTED,
 )
-from custom_components.printernizer.jobs import job_store
+from custom_components.printernizer.jobs import MetadataPhase, job_store
 from custom_components.printernizer.ledger import JobRecord, Ledger
 from custom_components.printernizer.reports import async_list_jobs, job_fields
 
@@ -487,7 +487,9 @@ async def test_end_metadata_that_hangs_gives_up_after_the_timeout(
     asked = asyncio.Event()
     never = asyncio.Event()
 
-    async def provider(job: JobRecord, snapshot: PrinterSnapshot) -> PrintMetadata | None:
+    async def provider(
+        job: JobRecord, snapshot: PrinterSnapshot, phase: MetadataPhase
+    ) -> PrintMetadata | None:
         if snapshot.status is P.FINISHED:
             asked.set()
             await never.wait()
@@ -531,7 +533,9 @@ async def test_late_start_metadata_of_a_replaced_job_is_dropped(
     """
     gate = asyncio.Event()
 
-    async def provider(job: JobRecord, snapshot: PrinterSnapshot) -> PrintMetadata | None:
+    async def provider(
+        job: JobRecord, snapshot: PrinterSnapshot, phase: MetadataPhase
+    ) -> PrintMetadata | None:
         if job.job_key == "101":
             await gate.wait()
             return PLA40
@@ -680,3 +684,31 @@ async def test_job_fields_say_which_material_was_priced_with_the_default(
         partial(ledger.add_revision, job.job_id, reason="legacy", changes={"prices": legacy})
     )
     assert [m["price_source"] for m in job_fields(old, dt_util.UTC)["materials"]] == [None, None]
+
+
+async def test_grams_pending_until_the_file_is_read_at_the_end(
+    hass: HomeAssistant,
+    ledger: Ledger,
+    make_tracker: MakeTracker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A P1/A1 job started outside HA: the start answers nothing (the printer is busy).
+
+    job_cost shows energy and machine so far, flagged material_pending, until the end reads
+    the file; then the job is complete and nothing is pending.
+    """
+    metadata = FakeMetadata(None, PLA40)
+    tracker = await make_tracker({CONF_POWER_WATTS: 100, CONF_MACHINE_RATE: 2}, metadata)
+    assert tracker.material_pending is False  # no job, nothing pending
+    await feed(hass, tracker, snap(P.PRINTING, 0))
+    freezer.tick(minutes(30))
+    await feed(hass, tracker, snap(P.PRINTING, 50))
+    assert tracker.material_pending is True
+    # 0.05 kWh × 0.30 = 0.015 → 0.02; 0.5 h × 2 = 1.00; no material yet; VAT 0.1938 → 0.19
+    assert tracker.current_cost_estimate() == cost(0, 2, 100, 19)
+    freezer.tick(minutes(30))
+    await feed(hass, tracker, snap(P.FINISHED, 100))
+    assert metadata.phases == ["start", "end"]
+    assert tracker.material_pending is False
+    [job] = await all_jobs(hass, ledger)
+    assert (job.complete, job.material_g) == (True, Decimal(40))

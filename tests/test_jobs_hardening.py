@@ -29,7 +29,7 @@ from tests.conftest import bambu_entry, prusa_entry
 from tests.simulators.bambu import BambuSimulator
 from tests.simulators.gcodefiles import make_bgcode
 from tests.simulators.prusa import PrusaLinkSimulator
-from tests.test_bambu import wait_for
+from tests.test_bambu import state, wait_for
 
 
 async def call(hass: HomeAssistant, service: str, **data: Any) -> dict[str, Any]:
@@ -307,3 +307,43 @@ async def setup_loaded(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Set up an entry that is already added."""
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+
+
+# ------------------------------------------------------------------------------- defect 11
+
+
+async def test_busy_p1s_is_left_alone_and_its_file_is_read_when_the_job_ends(
+    hass: HomeAssistant, bambu_sim: BambuSimulator
+) -> None:
+    """Auto-download runs when the job ends, as its option says; a printing P1S is not asked.
+
+    Until the 3MF is read, job_cost shows energy and machine so far with material_pending.
+    """
+    entry = bambu_entry(bambu_sim)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, options={"power_watts": 105, "machine_rate": 6})
+    await setup_loaded(hass, entry)
+    data = entry.runtime_data
+    await bambu_sim.start_job("cube")
+    await bambu_sim.progress(50)
+    await wait_for(hass, lambda: state(hass, "sensor.workshop_p1s_progress") in ("50", "50.0"))
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert data.files.files_downloaded == 0  # nothing fetched from the busy printer
+    assert data.tracker.material_pending is True
+    running = hass.states.get("sensor.workshop_p1s_job_cost")
+    assert running.attributes["material_pending"] is True
+    estimate = data.tracker.current_cost_estimate()
+    assert estimate is not None
+    assert estimate.material_cents == 0  # energy and machine so far, no invented grams
+
+    await bambu_sim.finish_job()
+    await wait_for(hass, lambda: data.tracker.last_job is not None)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    job = data.tracker.last_job
+    assert job.material_g == Decimal("12.34")  # read from the file fetched at the end
+    assert data.files.files_downloaded == 1
+    final = hass.states.get("sensor.workshop_p1s_job_cost")
+    assert final.attributes["material_pending"] is False
+    assert Decimal(final.state) == Decimal(job.cost.gross_cents) / 100
+    assert await hass.config_entries.async_unload(entry.entry_id)

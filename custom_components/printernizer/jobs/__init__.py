@@ -28,6 +28,7 @@ from .tracker import (
     METADATA_TIMEOUT,
     JobListener,
     JobTracker,
+    MetadataPhase,
     MetadataProvider,
     job_store,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "STATUS_PRINTING",
     "JobListener",
     "JobTracker",
+    "MetadataPhase",
     "MetadataProvider",
     "default_power_watts",
     "job_store",

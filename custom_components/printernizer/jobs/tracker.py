@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
@@ -65,7 +65,13 @@ if TYPE_CHECKING:
 
     from custom_components.printernizer.settings import SettingsStore
 
-type MetadataProvider = Callable[[JobRecord, PrinterSnapshot], Awaitable[PrintMetadata | None]]
+type MetadataPhase = Literal["start", "end"]
+# What a job's file says (grams, time, thumbnail). "start": asked in the background when a job
+# starts; the provider answers None where reading would load the printer (a busy P1/A1).
+# "end": asked when the job ends and its grams are still unknown (auto-download runs then).
+type MetadataProvider = Callable[
+    [JobRecord, PrinterSnapshot, MetadataPhase], Awaitable[PrintMetadata | None]
+]
 type JobListener = Callable[[str, dict[str, Any]], None]
 
 # Event types of the `job` event entity (and of async_add_listener callbacks).
@@ -214,6 +220,12 @@ class JobTracker:
         return self._entry.options.get(CONF_ENERGY_SENSOR) or None
 
     @property
+    def material_pending(self) -> bool:
+        """A job runs whose grams are not known yet (its file is read when it ends)."""
+        job = self.current_job
+        return job is not None and not any(m.grams > 0 for m in job.materials)
+
+    @property
     def _seen(self) -> Seen:
         return self._side.seen if self._side is not None else Seen()
 
@@ -291,7 +303,10 @@ class JobTracker:
         self.current_job = job
 
     def current_cost_estimate(self) -> CostBreakdown | None:
-        """Cost of the running job so far (grams × progress, energy and machine so far)."""
+        """Cost of the running job so far (grams × progress, energy and machine so far).
+
+        While the grams are unknown (`material_pending`) the material part is 0.
+        """
         job = self.current_job
         if job is None:
             return None
@@ -510,7 +525,7 @@ class JobTracker:
         self._metadata_task = None
         try:
             async with asyncio.timeout(METADATA_TIMEOUT):
-                metadata = await self._async_call_provider(job, snapshot)
+                metadata = await self._async_call_provider(job, snapshot, "end")
         except TimeoutError:
             LOGGER.warning("No file metadata for job %s within %ss", job.job_id, METADATA_TIMEOUT)
             return None
@@ -518,7 +533,7 @@ class JobTracker:
 
     async def _async_fetch_start_metadata(self, job: JobRecord, snapshot: PrinterSnapshot) -> None:
         """Background: store the file's grams with the open job (never blocks snapshots)."""
-        metadata = await self._async_call_provider(job, snapshot)
+        metadata = await self._async_call_provider(job, snapshot, "start")
         if metadata is None or not any(m.grams > 0 for m in metadata.materials):
             return
         async with self._lock:
@@ -530,12 +545,12 @@ class JobTracker:
             )
 
     async def _async_call_provider(
-        self, job: JobRecord, snapshot: PrinterSnapshot
+        self, job: JobRecord, snapshot: PrinterSnapshot, phase: MetadataPhase
     ) -> PrintMetadata | None:
         """Metadata is a nice-to-have: a failing fetch must never lose the job."""
         assert self._metadata_provider is not None
         try:
-            return await self._metadata_provider(job, snapshot)
+            return await self._metadata_provider(job, snapshot, phase)
         except asyncio.CancelledError:
             raise
         except Exception:
