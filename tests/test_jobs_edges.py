@@ -712,3 +712,51 @@ async def test_grams_pending_until_the_file_is_read_at_the_end(
     assert tracker.material_pending is False
     [job] = await all_jobs(hass, ledger)
     assert (job.complete, job.material_g) == (True, Decimal(40))
+
+
+async def test_shutdown_while_a_job_ends_leaves_it_to_the_next_tracker(
+    hass: HomeAssistant,
+    ledger: Ledger,
+    make_tracker: MakeTracker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Unload during the end's file fetch: nothing is written, the fetch is cancelled, the job
+    stays open with its last report saved; the next tracker ends it from the same end state."""
+    asked = asyncio.Event()
+    cancelled = asyncio.Event()
+
+    async def hanging(
+        job: JobRecord, snapshot: PrinterSnapshot, phase: MetadataPhase
+    ) -> PrintMetadata | None:
+        if phase == "end":
+            asked.set()
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+        return None
+
+    finished = async_capture_events(hass, EVENT_JOB_FINISHED)
+    before = await make_tracker({CONF_POWER_WATTS: 100}, hanging)
+    await feed(hass, before, snap(P.PRINTING, 0))
+    freezer.tick(minutes(59))
+    await feed(hass, before, snap(P.PRINTING, 98))
+    freezer.tick(minutes(1))
+    update = hass.async_create_task(before.async_update(snap(P.FINISHED, 100)))
+    await until(asked)
+
+    await before.async_shutdown()
+    await update
+    assert cancelled.is_set()
+    await before.async_update(snap(P.FINISHED, 100))  # a late snapshot is ignored
+    [job] = await all_jobs(hass, ledger)
+    assert (job.status, finished) == ("printing", [])
+    assert (await side_data(hass) or {})["reported_at"] == (START + minutes(59)).isoformat()
+
+    after = await make_tracker(metadata=FakeMetadata(PLA40))
+    await feed(hass, after, snap(P.FINISHED, 100))
+    [job] = await all_jobs(hass, ledger)
+    assert (job.status, job.end_estimated, job.duration_s) == ("finished", False, 3600)
+    assert job.materials == (MaterialUsage("PLA", 40.0),)
+    assert [e.data["job_id"] for e in finished] == [job.job_id]

@@ -5,14 +5,18 @@ Regression tests of issue 10 (jobs and ledger part), each against the real integ
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+import time
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     MockUser,
@@ -303,6 +307,14 @@ async def test_bambu_job_that_ended_while_ha_was_away_bills_its_print_time(
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
+async def wait_for_real(predicate: Callable[[], bool]) -> None:
+    """Let real sockets work until the predicate holds (at most ten seconds), without waiting
+    for Home Assistant's tasks as `wait_for` does."""
+    async with asyncio.timeout(10):
+        while not predicate():  # noqa: ASYNC110 - a simulator counter, no event to wait on
+            await asyncio.sleep(0.02)
+
+
 async def setup_loaded(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Set up an entry that is already added."""
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -346,4 +358,50 @@ async def test_busy_p1s_is_left_alone_and_its_file_is_read_when_the_job_ends(
     final = hass.states.get("sensor.workshop_p1s_job_cost")
     assert final.attributes["material_pending"] is False
     assert Decimal(final.state) == Decimal(job.cost.gross_cents) / 100
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+# ------------------------------------------------------------------------------- defect 17
+
+
+async def test_reload_while_a_job_ends_leaves_no_task_behind(
+    hass: HomeAssistant, prusa_sim: PrusaLinkSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The job ends, its file download hangs, the user reloads the entry.
+
+    The unload does not wait for the 60 s metadata fetch: the tracker's work is cancelled and
+    the job stays open for the new tracker, which ends it once the file comes, with its grams;
+    the cost sensors then show that job, not what the old tracker knew. (Real time here: HA's
+    unload gives its tasks 10 s of the real clock.)
+    """
+    entry = prusa_entry(prusa_sim)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, options={"power_watts": 100})
+    await setup_loaded(hass, entry)
+    old_tracker = entry.runtime_data.tracker
+    path = prusa_sim.add_file("/usb/bracket.bgcode", BRACKET)
+    prusa_sim.start_job(path)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await wait_for(hass, lambda: old_tracker.current_job is not None)
+
+    prusa_sim.downloads_open.clear()  # the job's file will hang at the end
+    prusa_sim.finish_job()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=41))
+    await wait_for_real(lambda: prusa_sim.in_flight > 0)  # the tracker now waits for the file
+
+    started = time.monotonic()
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    assert time.monotonic() - started < 5  # HA would have given up waiting after 10 s
+    assert "did not complete in time" not in caplog.text
+    assert old_tracker.last_job is None  # the old tracker wrote nothing after its unload
+
+    prusa_sim.downloads_open.set()
+    new_tracker = entry.runtime_data.tracker
+    await wait_for(hass, lambda: new_tracker.last_job is not None)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    [job] = (await call(hass, "list_jobs", config_entry_id=entry.entry_id))["jobs"]
+    assert (job["status"], job["material_g"], job["complete"]) == ("finished", 40.0, True)
+    assert new_tracker.totals.jobs == 1
+    assert float(state(hass, "sensor.core_one_job_cost")) == job["gross"]
+    assert float(state(hass, "sensor.core_one_total_cost")) == job["gross"]
     assert await hass.config_entries.async_unload(entry.entry_id)

@@ -10,7 +10,7 @@ job that ends while Home Assistant is away is closed from that last report.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -100,6 +100,10 @@ REPORT_SAVE_DELAY: Final = 60.0
 _EMPTY_TOTALS = Totals(jobs=0, cost_cents=0, material_g=Decimal(0), energy_kwh=Decimal(0))
 
 
+class _Abandoned(Exception):
+    """The tracker shut down while a job was ending; the next set-up ends it."""
+
+
 def job_store(hass: HomeAssistant, printer_uid: str) -> Store[dict[str, Any]]:
     """Where a printer's open-job side data (meter start, pause start) survives restarts."""
     return Store(hass, STORE_VERSION, f"{DOMAIN}.job_{slugify(printer_uid)}")
@@ -186,6 +190,8 @@ class JobTracker:
         self._written_progress: int | None = None
         self._model = model
         self._metadata_task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed: asyncio.Future[None] = hass.loop.create_future()
         self.current_job: JobRecord | None = None
         self.last_job: JobRecord | None = None
         self.totals: Totals = _EMPTY_TOTALS
@@ -272,15 +278,31 @@ class JobTracker:
             LOGGER.debug("Restored open job %s of %s", job.job_id, self._entry.title)
 
     async def async_shutdown(self) -> None:
-        """The entry unloads: keep the open job's last report, for an end seen after it."""
-        if self._side is not None:
-            await self._store.async_save(self._side.as_dict())
+        """The entry unloads: stop at once, and keep the open job's last report.
+
+        A job ending right now (waiting up to a minute for its file) is left open in the
+        ledger: the next set-up sees the end state again and ends it, instead of this tracker
+        writing after its entry is gone (HA gives an unload 10 s) while the new one is blind.
+        """
+        if not self._closed.done():
+            self._closed.set_result(None)
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        async with self._lock:  # an update in flight gives up at once
+            if self._side is not None:
+                await self._store.async_save(self._side.as_dict())
 
     async def async_update(self, snapshot: PrinterSnapshot) -> None:
         """Apply one live snapshot: start, pause, resume or end the job."""
         async with self._lock:
+            if self._closed.done():
+                return
             try:
                 await self._async_apply(snapshot)
+            except _Abandoned:
+                LOGGER.debug("%s unloaded while a job ended; left open", self._entry.title)
             except LedgerError:
                 # The ledger disagrees (e.g. the job was closed elsewhere): follow the ledger
                 # rather than failing on every later snapshot.
@@ -401,10 +423,8 @@ class JobTracker:
             self._notify(JOB_EVENT_PAUSED, self._base_data(job))
 
         if self._metadata_provider is not None:
-            self._metadata_task = self._entry.async_create_background_task(
-                self._hass,
-                self._async_fetch_start_metadata(job, snapshot),
-                name=f"{DOMAIN} job metadata {job.job_id}",
+            self._metadata_task = self._spawn(
+                self._async_fetch_start_metadata(job, snapshot), f"job {job.job_id} start file"
             )
 
     async def _async_change(self, seen: Seen, snapshot: PrinterSnapshot, **changes: Any) -> None:
@@ -523,12 +543,20 @@ class JobTracker:
         if task is not None and not task.done():
             task.cancel()  # it could no longer write; the fetch below replaces it
         self._metadata_task = None
-        try:
-            async with asyncio.timeout(METADATA_TIMEOUT):
-                metadata = await self._async_call_provider(job, snapshot, "end")
-        except TimeoutError:
+        fetch = self._spawn(
+            self._async_call_provider(job, snapshot, "end"), f"job {job.job_id} end file"
+        )
+        await asyncio.wait(
+            (fetch, self._closed), timeout=METADATA_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+        )
+        if self._closed.done():
+            fetch.cancel()
+            raise _Abandoned
+        if not fetch.done():
+            fetch.cancel()
             LOGGER.warning("No file metadata for job %s within %ss", job.job_id, METADATA_TIMEOUT)
             return None
+        metadata = fetch.result()
         return list(metadata.materials) if metadata is not None else None
 
     async def _async_fetch_start_metadata(self, job: JobRecord, snapshot: PrinterSnapshot) -> None:
@@ -558,6 +586,15 @@ class JobTracker:
             return None
 
     # ------------------------------------------------------------------ plumbing
+
+    def _spawn[R](self, coro: Coroutine[Any, Any, R], what: str) -> asyncio.Task[R]:
+        """A background task of this tracker; async_shutdown cancels what still runs."""
+        task = self._entry.async_create_background_task(
+            self._hass, coro, name=f"{DOMAIN} {self._entry.title} {what}"
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
     def _read_energy_meter(self) -> Decimal | None:
         """The energy sensor in kWh, or None when unset, unavailable or not a number."""
