@@ -273,7 +273,8 @@ LAST = T0 + timedelta(minutes=25)  # the last report: 40 %, 38 min left
 def restored(**kwargs: Any) -> Seen:
     """What a restarted tracker has: the persisted last report, nothing live since."""
     kwargs.setdefault("remaining_s", 38 * 60)
-    return Seen(progress=40.0, reported_at=LAST, **kwargs)
+    kwargs.setdefault("progress", 40.0)
+    return Seen(reported_at=LAST, **kwargs)
 
 
 def test_end_first_heard_after_a_restart_is_estimated_from_the_remaining_time() -> None:
@@ -377,3 +378,18 @@ def test_estimate_never_lies_after_now_or_before_the_last_report() -> None:
     action = decide(JOB, snap(P.FINISHED, 100.0, time_printing_s=60), BACK, restored())
     assert isinstance(action, End)
     assert action.ended_at == LAST
+
+
+def test_connection_lost_and_the_end_state_carries_the_print_time() -> None:
+    """A Pi keeps the job with its print time: 55 min printed, seen 8 h later, while live."""
+    seen = replace(restored(remaining_s=None), live=True)
+    action = decide(JOB, snap(P.FINISHED, 100.0, time_printing_s=3300), BACK, seen)
+    assert isinstance(action, End)
+    assert (action.ended_at, action.estimated) == (T0 + timedelta(minutes=55), True)
+
+
+def test_unseen_finish_with_nothing_to_go_on_ended_at_the_last_report() -> None:
+    """No remaining time, no progress, no print time: the last report is all we know."""
+    action = decide(JOB, snap(P.FINISHED, None), BACK, restored(remaining_s=None, progress=None))
+    assert isinstance(action, End)
+    assert (action.ended_at, action.duration_s, action.estimated) == (LAST, 25 * 60, True)
