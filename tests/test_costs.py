@@ -233,6 +233,8 @@ def test_snapshot_reproduces_cost() -> None:
         "small_business": "false",
         "material:PLA": "25",
         "material:TPU": "25",
+        "price_source:PLA": "table",
+        "price_source:TPU": "default",  # TPU is not in the table
         "power_watts": "120",
     }
     original = compute_cost(

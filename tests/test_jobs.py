@@ -37,7 +37,12 @@ from custom_components.printernizer.const import (
     EVENT_JOB_STARTED,
 )
 from custom_components.printernizer.costs import CostBreakdown
-from custom_components.printernizer.jobs import JobTracker, default_power_watts
+from custom_components.printernizer.jobs import (
+    JobTracker,
+    MetadataPhase,
+    default_power_watts,
+    printer_power_watts,
+)
 from custom_components.printernizer.ledger import JobRecord, Ledger
 from custom_components.printernizer.settings import SettingsStore
 
@@ -80,10 +85,14 @@ class FakeMetadata:
         """Answers are used in order; the last one repeats."""
         self.answers = list(answers)
         self.calls: list[tuple[int, PrinterStatus]] = []
+        self.phases: list[MetadataPhase] = []
 
-    async def __call__(self, job: JobRecord, snapshot: PrinterSnapshot) -> PrintMetadata | None:
+    async def __call__(
+        self, job: JobRecord, snapshot: PrinterSnapshot, phase: MetadataPhase
+    ) -> PrintMetadata | None:
         """Answer like a file fetch would."""
         self.calls.append((job.job_id, snapshot.status))
+        self.phases.append(phase)
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         if isinstance(answer, Exception):
             raise answer
@@ -245,6 +254,7 @@ async def test_full_job_lands_with_grams_energy_cost_and_times(
     assert job.printer_name == "Workshop P1S"
     assert job.prices == {
         "material:PLA": "25",
+        "price_source:PLA": "table",
         "default_material_price": "20",
         "electricity_price": "0.30",
         "machine_rate": "2",
@@ -253,6 +263,7 @@ async def test_full_job_lands_with_grams_energy_cost_and_times(
         "power_watts": "100",
     }
     assert metadata.calls == [(job.job_id, P.PREPARING)]
+    assert metadata.phases == ["start"]  # the grams were known: the end does not ask again
     assert tracker.last_job == job
     assert tracker.totals.jobs == 1
     assert tracker.totals.cost_cents == 482
@@ -380,18 +391,46 @@ async def test_power_defaults_to_the_model_table(
         ("A1MINI", 80),
         ("P1S", 105),
         ("P1P", 105),
+        ("P2S", 110),
         ("X1C", 105),
+        ("X1 Carbon", 105),
         ("X1E", 105),
+        ("H2D", 150),
+        ("H2D Pro", 150),
+        ("H2S", 140),
+        ("MK3S", 80),
         ("Original Prusa MK4", 100),
         ("MK4S", 100),
         ("Core One", 100),
+        ("COREONE", 100),
+        ("XL", 150),
+        ("Original Prusa XL", 150),
+        ("MINI", 50),
+        ("MINI+", 50),
         ("Ender 3", 100),
+        ("", 100),
         (None, 100),
     ],
 )
 def test_default_power_watts(model: str | None, watts: int) -> None:
-    """The model table behind the estimate."""
+    """The model table behind the estimate: every model the integration knows."""
     assert default_power_watts(model) == watts
+
+
+@pytest.mark.parametrize(
+    ("options", "model", "watts"),
+    [
+        ({}, "P1S", Decimal(105)),
+        ({CONF_POWER_WATTS: 0}, "P1S", Decimal(105)),  # 0 means "not set"
+        ({CONF_POWER_WATTS: -5}, "MINI", Decimal(50)),
+        ({CONF_POWER_WATTS: "abc"}, None, Decimal(100)),
+        ({CONF_POWER_WATTS: 142.5}, "P1S", Decimal("142.5")),
+        ({CONF_POWER_WATTS: 90}, None, Decimal(90)),
+    ],
+)
+def test_printer_power_watts(options: dict[str, Any], model: str | None, watts: Decimal) -> None:
+    """One place knows a printer's power: its option above 0, else its model's typical power."""
+    assert printer_power_watts(options, model) == watts
 
 
 # ------------------------------------------------------------------------------- outcomes
@@ -528,6 +567,7 @@ async def test_metadata_provider_without_grams_never_loses_the_job(
     assert job.status == "finished"
     assert job.complete is False
     assert [status for _, status in metadata.calls] == [P.PRINTING, P.FINISHED]
+    assert metadata.phases == ["start", "end"]
 
 
 async def test_metadata_unknown_at_start_is_asked_again_at_the_end(
@@ -624,11 +664,14 @@ async def test_printer_finished_while_ha_was_away(
     make_tracker: MakeTracker,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """First snapshot after the restart is FINISH: closed as finished at that moment, once."""
+    """HA stops at 80 % after 30 min and comes back 2 h later to FINISH: closed once, its end
+    estimated from the progress rate (37.5 min), never stamped with the moment HA came back."""
+    finished = async_capture_events(hass, EVENT_JOB_FINISHED)
     before = await make_tracker({CONF_POWER_WATTS: 100}, FakeMetadata(PLA40))
     await feed(hass, before, snap(P.PRINTING, 20))
     freezer.tick(minutes(30))
     await feed(hass, before, snap(P.PRINTING, 80))
+    await before.async_shutdown()  # HA stops: the last report is saved
 
     freezer.tick(minutes(120))
     after = await make_tracker()
@@ -639,11 +682,14 @@ async def test_printer_finished_while_ha_was_away(
 
     [job] = await all_jobs(hass, ledger)
     assert job.status == "finished"
-    assert job.ended_at == START + minutes(150)
-    assert job.duration_s == 9000
+    assert job.end_estimated is True
+    assert job.ended_at == START + minutes(37.5)
+    assert job.duration_s == 2250
+    assert job.energy_kwh == Decimal("0.0625")  # 100 W × 37.5 min, not × 150 min
     assert job.materials == (MaterialUsage("PLA", 40.0),)
     assert after.current_job is None
     assert after.last_job == job
+    assert [e.data["end_estimated"] for e in finished] == [True]
 
 
 async def test_prusa_job_dropped_while_ha_was_away(
@@ -865,6 +911,7 @@ async def test_bus_events_carry_exact_data(
             "job_name": "benchy",
             "printer": "Workshop P1S",
             "duration_s": 5400,
+            "end_estimated": False,
             "material_g": 40.0,
             "energy_kwh": 0.15,
             "cost_net": 4.05,
@@ -979,7 +1026,9 @@ async def test_slow_start_metadata_is_replaced_at_the_end(
     calls: list[PrinterStatus] = []
     never = asyncio.Event()
 
-    async def provider(job: JobRecord, snapshot: PrinterSnapshot) -> PrintMetadata | None:
+    async def provider(
+        job: JobRecord, snapshot: PrinterSnapshot, phase: MetadataPhase
+    ) -> PrintMetadata | None:
         calls.append(snapshot.status)
         if snapshot.status is P.PRINTING:
             await never.wait()

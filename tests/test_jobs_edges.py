@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 import logging
 from typing import Any
 
@@ -37,8 +38,9 @@ from custom_components.printernizer.const import (
     EVENT_JOB_FINISHED,
     EVENT_JOB_STARTED,
 )
-from custom_components.printernizer.jobs import job_store
+from custom_components.printernizer.jobs import MetadataPhase, job_store
 from custom_components.printernizer.ledger import JobRecord, Ledger
+from custom_components.printernizer.reports import async_list_jobs, job_fields
 
 from . import test_jobs as _jobs_tests
 from .test_jobs import (
@@ -115,6 +117,9 @@ async def test_restart_with_unusable_side_data_estimates_energy(
         "job_id": job_id,
         "energy_start_kwh": "10.0",
         "pause_started": None,
+        # saved at the start; later reports are saved at most once a minute (and on unload)
+        "reported_at": START.isoformat(),
+        "remaining_s": None,
     }
 
     store = job_store(hass, UID)
@@ -236,6 +241,8 @@ async def test_job_opened_elsewhere_in_the_ledger_is_adopted(
         "job_id": other.job_id,
         "energy_start_kwh": None,
         "pause_started": None,
+        "reported_at": None,
+        "remaining_s": None,
     }
     freezer.tick(minutes(20))
     await feed(hass, tracker, snap(P.PRINTING, 60, job_id="10"))
@@ -287,7 +294,7 @@ async def test_error_with_outcome_ends_the_job(
     [job] = await all_jobs(hass, ledger)
     assert job.status == outcome.value
     assert job.ended_at == START + minutes(60)
-    assert job.last_progress == 40
+    assert job.last_progress == (100 if outcome is JobOutcome.FINISHED else 40)
     assert job.materials == (MaterialUsage("PLA", grams),)
     assert job.energy_kwh == Decimal("0.1")
     assert job.cost == expected
@@ -400,6 +407,8 @@ async def test_first_seen_paused_starts_a_paused_job(
         "job_id": job_id,
         "energy_start_kwh": None,
         "pause_started": START.isoformat(),
+        "reported_at": START.isoformat(),
+        "remaining_s": None,
     }
     freezer.tick(minutes(20))
     await feed(hass, tracker, snap(P.PRINTING, 20, job_id="3"))
@@ -478,7 +487,9 @@ async def test_end_metadata_that_hangs_gives_up_after_the_timeout(
     asked = asyncio.Event()
     never = asyncio.Event()
 
-    async def provider(job: JobRecord, snapshot: PrinterSnapshot) -> PrintMetadata | None:
+    async def provider(
+        job: JobRecord, snapshot: PrinterSnapshot, phase: MetadataPhase
+    ) -> PrintMetadata | None:
         if snapshot.status is P.FINISHED:
             asked.set()
             await never.wait()
@@ -522,7 +533,9 @@ async def test_late_start_metadata_of_a_replaced_job_is_dropped(
     """
     gate = asyncio.Event()
 
-    async def provider(job: JobRecord, snapshot: PrinterSnapshot) -> PrintMetadata | None:
+    async def provider(
+        job: JobRecord, snapshot: PrinterSnapshot, phase: MetadataPhase
+    ) -> PrintMetadata | None:
         if job.job_key == "101":
             await gate.wait()
             return PLA40
@@ -630,3 +643,120 @@ async def test_broken_listener_does_not_stop_others_or_the_ledger(
     assert job.status == "finished"
     assert "Job listener failed on started" in caplog.text
     assert "Job listener failed on finished" in caplog.text
+
+
+# ------------------------------------------------------------------------------- prices
+
+
+async def test_job_fields_say_which_material_was_priced_with_the_default(
+    hass: HomeAssistant,
+    ledger: Ledger,
+    make_tracker: MakeTracker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """PLA from the price table, ASA at the default price: each material says so, for good.
+
+    The answer comes from the job's price snapshot: adding ASA to the table later does not
+    turn an old job's default price into a table price. A job written before price sources
+    were recorded answers None (unknown) rather than guessing.
+    """
+    meta = PrintMetadata(materials=(MaterialUsage("pla", 30.0), MaterialUsage("ASA", 10.0)))
+    tracker = await make_tracker({CONF_POWER_WATTS: 100}, FakeMetadata(meta))
+    await feed(hass, tracker, snap(P.PRINTING, 0))
+    freezer.tick(minutes(60))
+    await feed(hass, tracker, snap(P.FINISHED, 100))
+    [job] = await all_jobs(hass, ledger)
+    # 30 g × 25 + 10 g × 20 (default) = 0.95; 0.1 kWh 0.03; net 0.98; VAT 0.1862 → 0.19
+    assert job.cost == cost(95, 3, 0, 19)
+
+    await tracker._settings.async_update({"material_prices": {"ASA": "35"}})
+    listed = await async_list_jobs(hass, ledger)
+    [fields] = listed["jobs"]
+    assert fields["materials"] == [
+        {"material": "pla", "grams": 30.0, "price_source": "table"},
+        {"material": "ASA", "grams": 10.0, "price_source": "default"},
+    ]
+
+    legacy = dict(job.prices)
+    for key in [k for k in legacy if k.startswith("price_source:")]:
+        del legacy[key]
+    old = await hass.async_add_executor_job(
+        partial(ledger.add_revision, job.job_id, reason="legacy", changes={"prices": legacy})
+    )
+    assert [m["price_source"] for m in job_fields(old, dt_util.UTC)["materials"]] == [None, None]
+
+
+async def test_grams_pending_until_the_file_is_read_at_the_end(
+    hass: HomeAssistant,
+    ledger: Ledger,
+    make_tracker: MakeTracker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A P1/A1 job started outside HA: the start answers nothing (the printer is busy).
+
+    job_cost shows energy and machine so far, flagged material_pending, until the end reads
+    the file; then the job is complete and nothing is pending.
+    """
+    metadata = FakeMetadata(None, PLA40)
+    tracker = await make_tracker({CONF_POWER_WATTS: 100, CONF_MACHINE_RATE: 2}, metadata)
+    assert tracker.material_pending is False  # no job, nothing pending
+    await feed(hass, tracker, snap(P.PRINTING, 0))
+    freezer.tick(minutes(30))
+    await feed(hass, tracker, snap(P.PRINTING, 50))
+    assert tracker.material_pending is True
+    # 0.05 kWh × 0.30 = 0.015 → 0.02; 0.5 h × 2 = 1.00; no material yet; VAT 0.1938 → 0.19
+    assert tracker.current_cost_estimate() == cost(0, 2, 100, 19)
+    freezer.tick(minutes(30))
+    await feed(hass, tracker, snap(P.FINISHED, 100))
+    assert metadata.phases == ["start", "end"]
+    assert tracker.material_pending is False
+    [job] = await all_jobs(hass, ledger)
+    assert (job.complete, job.material_g) == (True, Decimal(40))
+
+
+async def test_shutdown_while_a_job_ends_leaves_it_to_the_next_tracker(
+    hass: HomeAssistant,
+    ledger: Ledger,
+    make_tracker: MakeTracker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Unload during the end's file fetch: nothing is written, the fetch is cancelled, the job
+    stays open with its last report saved; the next tracker ends it from the same end state."""
+    asked = asyncio.Event()
+    cancelled = asyncio.Event()
+
+    async def hanging(
+        job: JobRecord, snapshot: PrinterSnapshot, phase: MetadataPhase
+    ) -> PrintMetadata | None:
+        if phase == "end":
+            asked.set()
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+        return None
+
+    finished = async_capture_events(hass, EVENT_JOB_FINISHED)
+    before = await make_tracker({CONF_POWER_WATTS: 100}, hanging)
+    await feed(hass, before, snap(P.PRINTING, 0))
+    freezer.tick(minutes(59))
+    await feed(hass, before, snap(P.PRINTING, 98))
+    freezer.tick(minutes(1))
+    update = hass.async_create_task(before.async_update(snap(P.FINISHED, 100)))
+    await until(asked)
+
+    await before.async_shutdown()
+    await update
+    assert cancelled.is_set()
+    await before.async_update(snap(P.FINISHED, 100))  # a late snapshot is ignored
+    [job] = await all_jobs(hass, ledger)
+    assert (job.status, finished) == ("printing", [])
+    assert (await side_data(hass) or {})["reported_at"] == (START + minutes(59)).isoformat()
+
+    after = await make_tracker(metadata=FakeMetadata(PLA40))
+    await feed(hass, after, snap(P.FINISHED, 100))
+    [job] = await all_jobs(hass, ledger)
+    assert (job.status, job.end_estimated, job.duration_s) == ("finished", False, 3600)
+    assert job.materials == (MaterialUsage("PLA", 40.0),)
+    assert [e.data["job_id"] for e in finished] == [job.job_id]

@@ -145,7 +145,7 @@ def test_migrate_empty_file_and_reopen_idempotent(tmp_path: pathlib.Path) -> Non
     try:
         with second.read() as conn:
             versions = [r[0] for r in conn.execute("SELECT version FROM schema_version")]
-        assert versions == [SCHEMA_VERSION]
+        assert versions == list(range(1, SCHEMA_VERSION + 1))  # each migration once
         assert second.get_job(job.job_id) == job
     finally:
         second.close()
@@ -454,6 +454,8 @@ def test_queries_use_indexes(ledger: Ledger) -> None:
         {"category": "business", "start": start_at, "end": end_at},
         {"entry_id": "e2", "category": "business", "start": start_at, "end": end_at},
         {"status": "finished", "start": start_at, "end": end_at},
+        {"printer_uid": "P1"},
+        {"printer_uid": "P2", "category": "business", "start": start_at, "end": end_at},
     ]
     for combo in combos:
         (page, page_params), (count, count_params) = ledger_jobs.list_jobs_sql(**combo)
@@ -464,6 +466,8 @@ def test_queries_use_indexes(ledger: Ledger) -> None:
         {"entry_id": "e3"},
         {"category": "business"},
         {"entry_id": "e3", "category": "private"},
+        {"printer_uid": "P3"},
+        {"printer_uid": "P3", "category": "private"},
     ]:
         sql, params = ledger_jobs.report_jobs_sql(start=start_at, end=end_at, **combo)
         queries.append((f"report {combo}", sql, params))
@@ -478,7 +482,16 @@ def test_queries_use_indexes(ledger: Ledger) -> None:
             # every bounded query starts with an index SEARCH on jobs
             bounded = any(
                 k in label
-                for k in ("start", "entry_id", "status", "report", "totals", "amounts", "last")
+                for k in (
+                    "start",
+                    "entry_id",
+                    "printer_uid",
+                    "status",
+                    "report",
+                    "totals",
+                    "amounts",
+                    "last",
+                )
             )
             if bounded:
                 assert plan[0].startswith("SEARCH j USING"), (label, plan)
@@ -491,3 +504,5 @@ def test_queries_use_indexes(ledger: Ledger) -> None:
     assert len(rows) == 30 * 8
     assert all(start_at <= r.started_at < end_at for r in rows)
     assert ledger.list_jobs(category="private", limit=1)[1] == 1000  # i % 3 == 0 for 3000 jobs
+    assert ledger.list_jobs(printer_uid="P1", limit=1)[1] == 375  # every 8th job
+    assert len(ledger.report_jobs(start=start_at, end=end_at, printer_uid="P3")) == 30

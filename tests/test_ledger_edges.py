@@ -54,13 +54,14 @@ def test_failed_migration_rolls_back(
 ) -> None:
     """A migration that fails half way leaves neither its tables nor its version behind."""
     broken = "CREATE TABLE half_done (a INTEGER);\nINSERT INTO no_such_table VALUES (1);\n"
-    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, (2, broken)))
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    last = schema.SCHEMA_VERSION
+    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, (last + 1, broken)))
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", last + 1)
     conn = sqlite3.connect(tmp_path / "l.db", isolation_level=None)
     try:
         with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
             schema.migrate(conn)
-        assert schema.current_version(conn) == 1  # migration 1 committed, 2 rolled back
+        assert schema.current_version(conn) == last  # the real ones committed, the broken not
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert "half_done" not in tables
         assert "jobs" in tables

@@ -341,7 +341,7 @@ async def test_list_jobs(hass: HomeAssistant, ledger: Ledger, seeded) -> None:
         "paused_s": 0,
         "progress": 40.0,
         "material_g": 20.0,
-        "materials": [{"material": "PETG", "grams": 20.0}],
+        "materials": [{"material": "PETG", "grams": 20.0, "price_source": "table"}],
         "energy_kwh": 0.125,
         "energy_source": "measured",
         "category": "business",
@@ -356,6 +356,8 @@ async def test_list_jobs(hass: HomeAssistant, ledger: Ledger, seeded) -> None:
         "currency": "EUR",
         "revision": 1,
         "complete": True,
+        "end_estimated": False,
+        "user_id": None,
     }
     j2 = result["jobs"][2]
     assert (j2["started_at"], j2["ended_at"]) == (
@@ -581,11 +583,20 @@ async def test_calculate_cost(hass: HomeAssistant) -> None:
         "machine_rate": 0.5,
         "vat_rate": 19.0,
         "small_business": False,
+        "price_source": "table",
     }
     await store.async_update({"small_business": True})
     quote = await async_calculate_cost(store, material=None, grams=5, print_hours=0, power_watts=0)
     # 5 g × default 25 €/kg = 0.125 -> 0.13; no VAT for a Kleinunternehmer
     assert (quote["net"], quote["vat"], quote["gross"], quote["vat_rate"]) == (0.13, 0.0, 0.13, 0.0)
+    assert quote["price_source"] == "default"
+    # a material missing from the table says so (its price may be wrong), however it is typed
+    nylon = await async_calculate_cost(
+        store, material="Nylon", grams=5, print_hours=0, power_watts=0
+    )
+    assert (nylon["price_per_kg"], nylon["price_source"]) == (25.0, "default")
+    pla = await async_calculate_cost(store, material=" pla ", grams=5, print_hours=0, power_watts=0)
+    assert pla["price_source"] == "table"
     with pytest.raises(ServiceValidationError) as err:
         await async_calculate_cost(store, material="PLA", grams=-1, print_hours=1, power_watts=100)
     assert err.value.translation_key == "negative_amount"

@@ -8,7 +8,7 @@ Two ways in, each where it is real:
   "2025-03-10" into a date and refuses "31.03.2025", so the text and datetime branches of
   reports.py are only reachable by code calling it).
 
-U1  "Core One" (this test's config entry), business, 2025-03-12 12:00Z = 13:00 CET, 2 h,
+U1  "Core One" (this test's config entry and its printer), business, 2025-03-12 12:00Z = 13:00 CET, 2 h,
     PLA 30 g + PETG 10 g, no energy, no prices, no cost (the ledger allows an unpriced job).
 Report 01.03.–30.04.2025 = J5 J1 J2 J3 J4 (priced, tests/test_reports.py) + U1:
     6 jobs, 1 unpriced, grams 215 + 40 = 255, kWh 0.625, money unchanged (5.53 / … / 10.37).
@@ -74,12 +74,15 @@ async def call(hass: HomeAssistant, service: str, **data: object) -> dict[str, A
     )
 
 
-def seed_with_unpriced(ledger: Ledger, settings: Settings, entry_id: str) -> dict[str, int]:
-    """The jobs of tests/test_reports.py, then U1 finished without energy, prices or cost."""
+def seed_with_unpriced(
+    ledger: Ledger, settings: Settings, entry: MockConfigEntry
+) -> dict[str, int]:
+    """The jobs of tests/test_reports.py, then U1 of `entry`'s printer, finished without
+    energy, prices or cost."""
     ids = seed(ledger, settings)
     started = z("2025-03-12T12:00")
     job = ledger.start_job(
-        printer_uid="C", printer_name="Core One", entry_id=entry_id, job_key="U1",
+        printer_uid=entry.unique_id, printer_name="Core One", entry_id=entry.entry_id, job_key="U1",
         name="Teil U1", file_name="U1.bgcode", started_at=started, category="business",
     )  # fmt: skip
     ledger.finish_job(
@@ -104,7 +107,7 @@ async def served(
     await hass.async_block_till_done()
     shared = hass.data[DATA_SHARED]
     ids = await hass.async_add_executor_job(
-        seed_with_unpriced, shared.ledger, shared.settings.settings, entry.entry_id
+        seed_with_unpriced, shared.ledger, shared.settings.settings, entry
     )
     return entry, ids
 
@@ -132,7 +135,7 @@ async def test_cost_report_counts_unpriced_job_without_inventing_money(
     assert report["groups"] == [
         {"key": "Bambu X1C", "printer_uid": "A", "entry_id": "entry_a",
          **figures(3, "160", "0.425", 406, 13, 300, 719, 136, 855)},
-        {"key": "Core One", "printer_uid": "C", "entry_id": entry.entry_id, "jobs": 1,
+        {"key": "Core One", "printer_uid": entry.unique_id, "entry_id": entry.entry_id, "jobs": 1,
          "unpriced_jobs": 1, "material_g": 40.0, "energy_kwh": 0.0, **ZERO_MONEY},
         {"key": "Prusa Core One", "printer_uid": "B", "entry_id": "entry_b",
          **figures(2, "55", "0.2", 147, 6, 0, 153, 29, 182)},

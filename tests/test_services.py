@@ -226,9 +226,13 @@ async def test_bad_service_input_is_translated(
 
 
 async def test_file_services(
-    hass: HomeAssistant, printed: MockConfigEntry, prusa_sim: PrusaLinkSimulator
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    printed: MockConfigEntry,
+    prusa_sim: PrusaLinkSimulator,
 ) -> None:
     """Refresh, list and download a printer file; the job's file was auto-downloaded."""
+    freezer.tick(timedelta(minutes=1))  # the job's file was downloaded as the job ended
     counts = await call(hass, "refresh_files")
     assert counts["printers"][printed.entry_id]["total"] >= 3
 

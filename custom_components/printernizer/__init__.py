@@ -62,6 +62,7 @@ from .jobs import (
     JOB_EVENT_FAILED,
     JOB_EVENT_FINISHED,
     JobTracker,
+    MetadataPhase,
     job_store,
 )
 from .ledger import JobRecord, Ledger
@@ -144,11 +145,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
         family=coordinator.family.value,
     )
 
-    async def metadata_provider(job: JobRecord, snapshot: PrinterSnapshot) -> PrintMetadata | None:
-        """Grams, time and thumbnail from the job's file (downloaded when auto-download is on)."""
+    async def metadata_provider(
+        job: JobRecord, snapshot: PrinterSnapshot, phase: MetadataPhase
+    ) -> PrintMetadata | None:
+        """Grams, time and thumbnail from the job's file (downloaded when auto-download is on).
+
+        Auto-download runs when the job ends; at the start only PrusaLink is read, and only
+        when nothing is downloaded at the end (a busy Bambu printer is never asked).
+        """
+        auto_download = entry.options.get(CONF_AUTO_DOWNLOAD, True)
+        if phase == "start" and (auto_download or not isinstance(source, PrusaLinkClient)):
+            return None
         metadata: PrintMetadata | None = None
         try:
-            if entry.options.get(CONF_AUTO_DOWNLOAD, True):
+            if auto_download:
                 _, metadata = await files.async_download_job_file(job, snapshot)
             elif isinstance(source, PrusaLinkClient) and snapshot.file_path:
                 metadata = await source.async_read_metadata(snapshot.file_path)
@@ -170,6 +180,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
         settings=shared.settings,
         device_id=device.id,
         metadata_provider=metadata_provider,
+        model=coordinator.info.model,
     )
     await tracker.async_restore()
     entry.runtime_data = PrinternizerData(coordinator=coordinator, tracker=tracker, files=files)
@@ -181,6 +192,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
             entry.async_create_task(hass, tracker.async_update(coordinator.data))
 
     entry.async_on_unload(coordinator.async_add_listener(_feed_tracker))
+    entry.async_on_unload(tracker.async_shutdown)
     entry.async_on_unload(files.async_add_listener(lambda *_: _refresh_entities(coordinator)))
     entry.async_on_unload(files.async_shutdown)
     await files.async_load()

@@ -33,6 +33,9 @@ PRICE_MACHINE_RATE = "machine_rate"  # EUR per print hour
 PRICE_VAT_RATE = "vat_rate"  # percent
 PRICE_SMALL_BUSINESS = "small_business"  # "true" / "false"
 PRICE_POWER_WATTS = "power_watts"  # only when energy was estimated
+PRICE_SOURCE_PREFIX = "price_source:"  # + material name: where its price came from
+PRICE_SOURCE_TABLE = "table"  # the material's own price in the settings' table
+PRICE_SOURCE_DEFAULT = "default"  # not in the table: the default material price
 
 
 def to_decimal(value: Decimal | float | str) -> Decimal:
@@ -206,9 +209,28 @@ def price_snapshot(
     }
     for line in materials:
         prices[PRICE_MATERIAL_PREFIX + line.material] = _s(settings.price_per_kg(line.material))
+        prices[PRICE_SOURCE_PREFIX + line.material] = price_source(settings, line.material)
     if power_watts is not None:
         prices[PRICE_POWER_WATTS] = _s(to_decimal(power_watts))
     return prices
+
+
+def price_source(settings: Settings, material: str | None) -> str:
+    """`table` when the material has its own price (case-insensitive), else `default`.
+
+    A quote or job priced with the default says so: its material cost may be wrong.
+    """
+    if material is not None:
+        wanted = material.strip().casefold()
+        if any(name.strip().casefold() == wanted for name in settings.material_prices):
+            return PRICE_SOURCE_TABLE
+    return PRICE_SOURCE_DEFAULT
+
+
+def snapshot_price_source(prices: Mapping[str, str], material: str) -> str | None:
+    """Where a job's material price came from when it was priced; None for jobs priced before
+    the source was recorded (their snapshot cannot tell a table price from the default)."""
+    return prices.get(PRICE_SOURCE_PREFIX + material)
 
 
 def snapshot_price_per_kg(prices: Mapping[str, str]) -> Callable[[str | None], Decimal]:

@@ -22,13 +22,15 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from .api.models import MaterialUsage
-from .const import STORAGE_DIR
+from .const import DOMAIN, STORAGE_DIR
 from .costs import (
     allocate_material_cents,
     cents_to_eur,
     compute_cost,
     estimate_energy_kwh,
     material_key,
+    price_source,
+    snapshot_price_source,
     to_decimal,
 )
 from .exceptions import service_error
@@ -97,12 +99,39 @@ def _current(settings: Settings | SettingsStore) -> Settings:
     return settings.settings if isinstance(settings, SettingsStore) else settings
 
 
+def _printer_filter(hass: HomeAssistant, entry_id: str | None) -> dict[str, str]:
+    """The ledger filter for a printer named by its config entry: its uid, so the history
+    follows the printer (removed and added again = a new entry, the same serial). An id that is
+    no Printernizer entry (any more) selects what was recorded under it."""
+    if entry_id is None:
+        return {}
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        return {"entry_id": entry_id}
+    return {"printer_uid": entry.unique_id or entry.entry_id}
+
+
 def _check_category(category: str | None) -> None:
     if category is not None and category not in CATEGORIES:
         raise service_error("invalid_category", category=category)
 
 
 # --- list_jobs ----------------------------------------------------------------------------
+
+
+def job_fields(job: JobRecord, tz: tzinfo) -> dict[str, Any]:
+    """A job as list_jobs and set_job_category answer it: the export's fields, plus whether its
+    end was estimated (it ended while Home Assistant was away), where each material's price
+    came from (`price_source`: table, default, None when not recorded) and the user who made
+    the revision shown (None for the automatic one)."""
+    fields = job_to_dict(job, tz)
+    fields["end_estimated"] = job.end_estimated
+    fields["materials"] = [
+        {**line, "price_source": snapshot_price_source(job.prices, usage.material)}
+        for line, usage in zip(fields["materials"], job.materials, strict=True)
+    ]
+    fields["user_id"] = job.user_id
+    return fields
 
 
 async def async_list_jobs(
@@ -135,18 +164,19 @@ async def async_list_jobs(
         raise service_error("invalid_status", status=status)
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
+    printer = _printer_filter(hass, entry_id)
 
     def _run() -> dict[str, Any]:
         jobs, total = ledger.list_jobs(
             start=start_utc,
             end=end_utc,
-            entry_id=entry_id,
+            **printer,
             status=status,
             category=category,
             limit=limit,
             offset=offset,
         )
-        return {"jobs": [job_to_dict(job, tz) for job in jobs], "total": total}
+        return {"jobs": [job_fields(job, tz) for job in jobs], "total": total}
 
     return await hass.async_add_executor_job(_run)
 
@@ -313,11 +343,10 @@ async def async_cost_report(
     _check_category(category)
     if group_by is not None and group_by not in GROUP_BY:
         raise service_error("invalid_group_by", group_by=group_by)
+    printer = _printer_filter(hass, entry_id)
 
     def _run() -> dict[str, Any]:
-        jobs = ledger.report_jobs(
-            start=start_utc, end=end_utc, entry_id=entry_id, category=category
-        )
+        jobs = ledger.report_jobs(start=start_utc, end=end_utc, **printer, category=category)
         return build_cost_report(jobs, start=start_day, end=end_day, group_by=group_by, tz=tz)
 
     return await hass.async_add_executor_job(_run)
@@ -352,11 +381,10 @@ async def async_export_report(
     if category:
         stem += f"_{category}"
     stem += f"_{stamp}"
+    printer = _printer_filter(hass, entry_id)
 
     def _run() -> dict[str, Any]:
-        jobs = ledger.report_jobs(
-            start=start_utc, end=end_utc, entry_id=entry_id, category=category
-        )
+        jobs = ledger.report_jobs(start=start_utc, end=end_utc, **printer, category=category)
         path = write_export(jobs, folder=folder, stem=stem, fmt=fmt, tz=tz)
         return {
             "path": str(path),
@@ -380,11 +408,12 @@ async def async_set_job_category(
     customer: str | None = None,
     note: str | None = None,
     reason: str | None = None,
+    user_id: str | None = None,
 ) -> dict[str, Any]:
     """Correct category / customer / note by appending a revision; answers the job at it.
 
     None leaves a field unchanged, an empty string clears customer or note. Unchanged values
-    append no revision.
+    append no revision. The revision records `user_id`, the Home Assistant user who asked.
     """
     _check_category(category)
     changes: dict[str, Any] = {}
@@ -398,7 +427,7 @@ async def async_set_job_category(
 
     def _run() -> JobRecord:
         return ledger.add_revision(
-            int(job_id), reason=reason or "set_job_category", changes=changes
+            int(job_id), reason=reason or "set_job_category", changes=changes, user_id=user_id
         )
 
     try:
@@ -407,7 +436,7 @@ async def async_set_job_category(
         raise service_error("unknown_job", job_id=job_id)
     except JobOpenError:
         raise service_error("job_not_finished", job_id=job_id)
-    return job_to_dict(job, tz)
+    return job_fields(job, tz)
 
 
 def _non_negative(name: str, value: Any) -> Decimal:
@@ -455,6 +484,7 @@ async def async_calculate_cost(
         "machine_rate": float(rate_d),
         "vat_rate": float(current.effective_vat_rate),
         "small_business": current.small_business,
+        "price_source": price_source(current, material),
     }
 
 
@@ -466,4 +496,5 @@ __all__ = [
     "async_list_jobs",
     "async_set_job_category",
     "build_cost_report",
+    "job_fields",
 ]

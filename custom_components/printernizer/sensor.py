@@ -266,6 +266,7 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         native_unit_of_measurement="EUR",
         suggested_display_precision=2,
         value_fn=_job_cost,
+        attributes_fn=lambda d: {"material_pending": d.tracker.material_pending},
         always_available=True,
     ),
     PrinternizerSensorDescription(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from decimal import Decimal
 from functools import partial
 from typing import Any, cast
 
@@ -13,7 +14,7 @@ import voluptuous as vol
 
 from . import reports
 from .api import PrinterError
-from .const import CATEGORIES, CONF_MACHINE_RATE, CONF_POWER_WATTS, DOMAIN
+from .const import CATEGORIES, DOMAIN
 from .data import DATA_SHARED, PrinternizerConfigEntry
 from .exceptions import (
     async_require_admin,
@@ -128,12 +129,13 @@ def _target_entries(hass: HomeAssistant, call: ServiceCall) -> list[Printernizer
 
 async def _calculate_cost(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     power_watts = call.data.get("power_watts")
-    machine_rate = 0.0
+    machine_rate: float | Decimal = 0.0
     if entry_id := call.data.get(ATTR_ENTRY):
-        entry = loaded_entry(hass, entry_id)
+        # the printer's own power and rate, as its jobs are recorded (option, else model)
+        tracker = loaded_entry(hass, entry_id).runtime_data.tracker
         if power_watts is None:
-            power_watts = entry.options.get(CONF_POWER_WATTS)
-        machine_rate = entry.options.get(CONF_MACHINE_RATE, 0.0)
+            power_watts = tracker.power_watts
+        machine_rate = tracker.machine_rate
     if power_watts is None:
         raise service_error("power_or_printer_required")
     return await reports.async_calculate_cost(
@@ -171,6 +173,7 @@ async def _set_job_category(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
         category=call.data.get("category"),
         customer=call.data.get("customer"),
         note=call.data.get("note"),
+        user_id=call.context.user_id,
     )
 
 

@@ -139,7 +139,8 @@ def test_buddy_printing() -> None:
     assert snap.fan_hotend == 5120
     assert snap.job_id == "318"
     assert snap.job_name == "cable_clip_x8_0.4n_0.2mm_PETG_COREONE_2h17m.bgcode"
-    assert snap.file_name == "CABLEC~1.BGC"
+    # the long name, not Buddy's 8.3 alias; the download path keeps the alias the printer serves
+    assert snap.file_name == "cable_clip_x8_0.4n_0.2mm_PETG_COREONE_2h17m.bgcode"
     assert snap.file_path == "/usb/CABLEC~1.BGC"
     assert snap.thumbnail_ref == "/thumb/l/usb/CABLEC~1.BGC"
     assert snap.current_layer is None
@@ -230,7 +231,7 @@ def test_finished_without_job_keeps_identity_from_previous() -> None:
     assert snap.status is PrinterStatus.FINISHED
     assert snap.job_id == "318"
     assert snap.job_name == running.job_name
-    assert snap.time_printing_s == 3712
+    assert snap.time_printing_s is None  # not reported: the last poll's 3712 s is no end time
     assert snap.progress is None  # not reported, not guessed
 
 

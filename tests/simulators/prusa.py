@@ -238,6 +238,9 @@ class PrusaLinkSimulator:
         self.delay = 0.0
         self.offline = False
         self.cut_download_after: dict[str, int] = {}
+        # Cleared: file downloads wait (their headers unsent) until it is set again.
+        self.downloads_open = asyncio.Event()
+        self.downloads_open.set()
         # Observation.
         self.requests: list[tuple[float, str, str]] = []
         self.max_in_flight = 0
@@ -284,6 +287,7 @@ class PrusaLinkSimulator:
     async def stop(self) -> None:
         """Close the listener and every connection; pending delays end at once."""
         self._closing.set()
+        self.downloads_open.set()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -1260,6 +1264,7 @@ class PrusaLinkSimulator:
                 return self._error(request, 403, "Forbidden", "Can't download from the SD card")
         if file is None:
             return self._error(request, 404, "Not Found", "File not found")
+        await self.downloads_open.wait()
         cut = None
         for candidate in (request.path, file.key, file.long_key):
             if candidate in self.cut_download_after:

@@ -138,6 +138,7 @@ class Ledger:
         *,
         status: str,
         ended_at: datetime,
+        end_estimated: bool = False,
         duration_s: int,
         paused_s: int,
         last_progress: float | None,
@@ -151,7 +152,8 @@ class Ledger:
     ) -> JobRecord:
         """End a job and write revision 1; the job row is never changed afterwards.
 
-        `materials` are the grams really used (see costs.material_grams_for_outcome).
+        `materials` are the grams really used (see costs.material_grams_for_outcome);
+        `end_estimated` marks an end the printer's report had to stand in for.
         """
         with self._db.write() as conn:
             return _jobs.finish_job(
@@ -159,6 +161,7 @@ class Ledger:
                 job_id,
                 status=status,
                 ended_at=ended_at,
+                end_estimated=end_estimated,
                 duration_s=duration_s,
                 paused_s=paused_s,
                 last_progress=last_progress,
@@ -172,15 +175,22 @@ class Ledger:
                 now=self._clock(),
             )
 
-    def add_revision(self, job_id: int, *, reason: str, changes: dict[str, Any]) -> JobRecord:
+    def add_revision(
+        self,
+        job_id: int,
+        *,
+        reason: str,
+        changes: dict[str, Any],
+        user_id: str | None = None,
+    ) -> JobRecord:
         """Append a correction as revision n+1 (GoBD); returns the job at its latest revision.
 
-        Raises UnknownJobError / JobOpenError (both LedgerError). Changes equal to the current
-        values append nothing.
+        `user_id` records who made it. Raises UnknownJobError / JobOpenError (both
+        LedgerError). Changes equal to the current values append nothing.
         """
         with self._db.write() as conn:
             return _jobs.add_revision(
-                conn, job_id, reason=reason, changes=changes, now=self._clock()
+                conn, job_id, reason=reason, changes=changes, now=self._clock(), user_id=user_id
             )
 
     def get_job(self, job_id: int) -> JobRecord | None:
@@ -189,7 +199,7 @@ class Ledger:
             return _jobs.get_job(conn, job_id)
 
     def get_revisions(self, job_id: int) -> list[JobRecord]:
-        """All revisions of a job, oldest first (audit trail)."""
+        """All revisions of a job, oldest first (audit trail: reason, time, `user_id`)."""
         with self._db.read() as conn:
             return _jobs.get_revisions(conn, job_id)
 
@@ -203,14 +213,20 @@ class Ledger:
         category: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        printer_uid: str | None = None,
     ) -> tuple[list[JobRecord], int]:
-        """Jobs started in [start, end), newest first, with the total for paging."""
+        """Jobs started in [start, end), newest first, with the total for paging.
+
+        `printer_uid` selects a printer's whole history; `entry_id` only what one config entry
+        recorded (a printer added again gets a new entry id).
+        """
         with self._db.read() as conn:
             return _jobs.list_jobs(
                 conn,
                 start=start,
                 end=end,
                 entry_id=entry_id,
+                printer_uid=printer_uid,
                 status=status,
                 category=category,
                 limit=limit,
@@ -224,11 +240,17 @@ class Ledger:
         end: datetime,
         entry_id: str | None = None,
         category: str | None = None,
+        printer_uid: str | None = None,
     ) -> list[JobRecord]:
         """Ended jobs started in [start, end) at their latest revision, oldest first."""
         with self._db.read() as conn:
             return _jobs.report_jobs(
-                conn, start=start, end=end, entry_id=entry_id, category=category
+                conn,
+                start=start,
+                end=end,
+                entry_id=entry_id,
+                printer_uid=printer_uid,
+                category=category,
             )
 
     def printer_totals(self, printer_uid: str) -> Totals:

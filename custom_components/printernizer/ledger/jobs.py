@@ -83,6 +83,10 @@ class JobRecord:
     changed_fields: tuple[str, ...] = field(default=())
     # the revision's stored sum of grams (saves re-summing in reports); not part of equality
     stored_material_g: Decimal | None = field(default=None, repr=False, compare=False)
+    # schema 2: the end was estimated from the printer's report (it ended while HA was away)
+    end_estimated: bool = False
+    # schema 2: the Home Assistant user who made the revision shown (None: automatic)
+    user_id: str | None = None
 
     @property
     def material_g(self) -> Decimal | None:
@@ -117,7 +121,8 @@ SELECT j.id, j.printer_uid, j.printer_name, j.entry_id, j.job_key, j.name, j.fil
        r.revision, r.created_at AS r_created_at, r.reason, r.changed, r.category AS r_category,
        r.customer AS r_customer, r.note, r.materials AS r_materials, r.energy_kwh,
        r.energy_source, r.prices, r.material_cents, r.energy_cents, r.machine_cents,
-       r.net_cents, r.vat_cents, r.gross_cents, r.currency, r.complete, r.material_g
+       r.net_cents, r.vat_cents, r.gross_cents, r.currency, r.complete, r.material_g,
+       j.end_estimated, r.user_id
 """
 _ALL_REVISIONS_JOIN = """
 FROM jobs AS j
@@ -165,6 +170,7 @@ def _record(row: sqlite3.Row) -> JobRecord:
         r_customer, note, r_materials, energy_kwh,
         energy_source, prices, material_cents, energy_cents, machine_cents,
         net_cents, vat_cents, gross_cents, currency, complete, material_g,
+        end_estimated, user_id,
     ) = row  # fmt: skip
     if revision is None:  # open job: no priced record yet
         materials = _materials_from_json(j_materials)
@@ -175,7 +181,7 @@ def _record(row: sqlite3.Row) -> JobRecord:
             duration_s=duration_s, paused_s=paused_s, last_progress=last_progress,
             materials=materials, energy_kwh=None, energy_source=None, prices={}, cost=None,
             currency=DEFAULT_CURRENCY, category=j_category, customer=j_customer, note=None,
-            revision=0, complete=False,
+            revision=0, complete=False, end_estimated=bool(end_estimated),
         )  # fmt: skip
     cost = (
         None
@@ -196,6 +202,7 @@ def _record(row: sqlite3.Row) -> JobRecord:
         complete=bool(complete), revised_at=_time(r_created_at), reason=reason,
         changed_fields=tuple(json.loads(changed)),
         stored_material_g=None if material_g is None else Decimal(material_g),
+        end_estimated=bool(end_estimated), user_id=user_id,
     )  # fmt: skip
 
 
@@ -338,6 +345,7 @@ def _insert_revision(
     cost: CostBreakdown | None,
     currency: str,
     complete: bool,
+    user_id: str | None = None,
 ) -> None:
     if category not in CATEGORIES:
         raise LedgerError(f"invalid category {category!r}")
@@ -354,7 +362,8 @@ def _insert_revision(
         "INSERT INTO job_revisions (job_id, revision, created_at, reason, changed, category,"
         " customer, note, materials, material_g, energy_kwh, energy_source, prices,"
         " material_cents, energy_cents, machine_cents, net_cents, vat_cents, gross_cents,"
-        " currency, complete) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " currency, complete, user_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             job_id,
             revision,
@@ -377,6 +386,7 @@ def _insert_revision(
             None if cost is None else cost.gross_cents,
             currency,
             1 if complete else 0,
+            user_id,
         ),
     )
 
@@ -398,8 +408,12 @@ def finish_job(
     currency: str,
     complete: bool,
     now: datetime,
+    end_estimated: bool = False,
 ) -> JobRecord:
-    """Close an open job and write revision 1 in one transaction; the row is frozen after this."""
+    """Close an open job and write revision 1 in one transaction; the row is frozen after this.
+
+    `end_estimated`: the end was not seen; `ended_at` comes from what the printer reported.
+    """
     if status not in ENDED_STATUSES:
         raise LedgerError(f"a job cannot end with status {status!r}")
     job = _require(conn, job_id)
@@ -408,11 +422,12 @@ def finish_job(
     if ended_at < job.started_at:
         raise LedgerError("a job cannot end before it started")
     conn.execute(
-        "UPDATE jobs SET status = ?, ended_at = ?, duration_s = ?, paused_s = ?,"
-        " last_progress = ?, materials = ?, updated_at = ? WHERE id = ?",
+        "UPDATE jobs SET status = ?, ended_at = ?, end_estimated = ?, duration_s = ?,"
+        " paused_s = ?, last_progress = ?, materials = ?, updated_at = ? WHERE id = ?",
         (
             status,
             to_db_time(ended_at),
+            1 if end_estimated else 0,
             int(duration_s),
             int(paused_s),
             None if last_progress is None else float(last_progress),
@@ -449,8 +464,12 @@ def add_revision(
     reason: str,
     changes: Mapping[str, Any],
     now: datetime,
+    user_id: str | None = None,
 ) -> JobRecord:
-    """Append revision n+1 = revision n with `changes`; a no-op change appends nothing."""
+    """Append revision n+1 = revision n with `changes`; a no-op change appends nothing.
+
+    `user_id` is the Home Assistant user who asked for the correction (None: automatic).
+    """
     unknown = set(changes) - set(REVISION_KEYS)
     if unknown:
         raise LedgerError(f"cannot revise {sorted(unknown)}")
@@ -507,6 +526,7 @@ def add_revision(
         cost=new["cost"],
         currency=job.currency,
         complete=new["complete"],
+        user_id=user_id,
     )
     return _require(conn, job_id)
 
@@ -522,6 +542,7 @@ def _filters(
     start: datetime | None,
     end: datetime | None,
     entry_id: str | None,
+    printer_uid: str | None,
     status: str | None,
     category: str | None,
     ended_only: bool,
@@ -537,6 +558,9 @@ def _filters(
     if entry_id is not None:
         clauses.append("j.entry_id = ?")
         params.append(entry_id)
+    if printer_uid is not None:
+        clauses.append("j.printer_uid = ?")
+        params.append(printer_uid)
     if status is not None:
         clauses.append("j.status = ?")
         params.append(status)
@@ -553,6 +577,7 @@ def list_jobs_sql(
     start: datetime | None = None,
     end: datetime | None = None,
     entry_id: str | None = None,
+    printer_uid: str | None = None,
     status: str | None = None,
     category: str | None = None,
     limit: int = 100,
@@ -563,6 +588,7 @@ def list_jobs_sql(
         start=start,
         end=end,
         entry_id=entry_id,
+        printer_uid=printer_uid,
         status=status,
         category=category,
         ended_only=False,
@@ -572,7 +598,7 @@ def list_jobs_sql(
         count = "SELECT COUNT(*) FROM jobs AS j" + where
     else:
         join = _LATEST_JOIN
-        if start is None and end is None and entry_id is None and status is None:
+        if (start, end, entry_id, printer_uid, status) == (None, None, None, None, None):
             # Category lives in the latest revision, so an unbounded category count has to
             # visit every job; walk the started_at index like the page query does.
             join = join.replace("FROM jobs AS j", "FROM jobs AS j INDEXED BY idx_jobs_started", 1)
@@ -586,6 +612,7 @@ def list_jobs(
     start: datetime | None,
     end: datetime | None,
     entry_id: str | None,
+    printer_uid: str | None,
     status: str | None,
     category: str | None,
     limit: int,
@@ -596,6 +623,7 @@ def list_jobs(
         start=start,
         end=end,
         entry_id=entry_id,
+        printer_uid=printer_uid,
         status=status,
         category=category,
         limit=limit,
@@ -611,6 +639,7 @@ def report_jobs_sql(
     start: datetime,
     end: datetime,
     entry_id: str | None = None,
+    printer_uid: str | None = None,
     category: str | None = None,
 ) -> tuple[str, list[Any]]:
     """Ended jobs started in [start, end), oldest first: the query behind reports and exports."""
@@ -618,6 +647,7 @@ def report_jobs_sql(
         start=start,
         end=end,
         entry_id=entry_id,
+        printer_uid=printer_uid,
         status=None,
         category=category,
         ended_only=True,
@@ -631,10 +661,13 @@ def report_jobs(
     start: datetime,
     end: datetime,
     entry_id: str | None,
+    printer_uid: str | None,
     category: str | None,
 ) -> list[JobRecord]:
     """Run the report query."""
-    sql, params = report_jobs_sql(start=start, end=end, entry_id=entry_id, category=category)
+    sql, params = report_jobs_sql(
+        start=start, end=end, entry_id=entry_id, printer_uid=printer_uid, category=category
+    )
     return [_record(row) for row in conn.execute(sql, params)]
 
 

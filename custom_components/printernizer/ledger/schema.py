@@ -120,8 +120,19 @@ CREATE INDEX idx_files_downloaded ON files (downloaded_at);
 CREATE INDEX idx_files_job ON files (job_id);
 """
 
+# Version 2: a job's end can be estimated (it ended while Home Assistant was away, so the
+# printer's report stands in for the moment), a revision records the Home Assistant user who
+# made a correction (audit trail), and history is filtered by printer, not by config entry
+# (a printer removed and added again keeps its jobs).
+_V2 = """
+ALTER TABLE jobs ADD COLUMN end_estimated INTEGER NOT NULL DEFAULT 0
+    CHECK (end_estimated IN (0, 1));
+ALTER TABLE job_revisions ADD COLUMN user_id TEXT;
+CREATE INDEX idx_jobs_printer_started ON jobs (printer_uid, started_at);
+"""
+
 # Append new scripts here; never edit a released one.
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1),)
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

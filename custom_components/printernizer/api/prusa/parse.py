@@ -193,8 +193,10 @@ def parse_snapshot(
 
     file = _dict(job_doc.get("file"))
     refs = _dict(file.get("refs"))
-    job_name = _str(file.get("display_name")) or _str(file.get("name"))
-    file_name = _str(file.get("name"))
+    # Buddy's `name` is the FAT 8.3 alias (FIRSTL~1.GCO); `display_name` is the long name the
+    # user gave the file, and the one the ledger and the file list should show
+    file_name = _str(file.get("display_name")) or _str(file.get("name"))
+    job_name = file_name
     file_path = _str(refs.get("download"))
     thumbnail_ref = _str(refs.get("thumbnail"))
 
@@ -206,8 +208,9 @@ def parse_snapshot(
             and previous.status in (*_ACTIVE, PrinterStatus.FINISHED, PrinterStatus.FAILED)
         )
         if ended_without_job:
+            # the job's identity, not its figures: the last poll's print time is not the
+            # print time at the end (the ledger would take it for the job's whole print time)
             job_id = previous.job_id
-            printing_s = printing_s if printing_s is not None else previous.time_printing_s
         if same_job or ended_without_job:
             job_name = job_name or previous.job_name
             file_name = file_name or previous.file_name
