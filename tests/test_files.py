@@ -461,6 +461,25 @@ async def test_bambu_cut_transfer_leaves_nothing_then_retry_succeeds(
     assert await hass.async_add_executor_job(files[0].read_bytes) == content
 
 
+async def test_bambu_download_cut_without_reply_fails_in_moments(
+    hass: HomeAssistant, root: Path, bambu_sim: BambuSimulator, bambu_manager: FileManager
+) -> None:
+    """Defect 14: every attempt is cut and the printer sends no 426; download_file reports
+    the failure after its three attempts in moments (it took ~96 s: 3 x 30 s read timeout)."""
+    content = os.urandom(1024 * 1024)
+    await bambu_sim.put_file("/cache/flaky_link.3mf", content)
+    bambu_sim.cut_transfer_after["/cache/flaky_link.3mf"] = 300_000
+    bambu_sim.ftps_server.reply_after_cut = False
+    began = asyncio.get_running_loop().time()
+    async with asyncio.timeout(20):
+        answer = await bambu_manager.async_download(path="/cache/flaky_link.3mf")
+    assert asyncio.get_running_loop().time() - began < 3.0
+    assert answer["status"] == "failed"
+    assert "300000 of 1048576" in answer["error"]
+    assert bambu_sim.ftps_server.retrieved.count("/cache/flaky_link.3mf") == 3
+    assert await hass.async_add_executor_job(tree, root) == []
+
+
 async def test_prusa_cut_download_leaves_nothing_then_retry_succeeds(
     hass: HomeAssistant,
     root: Path,
