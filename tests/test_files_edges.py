@@ -121,13 +121,13 @@ async def test_job_file_refused_for_space_is_still_linked(
     """No room for the job's file: no exception, no metadata, but the file is linked to the job."""
     await bambu_sim.put_file("/cache/Big.gcode.3mf", make_3mf(filaments=[("PLA", 3.0)]))
     job = await start_job(hass, ledger, BAMBU_SERIAL, "Big", "/data/Metadata/plate_1.gcode")
-    real = files_mod.shutil.disk_usage
+    real = files_mod.manager.shutil.disk_usage
 
     def tiny_disk(path: Any) -> Any:
         usage = real(path)
         return type(usage)(usage.total, usage.total - 1024, 1024)
 
-    monkeypatch.setattr(files_mod.shutil, "disk_usage", tiny_disk)
+    monkeypatch.setattr(files_mod.manager.shutil, "disk_usage", tiny_disk)
     snapshot = PrinterSnapshot(job_name="Big", file_name="/data/Metadata/plate_1.gcode")
     assert await bambu_manager.async_download_job_file(job, snapshot) == (None, None)
     item = by_path(await bambu_manager.async_list())["/cache/Big.gcode.3mf"]

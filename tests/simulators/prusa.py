@@ -1283,6 +1283,9 @@ class PrusaLinkSimulator:
             sent = 0
             began = asyncio.get_running_loop().time()
             for chunk in file.chunks():
+                await self._throttle(sent, began)
+                if self._closing.is_set():
+                    self._drop(request)
                 if cut is not None and sent + len(chunk) >= cut:
                     await resp.write(chunk[: cut - sent])
                     if request.transport is not None:
@@ -1290,16 +1293,17 @@ class PrusaLinkSimulator:
                     raise asyncio.CancelledError
                 await resp.write(chunk)
                 sent += len(chunk)
-                await self._throttle(sent, began)
-                if self._closing.is_set():
-                    self._drop(request)
             await resp.write_eof()
         finally:
             self.transfers_in_flight -= 1
         return resp
 
     async def _throttle(self, sent: int, began: float) -> None:
-        """Hold the next chunk until `sent` bytes fit `throttle_bps` (stop ends the wait)."""
+        """Hold the next chunk until the `sent` bytes before it fit `throttle_bps`.
+
+        Waiting before a chunk, not after it, ends the transfer with its last byte, as the
+        client sees it. Stopping the simulator ends the wait.
+        """
         if not self.throttle_bps:
             return
         ahead = sent / self.throttle_bps - (asyncio.get_running_loop().time() - began)

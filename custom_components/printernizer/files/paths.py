@@ -83,6 +83,11 @@ def sanitize_filename(name: str) -> str:
     return text or FALLBACK_NAME
 
 
+def printable(text: str) -> str:
+    """A printer-supplied name made safe for one log line."""
+    return "".join(c if c.isprintable() else "?" for c in text)[:300]
+
+
 class UnsafePathError(HomeAssistantError):
     """A computed target left the download root (never expected after sanitising)."""
 
