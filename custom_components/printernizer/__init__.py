@@ -26,7 +26,6 @@ from .api.prusa.client import PrusaLinkClient
 from .const import (
     CONF_ACCESS_CODE,
     CONF_API_KEY,
-    CONF_AUTO_DOWNLOAD,
     CONF_FILE_REFRESH_MINUTES,
     CONF_FTP_PORT,
     CONF_PRINTER_TYPE,
@@ -46,7 +45,7 @@ from .const import (
 from .coordinator import BambuCoordinator, PrinterCoordinator, PrusaCoordinator
 from .data import DATA_SHARED, PrinternizerConfigEntry, PrinternizerData, PrinternizerShared
 from .entity import device_kwargs
-from .files import BambuFileSource, FileManager, FileSource, PrusaFileSource
+from .files import BambuFileSource, FileManager, FileSource, JobPhase, PrusaFileSource
 from .jobs import (
     JOB_EVENT_CANCELLED,
     JOB_EVENT_FAILED,
@@ -127,18 +126,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
     files = FileManager(hass, entry, ledger=shared.ledger, settings=shared.settings, source=source)
 
     async def metadata_provider(job: JobRecord, snapshot: PrinterSnapshot) -> PrintMetadata | None:
-        """Grams, time and thumbnail from the job's file (downloaded when auto-download is on)."""
-        metadata: PrintMetadata | None = None
-        try:
-            if entry.options.get(CONF_AUTO_DOWNLOAD, True):
-                _, metadata = await files.async_download_job_file(job, snapshot)
-            elif isinstance(source, PrusaFileSource) and snapshot.file_path:
-                metadata = await source.client.async_read_metadata(snapshot.file_path)
-        except PrinterError as err:
-            LOGGER.warning("%s: no metadata for job %s: %s", entry.title, job.name, err)
-        if metadata is None or not metadata.materials:
-            # Files on a Pi's SD card cannot be downloaded, but the job carries their `meta`.
-            metadata = source.reported_metadata() or metadata
+        """The job file's grams and time for the tracker; its picture for the thumbnail."""
+        # the tracker asks at a job's start (printer busy) and, grams unknown, at its end
+        phase: JobPhase = "start" if snapshot.status.is_active else "end"
+        metadata = await files.async_job_metadata(job, snapshot, phase)
         if metadata is not None and metadata.thumbnail_png and coordinator.thumbnail is None:
             coordinator.set_thumbnail(metadata.thumbnail_png)
         return metadata
@@ -177,9 +168,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
 
     @callback
     def _job_changed(event_type: str, _: object) -> None:
-        """Show new costs and totals; a job that ended leaves a new file list behind."""
+        """Show new costs and totals; a job that ended leaves its file and a new file list."""
         _refresh_entities(coordinator)
         if event_type in JOB_END_EVENTS:
+            if tracker.last_job is not None:
+                files.async_job_ended(tracker.last_job, coordinator.data)
             entry.async_create_background_task(
                 hass, _refresh_files(), f"{DOMAIN} file refresh {entry.title}"
             )

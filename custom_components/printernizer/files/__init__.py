@@ -22,7 +22,7 @@ from .download import (
     async_fetch_verified,
     download_slots,
 )
-from .manager import DOWNLOAD_ATTEMPTS, FREE_SPACE_MARGIN, FileManager
+from .manager import DOWNLOAD_ATTEMPTS, FREE_SPACE_MARGIN, FileManager, JobPhase
 from .paths import (
     FALLBACK_NAME,
     MAX_NAME_BYTES,
@@ -50,6 +50,7 @@ __all__ = [
     "FileManager",
     "FileSource",
     "FileTooLargeError",
+    "JobPhase",
     "PrusaFileSource",
     "UnsafePathError",
     "async_fetch_verified",

@@ -2,7 +2,8 @@
 
 The family-specific work (how to list, download and find a job's file, whether a busy printer
 may be touched) is the `FileSource`'s; the transfer into a verified file is `download`'s;
-cleanup is `cleanup`'s. This class ties them to the ledger's file index and to the jobs.
+cleanup is `cleanup`'s. This class ties them to the ledger's file index and to the job
+lifecycle: the job tracker asks it for a job's grams, and a job's end starts the auto-download.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import UTC, date, datetime
 import functools
 from pathlib import Path
 import shutil
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -29,6 +30,7 @@ from custom_components.printernizer.api.errors import (
 from custom_components.printernizer.api.metadata import read_print_metadata
 from custom_components.printernizer.api.models import PrinterSnapshot, PrintMetadata, RemoteFile
 from custom_components.printernizer.const import (
+    CONF_AUTO_DOWNLOAD,
     DOMAIN,
     EVENT_FILE_DOWNLOAD_FAILED,
     EVENT_FILE_DOWNLOADED,
@@ -55,6 +57,9 @@ if TYPE_CHECKING:
 DOWNLOAD_ATTEMPTS = 3
 FREE_SPACE_MARGIN = 10 * 1024 * 1024
 _MB = 1024 * 1024
+_REMEMBERED_JOB_FILES = 16  # jobs whose auto-download ran or runs (one per job, never twice)
+
+type JobPhase = Literal["start", "end"]
 
 
 def _error_text(err: BaseException) -> str:
@@ -69,6 +74,10 @@ def _free_bytes(path: Path) -> int:
     while not probe.exists() and probe.parent != probe:
         probe = probe.parent
     return shutil.disk_usage(probe).free
+
+
+def _has_grams(metadata: PrintMetadata | None) -> bool:
+    return metadata is not None and any(m.grams > 0 for m in metadata.materials)
 
 
 def _download_answer(record: file_repo.FileRecord) -> dict[str, Any]:
@@ -113,6 +122,7 @@ class FileManager:
         self._listing: dict[str, RemoteFile] = {}
         self._listeners: list[Callable[[], None]] = []
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._job_files: dict[int, asyncio.Task[tuple[dict[str, Any] | None, Any]]] = {}
         self._files_downloaded = 0
         self._files_size = 0
         self._last_download: datetime | None = None
@@ -189,6 +199,11 @@ class FileManager:
         """The largest file to transfer (`max_download_mb`; 0 or less: no limit)."""
         max_mb = self.settings.settings.max_download_mb
         return max_mb * _MB if max_mb > 0 else None
+
+    @property
+    def auto_download(self) -> bool:
+        """Whether each job's file is downloaded when the job ends (option, default on)."""
+        return bool(self.entry.options.get(CONF_AUTO_DOWNLOAD, True))
 
     def _as_dict(self, record: file_repo.FileRecord) -> dict[str, Any]:
         return {
@@ -458,14 +473,77 @@ class FileManager:
 
     # -- a job's file -------------------------------------------------------------------------
 
+    async def async_job_metadata(
+        self, job: JobRecord, snapshot: PrinterSnapshot, phase: JobPhase
+    ) -> PrintMetadata | None:
+        """Grams, time and thumbnail of a job's file: the job tracker's metadata provider.
+
+        "start" (in the background as a job starts): only what is cheap and safe while the
+        printer prints, as the source decides: PrusaLink streams the file (or the Pi reports
+        its `meta`), X1/H2/P2S fetch it over FTPS, a P1/A1 is left alone (None).
+        "end" (the grams are still unknown): from the auto-downloaded copy when auto-download
+        is on (the download runs now, once), else read without keeping a copy.
+        Never raises for printer, file or parse problems: the job is recorded either way.
+        """
+        reported = self.source.reported_metadata()
+        if _has_grams(reported):
+            return reported
+        try:
+            if phase == "end" and self.auto_download:
+                # shielded: a tracker that stops waiting must not cut the auto-download
+                _, metadata = await asyncio.shield(self._job_file_task(job, snapshot))
+            else:
+                metadata = await self.source.async_read_job_metadata(
+                    job, snapshot, max_bytes=self._max_bytes
+                )
+        except (PrinterError, HomeAssistantError, MetadataError, OSError) as err:
+            LOGGER.warning(
+                "%s: no metadata for job %s: %s",
+                printable(self.printer_name),
+                printable(job.name or str(job.job_id)),
+                _error_text(err),
+            )
+            return reported
+        return metadata if _has_grams(metadata) or reported is None else reported
+
+    @callback
+    def async_job_ended(self, job: JobRecord, snapshot: PrinterSnapshot | None) -> None:
+        """A job ended: download its file in the background when auto-download is on.
+
+        Once per job: when the "end" metadata request already started it, this joins it.
+        """
+        if self.auto_download:
+            self._job_file_task(job, snapshot)
+
+    def _job_file_task(
+        self, job: JobRecord, snapshot: PrinterSnapshot | None
+    ) -> asyncio.Task[tuple[dict[str, Any] | None, PrintMetadata | None]]:
+        """The one auto-download of a job's file, started by whoever asks first."""
+        task = self._job_files.get(job.job_id)
+        if task is None:
+            task = self._background(
+                self.async_download_job_file(job, snapshot), f"job file {job.job_id}"
+            )
+            self._job_files[job.job_id] = task
+            while len(self._job_files) > _REMEMBERED_JOB_FILES:
+                del self._job_files[next(iter(self._job_files))]
+        return task
+
     async def async_download_job_file(
         self, job: JobRecord, snapshot: PrinterSnapshot | None
     ) -> tuple[dict[str, Any] | None, PrintMetadata | None]:
         """Fetch the file a job printed, link it to the job and read its metadata.
 
         A copy that is still the printer's file is reused. Never raises for printer, file or
-        parse problems; (None, None) when the file cannot be found.
+        parse problems; (None, None) when the file cannot be found or the printer is busy.
         """
+        if not self.source.may_transfer(snapshot):
+            LOGGER.info(
+                "%s is printing again; the file of job %s is not downloaded",
+                printable(self.printer_name),
+                job.job_id,
+            )
+            return None, None
         try:
             remote = await self.source.async_find_job_file(job, snapshot or PrinterSnapshot())
         except (PrinterError, HomeAssistantError) as err:
