@@ -318,7 +318,11 @@ async def test_download_with_root_not_allowed_is_refused(
     settings: SettingsStore,
     prusa_manager: FileManager,
 ) -> None:
+    """A folder allowed when it was set but no longer (configuration.yaml changed since)."""
+    allowed = hass.config.allowlist_external_dirs
+    hass.config.allowlist_external_dirs = {*allowed, str(tmp_path / "not_allowed")}
     await settings.async_update({"download_dir": str(tmp_path / "not_allowed")})
+    hass.config.allowlist_external_dirs = allowed
     await prusa_manager.async_refresh()
     item = (await prusa_manager.async_list())[0]
     with pytest.raises(ServiceValidationError) as err:
