@@ -14,9 +14,14 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.printernizer import files as files_mod
-from custom_components.printernizer.api.models import PrinterSnapshot
+from custom_components.printernizer.api.models import (
+    MaterialUsage,
+    PrinterSnapshot,
+    PrinterStatus,
+    PrintMetadata,
+)
 from custom_components.printernizer.const import DOMAIN, EVENT_FILE_DOWNLOAD_FAILED
-from custom_components.printernizer.files import DOWNLOAD_ATTEMPTS, FileManager
+from custom_components.printernizer.files import DOWNLOAD_ATTEMPTS, FileManager, PrusaFileSource
 from custom_components.printernizer.ledger import JobRecord, Ledger
 
 from . import test_files as _files_tests
@@ -359,3 +364,118 @@ async def test_removing_the_entry_forgets_the_open_job_store(
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert store_key not in hass_storage
+
+
+# ---------------------------------------------------------------------------------------------
+# a job's metadata by phase (the tracker's provider) and the auto-download at a job's end
+# ---------------------------------------------------------------------------------------------
+
+PRINTING = PrinterStatus.PRINTING
+
+
+async def test_a_printing_p1s_is_never_asked_for_its_job_file(
+    hass: HomeAssistant, ledger: Ledger, bambu_sim: BambuSimulator, bambu_manager: FileManager
+) -> None:
+    """Neither phase nor the auto-download opens an FTPS session while a P1S prints (e.g. the
+    next job already runs when the last one is closed)."""
+    job = await start_job(hass, ledger, BAMBU_SERIAL, "cable_clip_x12", "plate_1.gcode")
+    busy = PrinterSnapshot(status=PRINTING, job_name="cable_clip_x12")
+    sessions = bambu_sim.ftps_server.sessions
+    assert await bambu_manager.async_job_metadata(job, busy, "start") is None
+    assert await bambu_manager.async_job_metadata(job, busy, "end") is None
+    assert await bambu_manager.async_download_job_file(job, busy) == (None, None)
+    assert bambu_sim.ftps_server.sessions == sessions
+
+
+async def test_an_x1_job_file_is_read_at_the_start_without_keeping_it(
+    hass: HomeAssistant,
+    root: Path,
+    ledger: Ledger,
+    bambu_sim: BambuSimulator,
+    bambu_manager: FileManager,
+) -> None:
+    """An X1C copes: its job's grams come from a temporary copy that is gone afterwards; a
+    file not on the card (yet) gives None."""
+    job = await start_job(hass, ledger, BAMBU_SERIAL, "cable_clip_x12", "plate_1.gcode")
+    ghost = PrinterSnapshot(status=PRINTING, model="X1C", job_name="ghost")
+    assert await bambu_manager.async_job_metadata(job, ghost, "start") is None
+    x1 = PrinterSnapshot(status=PRINTING, model="X1C", job_name="cable_clip_x12")
+    metadata = await bambu_manager.async_job_metadata(job, x1, "start")
+    assert metadata is not None
+    assert [(m.material, m.grams) for m in metadata.materials] == [("PETG", 21.5)]
+    assert metadata.estimated_seconds == 5400
+    assert await hass.async_add_executor_job(tree, root) == []
+    assert all(i["status"] == "remote" for i in await bambu_manager.async_list())
+
+
+async def test_prusa_end_without_auto_download_finds_the_file_by_its_name(
+    hass: HomeAssistant,
+    root: Path,
+    ledger: Ledger,
+    prusa_sim: PrusaLinkSimulator,
+    prusa_manager: FileManager,
+) -> None:
+    """Buddy dropped the job when it ended (no download path in the snapshot): the file is
+    found by the job's name and streamed; nothing is kept."""
+    hass.config_entries.async_update_entry(prusa_manager.entry, options={"auto_download": False})
+    short = next(k for k in prusa_sim.files if k.startswith("/usb/SPOOL"))
+    job = await start_job(hass, ledger, PRUSA_SERIAL, "spool holder", short.rsplit("/", 1)[1])
+    ended = PrinterSnapshot(status=PrinterStatus.FINISHED)
+    metadata = await prusa_manager.async_job_metadata(job, ended, "end")
+    assert metadata is not None
+    assert [(m.material, round(m.grams, 1)) for m in metadata.materials] == [("PLA", 96.4)]
+    assert await hass.async_add_executor_job(tree, root) == []
+    prusa_manager.async_job_ended(job, ended)  # auto-download is off: nothing starts
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await hass.async_add_executor_job(tree, root) == []
+
+
+async def test_what_the_printer_reports_needs_no_transfer(
+    hass: HomeAssistant,
+    ledger: Ledger,
+    prusa_sim: PrusaLinkSimulator,
+    prusa_manager: FileManager,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The Pi's job `meta` with grams answers at once; `meta` without grams is the answer
+    when the file cannot be read."""
+    reported = PrintMetadata(materials=(MaterialUsage("PLA", 18.59),), estimated_seconds=4328)
+    client = prusa_manager.source.client
+    prusa_manager.source = PrusaFileSource(hass, client, job_metadata=lambda: reported)
+    job = await start_job(hass, ledger, PRUSA_SERIAL, "bracket", "bracket.gcode")
+    requests = len(prusa_sim.requests)
+    snapshot = PrinterSnapshot(status=PRINTING, file_path="/usb/BRACKET.GCO")
+    assert await prusa_manager.async_job_metadata(job, snapshot, "start") == reported
+    assert len(prusa_sim.requests) == requests
+
+    timing_only = PrintMetadata(estimated_seconds=4328)
+    prusa_manager.source = PrusaFileSource(hass, client, job_metadata=lambda: timing_only)
+    assert await prusa_manager.async_job_metadata(job, snapshot, "start") == timing_only
+    assert "no metadata for job bracket" in caplog.text  # /usb/BRACKET.GCO does not exist
+
+
+async def test_the_auto_download_runs_once_per_job_for_the_last_jobs(
+    hass: HomeAssistant,
+    root: Path,
+    ledger: Ledger,
+    bambu_sim: BambuSimulator,
+    bambu_manager: FileManager,
+) -> None:
+    """A job's end and its "end" metadata share one download; the manager remembers that
+    for its last 16 jobs only (bounded memory)."""
+    job = await start_job(hass, ledger, BAMBU_SERIAL, "cable_clip_x12", "plate_1.gcode")
+    ended = PrinterSnapshot(status=PrinterStatus.FINISHED, job_name="cable_clip_x12")
+    metadata = await bambu_manager.async_job_metadata(job, ended, "end")
+    assert metadata is not None
+    assert metadata.materials[0].grams == 21.5
+    bambu_manager.async_job_ended(job, ended)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert bambu_sim.ftps_server.retrieved.count("/cache/cable_clip_x12.gcode.3mf") == 1
+    assert len(await hass.async_add_executor_job(tree, root)) == 1
+
+    for n in range(20):
+        other = await start_job(hass, ledger, f"printer {n}", f"ghost {n}", "plate_1.gcode")
+        bambu_manager.async_job_ended(other, PrinterSnapshot(job_name=f"ghost {n}"))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(bambu_manager._job_files) == 16
+    assert job.job_id not in bambu_manager._job_files

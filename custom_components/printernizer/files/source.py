@@ -164,6 +164,13 @@ class BambuFileSource(FileSource):
         )
 
 
+def _download_ref(remote: RemoteFile) -> str:
+    """A PrusaLink file's `refs.download` (a Pi's SD card offers none)."""
+    if not remote.download_ref:
+        raise FileTransferError(f"{remote.path}: the printer offers no download for it")
+    return remote.download_ref
+
+
 class PrusaFileSource(FileSource):
     """A PrusaLink printer's storages (Buddy: `/usb`; the Raspberry Pi build: local, SD)."""
 
@@ -199,10 +206,8 @@ class PrusaFileSource(FileSource):
         on_block: OnBlock | None = None,
     ) -> int:
         """By `refs.download`; the client also checks the listed size."""
-        if not remote.download_ref:
-            raise FileTransferError(f"{remote.path}: the printer offers no download for it")
         return await self.client.async_download_file(
-            remote.download_ref,
+            _download_ref(remote),
             dest,
             max_bytes=max_bytes,
             expected_size=remote.size,
@@ -236,9 +241,7 @@ class PrusaFileSource(FileSource):
 
         Binary G-code stops at its first G-code block; plain G-code is read to its end.
         """
-        if not remote.download_ref:
-            raise FileTransferError(f"{remote.path}: the printer offers no download for it")
-        return await self.client.async_read_metadata(remote.download_ref, max_bytes=max_bytes)
+        return await self.client.async_read_metadata(_download_ref(remote), max_bytes=max_bytes)
 
     async def async_read_job_metadata(
         self, job: JobRecord, snapshot: PrinterSnapshot, *, max_bytes: int | None
