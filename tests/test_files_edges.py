@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from custom_components.printernizer.api.models import (
 )
 from custom_components.printernizer.const import DOMAIN, EVENT_FILE_DOWNLOAD_FAILED
 from custom_components.printernizer.files import DOWNLOAD_ATTEMPTS, FileManager, PrusaFileSource
+from custom_components.printernizer.files.cleanup import _add_years
 from custom_components.printernizer.ledger import JobRecord, Ledger
 
 from . import test_files as _files_tests
@@ -479,3 +480,29 @@ async def test_the_auto_download_runs_once_per_job_for_the_last_jobs(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert len(bambu_manager._job_files) == 16
     assert job.job_id not in bambu_manager._job_files
+
+
+async def test_cleanup_of_a_copy_deleted_by_hand_beside_one_still_there(
+    hass: HomeAssistant, root: Path, bambu_manager: FileManager
+) -> None:
+    """A copy already gone frees nothing but is marked deleted; its folder stays while the
+    other copy is in it, and goes with the last one."""
+    await bambu_manager.async_refresh()
+    gone = await bambu_manager.async_download(path="/cache/benchy.3mf")
+    kept = await bambu_manager.async_download(path="/cube.gcode.3mf")
+    folder = Path(gone["local_path"]).parent
+    assert Path(kept["local_path"]).parent == folder
+    await hass.async_add_executor_job(Path(gone["local_path"]).unlink)
+    result = await bambu_manager.async_cleanup(older_than_days=0, dry_run=False)
+    assert result["deleted"] == 2
+    assert result["freed_bytes"] == kept["size"]
+    assert not await hass.async_add_executor_job(folder.exists)
+    assert await hass.async_add_executor_job(tree, root) == []
+    assert {i["status"] for i in await bambu_manager.async_list()} == {"remote"}
+
+
+def test_retention_from_a_leap_day() -> None:
+    """Retention counted from 29 February ends on 28 February of a common year."""
+    leap = datetime(2024, 2, 29, 12, tzinfo=UTC)
+    assert _add_years(leap, 1) == datetime(2025, 2, 28, 12, tzinfo=UTC)
+    assert _add_years(leap, 4) == datetime(2028, 2, 29, 12, tzinfo=UTC)
