@@ -1061,7 +1061,7 @@ async def test_job_file_download_fills_metadata_bambu(
     )
     job = await hass.async_add_executor_job(ledger.get_job, job_id)
     snapshot = PrinterSnapshot(job_name="Gear box", file_name="/data/Metadata/plate_1.gcode")
-    result, metadata = await bambu_manager.async_download_job_file(job, snapshot)
+    result, metadata = await bambu_manager.job_files.async_download(job, snapshot)
     assert result is not None
     assert result["status"] == "downloaded"
     assert result["sha256"] == sha(content)
@@ -1078,7 +1078,7 @@ async def test_job_file_download_fills_metadata_bambu(
     assert item["job_id"] == job_id
 
     # a second call (e.g. after a restart) reuses the local copy
-    again, meta2 = await bambu_manager.async_download_job_file(job, snapshot)
+    again, meta2 = await bambu_manager.job_files.async_download(job, snapshot)
     assert again is not None
     assert again["local_path"] == str(local)
     assert meta2 == metadata
@@ -1086,7 +1086,7 @@ async def test_job_file_download_fills_metadata_bambu(
 
     # no such file: nothing, no exception
     missing = PrinterSnapshot(job_name="nope", file_name="nope.gcode")
-    assert await bambu_manager.async_download_job_file(job, missing) == (None, None)
+    assert await bambu_manager.job_files.async_download(job, missing) == (None, None)
 
 
 async def test_job_file_download_fills_metadata_prusa(
@@ -1114,7 +1114,7 @@ async def test_job_file_download_fills_metadata_prusa(
     # Buddy reports the 8.3 path of the running file
     short = next(k for k in prusa_sim.files if k.startswith("/usb/SPOOL"))
     snapshot = PrinterSnapshot(file_path=short, file_name=item["name"])
-    result, metadata = await prusa_manager.async_download_job_file(job, snapshot)
+    result, metadata = await prusa_manager.job_files.async_download(job, snapshot)
     assert result is not None
     assert result["status"] == "downloaded"
     assert result["sha256"] == sha(prusa_sim.files[short])

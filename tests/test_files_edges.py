@@ -135,7 +135,7 @@ async def test_job_file_refused_for_space_is_still_linked(
 
     monkeypatch.setattr(files_mod.manager.shutil, "disk_usage", tiny_disk)
     snapshot = PrinterSnapshot(job_name="Big", file_name="/data/Metadata/plate_1.gcode")
-    assert await bambu_manager.async_download_job_file(job, snapshot) == (None, None)
+    assert await bambu_manager.job_files.async_download(job, snapshot) == (None, None)
     item = by_path(await bambu_manager.async_list())["/cache/Big.gcode.3mf"]
     assert item["job_id"] == job.job_id
     assert item["status"] == "remote"
@@ -149,7 +149,7 @@ async def test_job_file_without_metadata(
     await bambu_sim.put_file("/cache/Odd.gcode.3mf", garbage)
     job = await start_job(hass, ledger, BAMBU_SERIAL, "Odd", "/data/Metadata/plate_1.gcode")
     snapshot = PrinterSnapshot(job_name="Odd", file_name="/data/Metadata/plate_1.gcode")
-    result, metadata = await bambu_manager.async_download_job_file(job, snapshot)
+    result, metadata = await bambu_manager.job_files.async_download(job, snapshot)
     assert result is not None
     assert result["status"] == "downloaded"
     assert result["sha256"] == sha(garbage)
@@ -171,16 +171,16 @@ async def test_job_file_local_copy_reused_only_while_it_matches(
     job = await start_job(hass, ledger, BAMBU_SERIAL, "Gear", "/data/Metadata/plate_1.gcode")
     snapshot = PrinterSnapshot(job_name="Gear", file_name="/data/Metadata/plate_1.gcode")
 
-    result, _ = await bambu_manager.async_download_job_file(job, snapshot)
+    result, _ = await bambu_manager.job_files.async_download(job, snapshot)
     local = Path(result["local_path"])
-    again, _ = await bambu_manager.async_download_job_file(job, snapshot)
+    again, _ = await bambu_manager.job_files.async_download(job, snapshot)
     assert again["file_id"] == result["file_id"]
     assert again["local_path"] == str(local)
     assert await hass.async_add_executor_job(tree, root) == [local]
 
     # the local copy was deleted by hand: fetched again
     await hass.async_add_executor_job(local.unlink)
-    result, _ = await bambu_manager.async_download_job_file(job, snapshot)
+    result, _ = await bambu_manager.job_files.async_download(job, snapshot)
     assert result["status"] == "downloaded"
     assert await hass.async_add_executor_job(Path(result["local_path"]).read_bytes) == first
 
@@ -188,7 +188,7 @@ async def test_job_file_local_copy_reused_only_while_it_matches(
     second = make_3mf(filaments=[("PLA", 2.0), ("PETG", 9.0)])
     assert len(second) != len(first)
     await bambu_sim.put_file(path, second, mtime=past)
-    result, metadata = await bambu_manager.async_download_job_file(job, snapshot)
+    result, metadata = await bambu_manager.job_files.async_download(job, snapshot)
     assert result["sha256"] == sha(second)
     assert len(metadata.materials) == 2
 
@@ -196,7 +196,7 @@ async def test_job_file_local_copy_reused_only_while_it_matches(
     third = bytes(reversed(second))
     future = (dt_util.utcnow() + timedelta(hours=1)).timestamp()
     await bambu_sim.put_file(path, third, mtime=future)
-    result, _ = await bambu_manager.async_download_job_file(job, snapshot)
+    result, _ = await bambu_manager.job_files.async_download(job, snapshot)
     assert result["sha256"] == sha(third)
 
 
@@ -208,10 +208,10 @@ async def test_prusa_job_file_by_exact_path_or_not_at_all(
     item = next(i for i in await prusa_manager.async_list() if i["name"].startswith("spool"))
     job = await start_job(hass, ledger, PRUSA_SERIAL, "ghost", "ghost.bgcode")
     ghost = PrinterSnapshot(file_path="/usb/ghost.bgcode", file_name="ghost.bgcode")
-    assert await prusa_manager.async_download_job_file(job, ghost) == (None, None)
+    assert await prusa_manager.job_files.async_download(job, ghost) == (None, None)
     assert all(i["job_id"] is None for i in await prusa_manager.async_list())
 
-    result, metadata = await prusa_manager.async_download_job_file(
+    result, metadata = await prusa_manager.job_files.async_download(
         job, PrinterSnapshot(file_path=item["remote_path"])
     )
     assert result["status"] == "downloaded"
@@ -384,7 +384,7 @@ async def test_a_printing_p1s_is_never_asked_for_its_job_file(
     sessions = bambu_sim.ftps_server.sessions
     assert await bambu_manager.async_job_metadata(job, busy, "start") is None
     assert await bambu_manager.async_job_metadata(job, busy, "end") is None
-    assert await bambu_manager.async_download_job_file(job, busy) == (None, None)
+    assert await bambu_manager.job_files.async_download(job, busy) == (None, None)
     assert bambu_sim.ftps_server.sessions == sessions
 
 
@@ -478,8 +478,8 @@ async def test_the_auto_download_runs_once_per_job_for_the_last_jobs(
         other = await start_job(hass, ledger, f"printer {n}", f"ghost {n}", "plate_1.gcode")
         bambu_manager.async_job_ended(other, PrinterSnapshot(job_name=f"ghost {n}"))
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert len(bambu_manager._job_files) == 16
-    assert job.job_id not in bambu_manager._job_files
+    assert len(bambu_manager.job_files._downloads) == 16
+    assert job.job_id not in bambu_manager.job_files._downloads
 
 
 async def test_cleanup_of_a_copy_deleted_by_hand_beside_one_still_there(

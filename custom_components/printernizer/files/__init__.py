@@ -1,7 +1,8 @@
 """Drucker-Dateien: the printers' files, downloaded safely into a tidy folder tree.
 
 - `manager`: one `FileManager` per printer: the ledger's file index, downloads to
-  `<root>/<printer>/<YYYY-MM-DD>/<name>`, a job's file and its metadata;
+  `<root>/<printer>/<YYYY-MM-DD>/<name>`;
+- `jobfiles`: a job's file: its grams while the job runs and once it ended, the auto-download;
 - `source`: one `FileSource` per printer family (Bambu FTPS, PrusaLink): list, download, find
   a job's file, read a job's metadata;
 - `download`: the transfer into a hidden temp file, verified and renamed only when complete;
@@ -22,7 +23,8 @@ from .download import (
     async_fetch_verified,
     download_slots,
 )
-from .manager import DOWNLOAD_ATTEMPTS, FREE_SPACE_MARGIN, FileManager, JobPhase
+from .jobfiles import JobFiles, JobPhase
+from .manager import DOWNLOAD_ATTEMPTS, FREE_SPACE_MARGIN, FileManager
 from .paths import (
     FALLBACK_NAME,
     MAX_NAME_BYTES,
@@ -50,6 +52,7 @@ __all__ = [
     "FileManager",
     "FileSource",
     "FileTooLargeError",
+    "JobFiles",
     "JobPhase",
     "PrusaFileSource",
     "UnsafePathError",

@@ -1,9 +1,9 @@
-"""One printer's files: the index, verified downloads, a job's file and its metadata.
+"""One printer's files: the ledger's file index and verified downloads into the root.
 
 The family-specific work (how to list, download and find a job's file, whether a busy printer
 may be touched) is the `FileSource`'s; the transfer into a verified file is `download`'s;
-cleanup is `cleanup`'s. This class ties them to the ledger's file index and to the job
-lifecycle: the job tracker asks it for a job's grams, and a job's end starts the auto-download.
+cleanup is `cleanup`'s; a job's file and its grams are `jobfiles`'. This class ties them to
+the ledger's file index, the sensors and the events.
 """
 
 from __future__ import annotations
@@ -14,23 +14,20 @@ from datetime import UTC, date, datetime
 import functools
 from pathlib import Path
 import shutil
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 
 from custom_components.printernizer.api.errors import (
     FileTransferError,
-    MetadataError,
     PrinterAuthError,
     PrinterError,
 )
-from custom_components.printernizer.api.metadata import read_print_metadata
 from custom_components.printernizer.api.models import PrinterSnapshot, PrintMetadata, RemoteFile
 from custom_components.printernizer.const import (
-    CONF_AUTO_DOWNLOAD,
     DOMAIN,
     EVENT_FILE_DOWNLOAD_FAILED,
     EVENT_FILE_DOWNLOADED,
@@ -40,14 +37,9 @@ from custom_components.printernizer.exceptions import service_error
 from custom_components.printernizer.ledger import files as file_repo
 
 from .cleanup import async_cleanup
-from .download import (
-    FetchResult,
-    FileTooLargeError,
-    _stat_size,
-    async_fetch_verified,
-    download_slots,
-)
-from .paths import UnsafePathError, check_download_dir, printable, sanitize_filename
+from .download import FetchResult, FileTooLargeError, async_fetch_verified, download_slots
+from .jobfiles import JobFiles, JobPhase
+from .paths import UnsafePathError, check_download_dir, error_text, printable, sanitize_filename
 from .source import FileSource
 
 if TYPE_CHECKING:
@@ -57,15 +49,6 @@ if TYPE_CHECKING:
 DOWNLOAD_ATTEMPTS = 3
 FREE_SPACE_MARGIN = 10 * 1024 * 1024
 _MB = 1024 * 1024
-_REMEMBERED_JOB_FILES = 16  # jobs whose auto-download ran or runs (one per job, never twice)
-
-type JobPhase = Literal["start", "end"]
-
-
-def _error_text(err: BaseException) -> str:
-    """A short, single-line error for the ledger and events (printer names are untrusted)."""
-    text = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
-    return "".join(c if c.isprintable() else " " for c in text)[:500]
 
 
 def _free_bytes(path: Path) -> int:
@@ -74,21 +57,6 @@ def _free_bytes(path: Path) -> int:
     while not probe.exists() and probe.parent != probe:
         probe = probe.parent
     return shutil.disk_usage(probe).free
-
-
-def _has_grams(metadata: PrintMetadata | None) -> bool:
-    return metadata is not None and any(m.grams > 0 for m in metadata.materials)
-
-
-def _download_answer(record: file_repo.FileRecord) -> dict[str, Any]:
-    """What a download service call answers about a file's local copy."""
-    return {
-        "status": record.status,
-        "file_id": record.file_id,
-        "local_path": record.local_path,
-        "size": record.size,
-        "sha256": record.sha256,
-    }
 
 
 def _exceeds(err: FileTransferError, max_bytes: int | None) -> bool:
@@ -122,7 +90,7 @@ class FileManager:
         self._listing: dict[str, RemoteFile] = {}
         self._listeners: list[Callable[[], None]] = []
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._job_files: dict[int, asyncio.Task[tuple[dict[str, Any] | None, Any]]] = {}
+        self.job_files = JobFiles(self)
         self._files_downloaded = 0
         self._files_size = 0
         self._last_download: datetime | None = None
@@ -187,7 +155,7 @@ class FileManager:
         """Run a repository function in the executor with our ledger."""
         return await self.hass.async_add_executor_job(lambda: fn(self.ledger, *args, **kwargs))
 
-    def _background[R](self, run: Coroutine[Any, Any, R], name: str) -> asyncio.Task[R]:
+    def background[R](self, run: Coroutine[Any, Any, R], name: str) -> asyncio.Task[R]:
         """A task of this entry that unload cancels (see async_shutdown)."""
         task = self.entry.async_create_background_task(self.hass, run, f"{DOMAIN} {name}")
         self._tasks.add(task)
@@ -195,15 +163,10 @@ class FileManager:
         return task
 
     @property
-    def _max_bytes(self) -> int | None:
+    def max_bytes(self) -> int | None:
         """The largest file to transfer (`max_download_mb`; 0 or less: no limit)."""
         max_mb = self.settings.settings.max_download_mb
         return max_mb * _MB if max_mb > 0 else None
-
-    @property
-    def auto_download(self) -> bool:
-        """Whether each job's file is downloaded when the job ends (option, default on)."""
-        return bool(self.entry.options.get(CONF_AUTO_DOWNLOAD, True))
 
     def _as_dict(self, record: file_repo.FileRecord) -> dict[str, Any]:
         return {
@@ -218,6 +181,17 @@ class FileManager:
             "downloaded_at": record.downloaded_at.isoformat() if record.downloaded_at else None,
             "job_id": record.job_id,
             "printer": self.printer_name,
+        }
+
+    @staticmethod
+    def download_answer(record: file_repo.FileRecord) -> dict[str, Any]:
+        """What a download answers about a file's local copy."""
+        return {
+            "status": record.status,
+            "file_id": record.file_id,
+            "local_path": record.local_path,
+            "size": record.size,
+            "sha256": record.sha256,
         }
 
     @staticmethod
@@ -318,7 +292,7 @@ class FileManager:
         record = await self._async_resolve(path, file_id)
         remote = await self._async_remote_for(record)
         root = await check_download_dir(self.hass, self.settings.settings.download_dir)
-        max_bytes = self._max_bytes
+        max_bytes = self.max_bytes
         size = remote.size
         if max_bytes is not None and size is not None and size > max_bytes:
             raise service_error(
@@ -333,7 +307,7 @@ class FileManager:
         run = self._async_transfer(record, remote, root, max_bytes, job)
         if wait:
             return await run
-        self._background(run, f"download {record.file_id}")
+        self.background(run, f"download {record.file_id}")
         return {
             "status": file_repo.STATUS_DOWNLOADING,
             "file_id": record.file_id,
@@ -390,7 +364,7 @@ class FileManager:
                             printable(self.printer_name),
                             attempt + 1,
                             DOWNLOAD_ATTEMPTS,
-                            _error_text(err),
+                            error_text(err),
                         )
                     except Exception as err:  # a client bug must not leave "downloading"
                         LOGGER.exception("Unexpected error downloading %s", printable(record.name))
@@ -400,7 +374,7 @@ class FileManager:
             await asyncio.shield(self._async_record_failure(record, "cancelled"))
             raise
         if result is None:
-            text = _error_text(error) if error else "unknown error"
+            text = error_text(error) if error else "unknown error"
             await self._async_record_failure(record, text)
             return {
                 "status": file_repo.STATUS_FAILED,
@@ -431,7 +405,7 @@ class FileManager:
                 "sha256": done.sha256,
             },
         )
-        return _download_answer(done)
+        return self.download_answer(done)
 
     async def _async_record_failure(self, record: file_repo.FileRecord, text: str) -> None:
         LOGGER.warning(
@@ -471,88 +445,12 @@ class FileManager:
             await self._async_update_stats()
         return answer
 
-    # -- a job's file -------------------------------------------------------------------------
+    # -- a job's file (see jobfiles) ----------------------------------------------------------
 
-    async def async_job_metadata(
-        self, job: JobRecord, snapshot: PrinterSnapshot, phase: JobPhase
-    ) -> PrintMetadata | None:
-        """Grams, time and thumbnail of a job's file: the job tracker's metadata provider.
-
-        "start" (in the background as a job starts): only what is cheap and safe while the
-        printer prints, as the source decides: PrusaLink streams the file (or the Pi reports
-        its `meta`), X1/H2/P2S fetch it over FTPS, a P1/A1 is left alone (None).
-        "end" (the grams are still unknown): from the auto-downloaded copy when auto-download
-        is on (the download runs now, once), else read without keeping a copy.
-        Never raises for printer, file or parse problems: the job is recorded either way.
-        """
-        reported = self.source.reported_metadata()
-        if _has_grams(reported):
-            return reported
-        try:
-            if phase == "end" and self.auto_download:
-                # shielded: a tracker that stops waiting must not cut the auto-download
-                _, metadata = await asyncio.shield(self._job_file_task(job, snapshot))
-            else:
-                metadata = await self.source.async_read_job_metadata(
-                    job, snapshot, max_bytes=self._max_bytes
-                )
-        except (PrinterError, HomeAssistantError, MetadataError, OSError) as err:
-            LOGGER.warning(
-                "%s: no metadata for job %s: %s",
-                printable(self.printer_name),
-                printable(job.name or str(job.job_id)),
-                _error_text(err),
-            )
-            return reported
-        return metadata if _has_grams(metadata) or reported is None else reported
-
-    @callback
-    def async_job_ended(self, job: JobRecord, snapshot: PrinterSnapshot | None) -> None:
-        """A job ended: download its file in the background when auto-download is on.
-
-        Once per job: when the "end" metadata request already started it, this joins it.
-        """
-        if self.auto_download:
-            self._job_file_task(job, snapshot)
-
-    def _job_file_task(
-        self, job: JobRecord, snapshot: PrinterSnapshot | None
-    ) -> asyncio.Task[tuple[dict[str, Any] | None, PrintMetadata | None]]:
-        """The one auto-download of a job's file, started by whoever asks first."""
-        task = self._job_files.get(job.job_id)
-        if task is None:
-            task = self._background(
-                self.async_download_job_file(job, snapshot), f"job file {job.job_id}"
-            )
-            self._job_files[job.job_id] = task
-            while len(self._job_files) > _REMEMBERED_JOB_FILES:
-                del self._job_files[next(iter(self._job_files))]
-        return task
-
-    async def async_download_job_file(
-        self, job: JobRecord, snapshot: PrinterSnapshot | None
-    ) -> tuple[dict[str, Any] | None, PrintMetadata | None]:
-        """Fetch the file a job printed, link it to the job and read its metadata.
-
-        A copy that is still the printer's file is reused. Never raises for printer, file or
-        parse problems; (None, None) when the file cannot be found or the printer is busy.
-        """
-        if not self.source.may_transfer(snapshot):
-            LOGGER.info(
-                "%s is printing again; the file of job %s is not downloaded",
-                printable(self.printer_name),
-                job.job_id,
-            )
-            return None, None
-        try:
-            remote = await self.source.async_find_job_file(job, snapshot or PrinterSnapshot())
-        except (PrinterError, HomeAssistantError) as err:
-            LOGGER.info("Could not look up the file of job %s: %s", job.job_id, _error_text(err))
-            return None, None
-        if remote is None:
-            return None, None
+    async def async_track_remote(self, remote: RemoteFile) -> file_repo.FileRecord:
+        """Index a file found outside a listing (a job's file) so that it can be downloaded."""
         self._listing[remote.path] = remote
-        record = await self._db(
+        return await self._db(
             file_repo.upsert_remote,
             printer_uid=self.printer_uid,
             entry_id=self.entry.entry_id,
@@ -560,47 +458,18 @@ class FileManager:
             remote=remote,
             now=dt_util.utcnow(),
         )
-        local = await self._async_existing_copy(record, remote)
-        if local is not None:
-            record = await self._db(file_repo.link_job, record.file_id, job.job_id)
-            result = _download_answer(record)
-        else:
-            try:
-                result = await self.async_download(file_id=record.file_id, job=job)
-            except HomeAssistantError as err:
-                LOGGER.info("Job %s file not downloaded: %s", job.job_id, _error_text(err))
-                await self._db(file_repo.link_job, record.file_id, job.job_id)
-                return None, None
-            if result["status"] != file_repo.STATUS_DOWNLOADED:
-                await self._db(file_repo.link_job, record.file_id, job.job_id)
-                return result, None
-            local = Path(result["local_path"])
-        try:
-            metadata: PrintMetadata | None = await self.hass.async_add_executor_job(
-                read_print_metadata, local
-            )
-        except (MetadataError, OSError) as err:
-            LOGGER.info("No metadata in %s: %s", printable(local.name), _error_text(err))
-            metadata = None
-        return result, metadata
 
-    async def _async_existing_copy(
-        self, record: file_repo.FileRecord, remote: RemoteFile
-    ) -> Path | None:
-        """The local copy when it is present and still matches the printer's file."""
-        if record.status != file_repo.STATUS_DOWNLOADED or not record.local_path:
-            return None
-        path = Path(record.local_path)
-        try:
-            size = await self.hass.async_add_executor_job(_stat_size, path)
-        except OSError:
-            return None
-        if remote.size is not None and remote.size != size:
-            return None
-        if (
-            remote.modified is not None
-            and record.downloaded_at is not None
-            and remote.modified > record.downloaded_at
-        ):
-            return None
-        return path
+    async def async_link_job(self, file_id: int, job_id: int) -> file_repo.FileRecord:
+        """Record which job printed an indexed file."""
+        return await self._db(file_repo.link_job, file_id, job_id)
+
+    async def async_job_metadata(
+        self, job: JobRecord, snapshot: PrinterSnapshot, phase: JobPhase
+    ) -> PrintMetadata | None:
+        """The job tracker's metadata provider (see `JobFiles.async_metadata`)."""
+        return await self.job_files.async_metadata(job, snapshot, phase)
+
+    @callback
+    def async_job_ended(self, job: JobRecord, snapshot: PrinterSnapshot | None) -> None:
+        """A job ended: its file is auto-downloaded (see `JobFiles.async_job_ended`)."""
+        self.job_files.async_job_ended(job, snapshot)
