@@ -231,7 +231,6 @@ async def _ours(args: argparse.Namespace, folder: Path) -> tuple[int, Any]:
             expected_size=args.size,
             max_bytes=1024 * 1024 * 1024,
             run_blocking=run_blocking,
-            feeds_blocks=True,  # both clients take on_block, as FileManager detects
         )
     finally:
         if session is not None:

@@ -34,7 +34,10 @@ from custom_components.printernizer.const import (
 )
 from custom_components.printernizer.files import (
     DOWNLOAD_SLOTS,
+    BambuFileSource,
     FileManager,
+    FileSource,
+    PrusaFileSource,
     check_download_dir,
     safe_target,
     sanitize_filename,
@@ -142,14 +145,18 @@ async def managers() -> AsyncIterator[list[FileManager]]:
 def make_manager(
     hass: HomeAssistant, ledger: Ledger, settings: SettingsStore, managers: list[FileManager]
 ) -> Callable[..., FileManager]:
-    def make(source: Any, family: str, *, title: str, unique_id: str) -> FileManager:
+    def make(client: Any, family: str, *, title: str, unique_id: str) -> FileManager:
+        source: FileSource = (
+            BambuFileSource(hass, client, model=lambda: "P1S")
+            if family == "bambu"
+            else PrusaFileSource(hass, client, job_metadata=lambda: None)
+        )
         manager = FileManager(
             hass,
             make_entry(hass, title, unique_id),
             ledger=ledger,
             settings=settings,
             source=source,
-            family=family,  # type: ignore[arg-type]
         )
         manager.retry_delay = 0.01
         managers.append(manager)
@@ -311,7 +318,11 @@ async def test_download_with_root_not_allowed_is_refused(
     settings: SettingsStore,
     prusa_manager: FileManager,
 ) -> None:
+    """A folder allowed when it was set but no longer (configuration.yaml changed since)."""
+    allowed = hass.config.allowlist_external_dirs
+    hass.config.allowlist_external_dirs = {*allowed, str(tmp_path / "not_allowed")}
     await settings.async_update({"download_dir": str(tmp_path / "not_allowed")})
+    hass.config.allowlist_external_dirs = allowed
     await prusa_manager.async_refresh()
     item = (await prusa_manager.async_list())[0]
     with pytest.raises(ServiceValidationError) as err:
@@ -461,6 +472,25 @@ async def test_bambu_cut_transfer_leaves_nothing_then_retry_succeeds(
     assert await hass.async_add_executor_job(files[0].read_bytes) == content
 
 
+async def test_bambu_download_cut_without_reply_fails_in_moments(
+    hass: HomeAssistant, root: Path, bambu_sim: BambuSimulator, bambu_manager: FileManager
+) -> None:
+    """Defect 14: every attempt is cut and the printer sends no 426; download_file reports
+    the failure after its three attempts in moments (it took ~96 s: 3 x 30 s read timeout)."""
+    content = os.urandom(1024 * 1024)
+    await bambu_sim.put_file("/cache/flaky_link.3mf", content)
+    bambu_sim.cut_transfer_after["/cache/flaky_link.3mf"] = 300_000
+    bambu_sim.ftps_server.reply_after_cut = False
+    began = asyncio.get_running_loop().time()
+    async with asyncio.timeout(20):
+        answer = await bambu_manager.async_download(path="/cache/flaky_link.3mf")
+    assert asyncio.get_running_loop().time() - began < 3.0
+    assert answer["status"] == "failed"
+    assert "300000 of 1048576" in answer["error"]
+    assert bambu_sim.ftps_server.retrieved.count("/cache/flaky_link.3mf") == 3
+    assert await hass.async_add_executor_job(tree, root) == []
+
+
 async def test_prusa_cut_download_leaves_nothing_then_retry_succeeds(
     hass: HomeAssistant,
     root: Path,
@@ -493,7 +523,7 @@ async def test_retry_recovers_from_one_cut(
     content = os.urandom(200_000)
     await bambu_sim.put_file("/flaky.3mf", content)
     bambu_sim.cut_transfer_after["/flaky.3mf"] = 50_000
-    source = bambu_manager.source
+    source = bambu_manager.source.client
     calls: list[str] = []
 
     class ClearAfterFirst:
@@ -507,14 +537,14 @@ async def test_retry_recovers_from_one_cut(
             finally:
                 bambu_sim.cut_transfer_after.clear()
 
-    bambu_manager.source = ClearAfterFirst()
+    bambu_manager.source.client = ClearAfterFirst()
     answer = await bambu_manager.async_download(path="/flaky.3mf")
     assert answer["status"] == "downloaded"
     assert calls == ["/flaky.3mf", "/flaky.3mf"]
     assert await hass.async_add_executor_job(tree, root) == [Path(answer["local_path"])]
 
 
-async def test_clients_hash_while_writing_and_plain_sources_are_followed(
+async def test_clients_hash_while_writing(
     hass: HomeAssistant,
     root: Path,
     bambu_sim: BambuSimulator,
@@ -523,16 +553,15 @@ async def test_clients_hash_while_writing_and_plain_sources_are_followed(
     prusa_manager: FileManager,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Both clients hand their blocks to the core's hash (no thread reads the file back);
-    a source without `on_block` is still hashed, by the reader that follows the temp file."""
-    followed: list[str] = []
-    follow = files_mod.download._follow_sha256
+    """Both clients hand their blocks to the core's hash: the file is never read back."""
+    reread: list[Path] = []
+    rehash = files_mod.download._file_sha256
 
-    def recording(path: Path, finished: Any) -> tuple[str | None, int]:
-        followed.append(path.name)
-        return follow(path, finished)
+    def recording(path: Path) -> str:
+        reread.append(path)
+        return rehash(path)
 
-    monkeypatch.setattr(files_mod.download, "_follow_sha256", recording)
+    monkeypatch.setattr(files_mod.download, "_file_sha256", recording)
     content = os.urandom(3 * 1024 * 1024 + 77)
     await bambu_sim.put_file("/cache/big_part.3mf", content)
     prusa_sim.add_file("/usb/big_part_for_hashing.gcode", content)
@@ -540,7 +569,6 @@ async def test_clients_hash_while_writing_and_plain_sources_are_followed(
         (bambu_manager, "big_part.3mf"),
         (prusa_manager, "big_part_for_hashing.gcode"),
     ):
-        assert files_mod._feeds_blocks(manager.source)
         await manager.async_refresh()
         item = next(i for i in await manager.async_list() if i["name"] == name)
         answer = await manager.async_download(file_id=item["file_id"])
@@ -549,30 +577,7 @@ async def test_clients_hash_while_writing_and_plain_sources_are_followed(
         assert answer["size"] == len(content)
         local = Path(answer["local_path"])
         assert await hass.async_add_executor_job(local.read_bytes) == content
-    assert followed == []
-
-    source = bambu_manager.source
-
-    class Forwarding:
-        """Forwards keywords but does not name on_block: treated as a plain source."""
-
-        async def async_list_files(self) -> list[RemoteFile]:
-            return await source.async_list_files()
-
-        async def async_download_file(self, path: str, dest: Path, **kw: Any) -> int:
-            assert "on_block" not in kw
-            return await source.async_download_file(path, dest, **kw)
-
-    bambu_manager.source = Forwarding()
-    assert not files_mod._feeds_blocks(bambu_manager.source)
-    other = os.urandom(1024 * 1024 + 5)
-    await bambu_sim.put_file("/cache/other_part.3mf", other)
-    await bambu_manager.async_refresh()
-    answer = await bambu_manager.async_download(path="/cache/other_part.3mf")
-    assert answer["status"] == "downloaded"
-    assert answer["sha256"] == sha(other)
-    assert len(followed) == 1
-    assert files_mod.TEMP_MARKER in followed[0]
+    assert reread == []
 
 
 async def test_core_rehashes_when_reported_blocks_miss_bytes(
@@ -604,7 +609,6 @@ async def test_core_rehashes_when_reported_blocks_miss_bytes(
             expected_size=len(content),
             max_bytes=None,
             run_blocking=hass.async_add_executor_job,
-            feeds_blocks=True,
         )
         assert result.sha256 == sha(content)
         assert result.size == len(content)
@@ -621,7 +625,6 @@ async def test_core_rehashes_when_reported_blocks_miss_bytes(
             expected_size=len(content) + 1,
             max_bytes=None,
             run_blocking=hass.async_add_executor_job,
-            feeds_blocks=True,
         )
     names = sorted(p.name for p in await hass.async_add_executor_job(tree, tmp_path / "out"))
     assert names == ["part0.3mf", "part1.3mf"]
@@ -667,7 +670,6 @@ async def test_cancel_while_connecting_leaves_no_temp_file(
                 expected_size=None,
                 max_bytes=None,
                 run_blocking=hass.async_add_executor_job,
-                feeds_blocks=True,
             )
         )
         assert await hass.async_add_executor_job(reached.wait, 10)
@@ -782,13 +784,13 @@ async def test_insufficient_space_is_refused(
     bambu_manager: FileManager,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = files_mod.shutil.disk_usage
+    real = files_mod.manager.shutil.disk_usage
 
     def tiny_disk(path: Any) -> Any:
         usage = real(path)
         return type(usage)(usage.total, usage.total - 5 * 1024 * 1024, 5 * 1024 * 1024)
 
-    monkeypatch.setattr(files_mod.shutil, "disk_usage", tiny_disk)
+    monkeypatch.setattr(files_mod.manager.shutil, "disk_usage", tiny_disk)
     with pytest.raises(ServiceValidationError) as err:
         await bambu_manager.async_download(path="/cache/benchy.3mf")
     assert err.value.translation_key == "insufficient_space"
@@ -841,9 +843,9 @@ async def test_global_and_per_printer_concurrency(
         pi_manager = make_manager(
             prusa_client(pi_sim, http), "prusa", title="MK3S", unique_id="CZPX-PI"
         )
-        bambu_manager.source = Counting(bambu_manager.source, "bambu")
-        prusa_manager.source = Counting(prusa_manager.source, "buddy")
-        pi_manager.source = Counting(pi_manager.source, "pi")
+        bambu_manager.source.client = Counting(bambu_manager.source.client, "bambu")
+        prusa_manager.source.client = Counting(prusa_manager.source.client, "buddy")
+        pi_manager.source.client = Counting(pi_manager.source.client, "pi")
         for n in range(3):
             await bambu_sim.put_file(f"/cache/part{n}.3mf", os.urandom(50_000 + n))
             prusa_sim.add_file(f"/usb/part_number_{n}.gcode", os.urandom(60_000 + n))
@@ -897,7 +899,7 @@ async def test_shutdown_cancels_background_download_without_leftovers(
     hass: HomeAssistant, root: Path, bambu_sim: BambuSimulator, bambu_manager: FileManager
 ) -> None:
     started = asyncio.Event()
-    source = bambu_manager.source
+    source = bambu_manager.source.client
 
     class Slow:
         async def async_list_files(self) -> list[RemoteFile]:
@@ -909,7 +911,7 @@ async def test_shutdown_cancels_background_download_without_leftovers(
             await asyncio.sleep(30)
             raise AssertionError("not reached")
 
-    bambu_manager.source = Slow()
+    bambu_manager.source.client = Slow()
     answer = await bambu_manager.async_download(path="/cache/benchy.3mf", wait=False)
     async with asyncio.timeout(10):
         await started.wait()
@@ -1059,7 +1061,7 @@ async def test_job_file_download_fills_metadata_bambu(
     )
     job = await hass.async_add_executor_job(ledger.get_job, job_id)
     snapshot = PrinterSnapshot(job_name="Gear box", file_name="/data/Metadata/plate_1.gcode")
-    result, metadata = await bambu_manager.async_download_job_file(job, snapshot)
+    result, metadata = await bambu_manager.job_files.async_download(job, snapshot)
     assert result is not None
     assert result["status"] == "downloaded"
     assert result["sha256"] == sha(content)
@@ -1076,7 +1078,7 @@ async def test_job_file_download_fills_metadata_bambu(
     assert item["job_id"] == job_id
 
     # a second call (e.g. after a restart) reuses the local copy
-    again, meta2 = await bambu_manager.async_download_job_file(job, snapshot)
+    again, meta2 = await bambu_manager.job_files.async_download(job, snapshot)
     assert again is not None
     assert again["local_path"] == str(local)
     assert meta2 == metadata
@@ -1084,7 +1086,7 @@ async def test_job_file_download_fills_metadata_bambu(
 
     # no such file: nothing, no exception
     missing = PrinterSnapshot(job_name="nope", file_name="nope.gcode")
-    assert await bambu_manager.async_download_job_file(job, missing) == (None, None)
+    assert await bambu_manager.job_files.async_download(job, missing) == (None, None)
 
 
 async def test_job_file_download_fills_metadata_prusa(
@@ -1112,7 +1114,7 @@ async def test_job_file_download_fills_metadata_prusa(
     # Buddy reports the 8.3 path of the running file
     short = next(k for k in prusa_sim.files if k.startswith("/usb/SPOOL"))
     snapshot = PrinterSnapshot(file_path=short, file_name=item["name"])
-    result, metadata = await prusa_manager.async_download_job_file(job, snapshot)
+    result, metadata = await prusa_manager.job_files.async_download(job, snapshot)
     assert result is not None
     assert result["status"] == "downloaded"
     assert result["sha256"] == sha(prusa_sim.files[short])

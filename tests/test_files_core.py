@@ -45,7 +45,6 @@ async def _fetch_verified(hass: HomeAssistant, root: Path, fetch: Any, **kwargs:
         "expected_size": len(CONTENT),
         "max_bytes": None,
         "run_blocking": hass.async_add_executor_job,
-        "feeds_blocks": True,
     }
     options.update(kwargs)
     return await async_fetch_verified(fetch, **options)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +14,15 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.printernizer import files as files_mod
-from custom_components.printernizer.api.models import PrinterSnapshot
+from custom_components.printernizer.api.models import (
+    MaterialUsage,
+    PrinterSnapshot,
+    PrinterStatus,
+    PrintMetadata,
+)
 from custom_components.printernizer.const import DOMAIN, EVENT_FILE_DOWNLOAD_FAILED
-from custom_components.printernizer.files import DOWNLOAD_ATTEMPTS, FileManager
+from custom_components.printernizer.files import DOWNLOAD_ATTEMPTS, FileManager, PrusaFileSource
+from custom_components.printernizer.files.cleanup import _add_years
 from custom_components.printernizer.ledger import JobRecord, Ledger
 
 from . import test_files as _files_tests
@@ -121,15 +127,15 @@ async def test_job_file_refused_for_space_is_still_linked(
     """No room for the job's file: no exception, no metadata, but the file is linked to the job."""
     await bambu_sim.put_file("/cache/Big.gcode.3mf", make_3mf(filaments=[("PLA", 3.0)]))
     job = await start_job(hass, ledger, BAMBU_SERIAL, "Big", "/data/Metadata/plate_1.gcode")
-    real = files_mod.shutil.disk_usage
+    real = files_mod.manager.shutil.disk_usage
 
     def tiny_disk(path: Any) -> Any:
         usage = real(path)
         return type(usage)(usage.total, usage.total - 1024, 1024)
 
-    monkeypatch.setattr(files_mod.shutil, "disk_usage", tiny_disk)
+    monkeypatch.setattr(files_mod.manager.shutil, "disk_usage", tiny_disk)
     snapshot = PrinterSnapshot(job_name="Big", file_name="/data/Metadata/plate_1.gcode")
-    assert await bambu_manager.async_download_job_file(job, snapshot) == (None, None)
+    assert await bambu_manager.job_files.async_download(job, snapshot) == (None, None)
     item = by_path(await bambu_manager.async_list())["/cache/Big.gcode.3mf"]
     assert item["job_id"] == job.job_id
     assert item["status"] == "remote"
@@ -143,7 +149,7 @@ async def test_job_file_without_metadata(
     await bambu_sim.put_file("/cache/Odd.gcode.3mf", garbage)
     job = await start_job(hass, ledger, BAMBU_SERIAL, "Odd", "/data/Metadata/plate_1.gcode")
     snapshot = PrinterSnapshot(job_name="Odd", file_name="/data/Metadata/plate_1.gcode")
-    result, metadata = await bambu_manager.async_download_job_file(job, snapshot)
+    result, metadata = await bambu_manager.job_files.async_download(job, snapshot)
     assert result is not None
     assert result["status"] == "downloaded"
     assert result["sha256"] == sha(garbage)
@@ -165,16 +171,16 @@ async def test_job_file_local_copy_reused_only_while_it_matches(
     job = await start_job(hass, ledger, BAMBU_SERIAL, "Gear", "/data/Metadata/plate_1.gcode")
     snapshot = PrinterSnapshot(job_name="Gear", file_name="/data/Metadata/plate_1.gcode")
 
-    result, _ = await bambu_manager.async_download_job_file(job, snapshot)
+    result, _ = await bambu_manager.job_files.async_download(job, snapshot)
     local = Path(result["local_path"])
-    again, _ = await bambu_manager.async_download_job_file(job, snapshot)
+    again, _ = await bambu_manager.job_files.async_download(job, snapshot)
     assert again["file_id"] == result["file_id"]
     assert again["local_path"] == str(local)
     assert await hass.async_add_executor_job(tree, root) == [local]
 
     # the local copy was deleted by hand: fetched again
     await hass.async_add_executor_job(local.unlink)
-    result, _ = await bambu_manager.async_download_job_file(job, snapshot)
+    result, _ = await bambu_manager.job_files.async_download(job, snapshot)
     assert result["status"] == "downloaded"
     assert await hass.async_add_executor_job(Path(result["local_path"]).read_bytes) == first
 
@@ -182,7 +188,7 @@ async def test_job_file_local_copy_reused_only_while_it_matches(
     second = make_3mf(filaments=[("PLA", 2.0), ("PETG", 9.0)])
     assert len(second) != len(first)
     await bambu_sim.put_file(path, second, mtime=past)
-    result, metadata = await bambu_manager.async_download_job_file(job, snapshot)
+    result, metadata = await bambu_manager.job_files.async_download(job, snapshot)
     assert result["sha256"] == sha(second)
     assert len(metadata.materials) == 2
 
@@ -190,7 +196,7 @@ async def test_job_file_local_copy_reused_only_while_it_matches(
     third = bytes(reversed(second))
     future = (dt_util.utcnow() + timedelta(hours=1)).timestamp()
     await bambu_sim.put_file(path, third, mtime=future)
-    result, _ = await bambu_manager.async_download_job_file(job, snapshot)
+    result, _ = await bambu_manager.job_files.async_download(job, snapshot)
     assert result["sha256"] == sha(third)
 
 
@@ -202,10 +208,10 @@ async def test_prusa_job_file_by_exact_path_or_not_at_all(
     item = next(i for i in await prusa_manager.async_list() if i["name"].startswith("spool"))
     job = await start_job(hass, ledger, PRUSA_SERIAL, "ghost", "ghost.bgcode")
     ghost = PrinterSnapshot(file_path="/usb/ghost.bgcode", file_name="ghost.bgcode")
-    assert await prusa_manager.async_download_job_file(job, ghost) == (None, None)
+    assert await prusa_manager.job_files.async_download(job, ghost) == (None, None)
     assert all(i["job_id"] is None for i in await prusa_manager.async_list())
 
-    result, metadata = await prusa_manager.async_download_job_file(
+    result, metadata = await prusa_manager.job_files.async_download(
         job, PrinterSnapshot(file_path=item["remote_path"])
     )
     assert result["status"] == "downloaded"
@@ -359,3 +365,144 @@ async def test_removing_the_entry_forgets_the_open_job_store(
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert store_key not in hass_storage
+
+
+# ---------------------------------------------------------------------------------------------
+# a job's metadata by phase (the tracker's provider) and the auto-download at a job's end
+# ---------------------------------------------------------------------------------------------
+
+PRINTING = PrinterStatus.PRINTING
+
+
+async def test_a_printing_p1s_is_never_asked_for_its_job_file(
+    hass: HomeAssistant, ledger: Ledger, bambu_sim: BambuSimulator, bambu_manager: FileManager
+) -> None:
+    """Neither phase nor the auto-download opens an FTPS session while a P1S prints (e.g. the
+    next job already runs when the last one is closed)."""
+    job = await start_job(hass, ledger, BAMBU_SERIAL, "cable_clip_x12", "plate_1.gcode")
+    busy = PrinterSnapshot(status=PRINTING, job_name="cable_clip_x12")
+    sessions = bambu_sim.ftps_server.sessions
+    assert await bambu_manager.async_job_metadata(job, busy, "start") is None
+    assert await bambu_manager.async_job_metadata(job, busy, "end") is None
+    assert await bambu_manager.job_files.async_download(job, busy) == (None, None)
+    assert bambu_sim.ftps_server.sessions == sessions
+
+
+async def test_an_x1_job_file_is_read_at_the_start_without_keeping_it(
+    hass: HomeAssistant,
+    root: Path,
+    ledger: Ledger,
+    bambu_sim: BambuSimulator,
+    bambu_manager: FileManager,
+) -> None:
+    """An X1C copes: its job's grams come from a temporary copy that is gone afterwards; a
+    file not on the card (yet) gives None."""
+    job = await start_job(hass, ledger, BAMBU_SERIAL, "cable_clip_x12", "plate_1.gcode")
+    ghost = PrinterSnapshot(status=PRINTING, model="X1C", job_name="ghost")
+    assert await bambu_manager.async_job_metadata(job, ghost, "start") is None
+    x1 = PrinterSnapshot(status=PRINTING, model="X1C", job_name="cable_clip_x12")
+    metadata = await bambu_manager.async_job_metadata(job, x1, "start")
+    assert metadata is not None
+    assert [(m.material, m.grams) for m in metadata.materials] == [("PETG", 21.5)]
+    assert metadata.estimated_seconds == 5400
+    assert await hass.async_add_executor_job(tree, root) == []
+    assert all(i["status"] == "remote" for i in await bambu_manager.async_list())
+
+
+async def test_prusa_end_without_auto_download_finds_the_file_by_its_name(
+    hass: HomeAssistant,
+    root: Path,
+    ledger: Ledger,
+    prusa_sim: PrusaLinkSimulator,
+    prusa_manager: FileManager,
+) -> None:
+    """Buddy dropped the job when it ended (no download path in the snapshot): the file is
+    found by the job's name and streamed; nothing is kept."""
+    hass.config_entries.async_update_entry(prusa_manager.entry, options={"auto_download": False})
+    short = next(k for k in prusa_sim.files if k.startswith("/usb/SPOOL"))
+    job = await start_job(hass, ledger, PRUSA_SERIAL, "spool holder", short.rsplit("/", 1)[1])
+    ended = PrinterSnapshot(status=PrinterStatus.FINISHED)
+    metadata = await prusa_manager.async_job_metadata(job, ended, "end")
+    assert metadata is not None
+    assert [(m.material, round(m.grams, 1)) for m in metadata.materials] == [("PLA", 96.4)]
+    assert await hass.async_add_executor_job(tree, root) == []
+    prusa_manager.async_job_ended(job, ended)  # auto-download is off: nothing starts
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await hass.async_add_executor_job(tree, root) == []
+
+
+async def test_what_the_printer_reports_needs_no_transfer(
+    hass: HomeAssistant,
+    ledger: Ledger,
+    prusa_sim: PrusaLinkSimulator,
+    prusa_manager: FileManager,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The Pi's job `meta` with grams answers at once; `meta` without grams is the answer
+    when the file cannot be read."""
+    reported = PrintMetadata(materials=(MaterialUsage("PLA", 18.59),), estimated_seconds=4328)
+    client = prusa_manager.source.client
+    prusa_manager.source = PrusaFileSource(hass, client, job_metadata=lambda: reported)
+    job = await start_job(hass, ledger, PRUSA_SERIAL, "bracket", "bracket.gcode")
+    requests = len(prusa_sim.requests)
+    snapshot = PrinterSnapshot(status=PRINTING, file_path="/usb/BRACKET.GCO")
+    assert await prusa_manager.async_job_metadata(job, snapshot, "start") == reported
+    assert len(prusa_sim.requests) == requests
+
+    timing_only = PrintMetadata(estimated_seconds=4328)
+    prusa_manager.source = PrusaFileSource(hass, client, job_metadata=lambda: timing_only)
+    assert await prusa_manager.async_job_metadata(job, snapshot, "start") == timing_only
+    assert "no metadata for job bracket" in caplog.text  # /usb/BRACKET.GCO does not exist
+
+
+async def test_the_auto_download_runs_once_per_job_for_the_last_jobs(
+    hass: HomeAssistant,
+    root: Path,
+    ledger: Ledger,
+    bambu_sim: BambuSimulator,
+    bambu_manager: FileManager,
+) -> None:
+    """A job's end and its "end" metadata share one download; the manager remembers that
+    for its last 16 jobs only (bounded memory)."""
+    job = await start_job(hass, ledger, BAMBU_SERIAL, "cable_clip_x12", "plate_1.gcode")
+    ended = PrinterSnapshot(status=PrinterStatus.FINISHED, job_name="cable_clip_x12")
+    metadata = await bambu_manager.async_job_metadata(job, ended, "end")
+    assert metadata is not None
+    assert metadata.materials[0].grams == 21.5
+    bambu_manager.async_job_ended(job, ended)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert bambu_sim.ftps_server.retrieved.count("/cache/cable_clip_x12.gcode.3mf") == 1
+    assert len(await hass.async_add_executor_job(tree, root)) == 1
+
+    for n in range(20):
+        other = await start_job(hass, ledger, f"printer {n}", f"ghost {n}", "plate_1.gcode")
+        bambu_manager.async_job_ended(other, PrinterSnapshot(job_name=f"ghost {n}"))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(bambu_manager.job_files._downloads) == 16
+    assert job.job_id not in bambu_manager.job_files._downloads
+
+
+async def test_cleanup_of_a_copy_deleted_by_hand_beside_one_still_there(
+    hass: HomeAssistant, root: Path, bambu_manager: FileManager
+) -> None:
+    """A copy already gone frees nothing but is marked deleted; its folder stays while the
+    other copy is in it, and goes with the last one."""
+    await bambu_manager.async_refresh()
+    gone = await bambu_manager.async_download(path="/cache/benchy.3mf")
+    kept = await bambu_manager.async_download(path="/cube.gcode.3mf")
+    folder = Path(gone["local_path"]).parent
+    assert Path(kept["local_path"]).parent == folder
+    await hass.async_add_executor_job(Path(gone["local_path"]).unlink)
+    result = await bambu_manager.async_cleanup(older_than_days=0, dry_run=False)
+    assert result["deleted"] == 2
+    assert result["freed_bytes"] == kept["size"]
+    assert not await hass.async_add_executor_job(folder.exists)
+    assert await hass.async_add_executor_job(tree, root) == []
+    assert {i["status"] for i in await bambu_manager.async_list()} == {"remote"}
+
+
+def test_retention_from_a_leap_day() -> None:
+    """Retention counted from 29 February ends on 28 February of a common year."""
+    leap = datetime(2024, 2, 29, 12, tzinfo=UTC)
+    assert _add_years(leap, 1) == datetime(2025, 2, 28, 12, tzinfo=UTC)
+    assert _add_years(leap, 4) == datetime(2028, 2, 29, 12, tzinfo=UTC)

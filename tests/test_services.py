@@ -250,6 +250,7 @@ async def test_file_services(
         if f["status"] == "remote"
     ]
     target = others[0]
+    freezer.tick(60)  # the job's file was downloaded as the job ended, a minute ago
     result = await call(
         hass, "download_file", config_entry_id=printed.entry_id, file_id=target["file_id"]
     )
@@ -259,7 +260,7 @@ async def test_file_services(
     assert result["size"] == len(data)
     assert result["sha256"] == hashlib.sha256(data).hexdigest()
 
-    # Only the job's file was downloaded before today; a dry run deletes nothing.
+    # Only the job's file was downloaded before now; a dry run deletes nothing.
     dry = await call(hass, "cleanup_files", older_than_days=0)
     assert dry["deleted"] == 0
     assert [c["file_id"] for c in dry["candidates"]] == [files[0]["file_id"]]

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 import pytest
 
+from custom_components.printernizer.const import DOMAIN
+from custom_components.printernizer.data import DATA_SHARED
 from custom_components.printernizer.settings import STORAGE_KEY, Settings, SettingsStore
+
+from .conftest import prusa_entry
+from .simulators.prusa import PrusaLinkSimulator
 
 D = Decimal
 
@@ -76,6 +83,7 @@ async def test_material_prices_merge_case_insensitive(hass: HomeAssistant) -> No
 
 async def test_none_resets_to_default(hass: HomeAssistant) -> None:
     """A value of None restores the default of that key."""
+    hass.config.allowlist_external_dirs = {"/media"}
     store = SettingsStore(hass)
     await store.async_load()
     await store.async_update(
@@ -154,3 +162,65 @@ def test_settings_price_lookup() -> None:
     assert settings.price_per_kg("ASA") == D(21)
     with pytest.raises(TypeError):
         settings.material_prices["X"] = D(1)  # type: ignore[index]
+
+
+async def test_a_download_folder_home_assistant_does_not_allow_is_refused_when_set(
+    hass: HomeAssistant, hass_storage: dict[str, Any], tmp_path: Path
+) -> None:
+    """Defect 6: a folder outside allowlist_external_dirs is refused by the update itself
+    (it was saved, and every later download failed in the background); allowed folders and
+    the integration's own folder are taken."""
+    allowed = tmp_path / "allowed"
+    hass.config.allowlist_external_dirs = {str(allowed)}
+    store = SettingsStore(hass)
+    before = await store.async_load()
+    with pytest.raises(ServiceValidationError) as err:
+        await store.async_update({"vat_rate": 7, "download_dir": str(tmp_path / "elsewhere")})
+    assert err.value.translation_key == "download_dir_not_allowed"
+    assert err.value.translation_placeholders == {"path": str(tmp_path / "elsewhere")}
+    assert store.settings == before
+    assert STORAGE_KEY not in hass_storage
+
+    await store.async_update({"download_dir": str(allowed / "prints")})
+    assert store.settings.download_dir == str(allowed / "prints")
+    own = hass.config.path("printernizer", "archive")
+    await store.async_update({"download_dir": own})
+    assert hass_storage[STORAGE_KEY]["data"]["download_dir"] == own
+    await store.async_update({"download_dir": None})  # back to the default, always allowed
+    assert store.settings.download_dir == hass.config.path("printernizer", "files")
+
+
+async def test_update_settings_and_the_shared_form_refuse_it_too(
+    hass: HomeAssistant, prusa_sim: PrusaLinkSimulator, tmp_path: Path
+) -> None:
+    """The service answers the translated error that explains allowlist_external_dirs; the
+    shared settings form shows the same error and keeps the old folder."""
+    entry = prusa_entry(prusa_sim)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    folder = str(tmp_path / "not-allowed")
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "update_settings",
+            {"download_dir": folder},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "download_dir_not_allowed"
+    assert "allowlist_external_dirs" in str(err.value)
+    assert folder in str(err.value)
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "shared"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"download_dir": folder}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert list(result["errors"].values()) == ["download_dir_not_allowed"]
+    settings = hass.data[DATA_SHARED].settings.settings
+    assert settings.download_dir == hass.config.path("printernizer", "files")
+    assert await hass.config_entries.async_unload(entry.entry_id)

@@ -26,12 +26,10 @@ from homeassistant.helpers.typing import ConfigType
 from .api import PrinterError, PrinterSnapshot, PrintMetadata
 from .api.bambu.client import BambuClient
 from .api.bambu.ftps import BambuFtpClient
-from .api.bambu.report import model_sends_deltas
 from .api.prusa.client import PrusaLinkClient
 from .const import (
     CONF_ACCESS_CODE,
     CONF_API_KEY,
-    CONF_AUTO_DOWNLOAD,
     CONF_FILE_REFRESH_MINUTES,
     CONF_FTP_PORT,
     CONF_PRINTER_TYPE,
@@ -56,7 +54,7 @@ from .coordinator import (
 )
 from .data import DATA_SHARED, PrinternizerConfigEntry, PrinternizerData, PrinternizerShared
 from .entity import device_kwargs
-from .files import FileManager
+from .files import BambuFileSource, FileManager, FileSource, PrusaFileSource
 from .jobs import (
     JOB_EVENT_CANCELLED,
     JOB_EVENT_FAILED,
@@ -113,12 +111,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
         )
         coordinator = BambuCoordinator(hass, entry, bambu)
         await coordinator.async_config_entry_first_refresh()
-        source: BambuFtpClient | PrusaLinkClient = BambuFtpClient(
+        ftp = BambuFtpClient(
             host=entry.data[CONF_HOST],
             access_code=entry.data[CONF_ACCESS_CODE],
             port=entry.data.get(CONF_FTP_PORT, DEFAULT_FTP_PORT),
             fingerprint=bambu.fingerprint,
         )
+        source: FileSource = BambuFileSource(hass, ftp, model=lambda: coordinator.info.model)
     else:
         prusa = PrusaLinkClient(
             async_get_clientsession(hass),
@@ -128,47 +127,21 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
             password=entry.data.get(CONF_PASSWORD),
             api_key=entry.data.get(CONF_API_KEY),
         )
-        coordinator = PrusaCoordinator(hass, entry, prusa)
+        coordinator = prusa_coordinator = PrusaCoordinator(hass, entry, prusa)
         await coordinator.async_config_entry_first_refresh()
-        source = prusa
+        source = PrusaFileSource(hass, prusa, job_metadata=prusa_coordinator.job_file_metadata)
 
     await async_migrate_entity_keys(hass, entry, coordinator)
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **device_kwargs(coordinator)
     )
-    files = FileManager(
-        hass,
-        entry,
-        ledger=shared.ledger,
-        settings=shared.settings,
-        source=source,
-        family=coordinator.family.value,
-    )
+    files = FileManager(hass, entry, ledger=shared.ledger, settings=shared.settings, source=source)
 
     async def metadata_provider(
         job: JobRecord, snapshot: PrinterSnapshot, phase: MetadataPhase
     ) -> PrintMetadata | None:
-        """Grams, time and thumbnail from the job's file (downloaded when auto-download is on).
-
-        Auto-download runs when the job ends; at the start only PrusaLink is read, and only
-        when nothing is downloaded at the end (a busy Bambu printer is never asked).
-        """
-        auto_download = entry.options.get(CONF_AUTO_DOWNLOAD, True)
-        if phase == "start" and (auto_download or not isinstance(source, PrusaLinkClient)):
-            return None
-        metadata: PrintMetadata | None = None
-        try:
-            if auto_download:
-                _, metadata = await files.async_download_job_file(job, snapshot)
-            elif isinstance(source, PrusaLinkClient) and snapshot.file_path:
-                metadata = await source.async_read_metadata(snapshot.file_path)
-        except PrinterError as err:
-            LOGGER.warning("%s: no metadata for job %s: %s", entry.title, job.name, err)
-        if (metadata is None or not metadata.materials) and isinstance(
-            coordinator, PrusaCoordinator
-        ):
-            # Files on a Pi's SD card cannot be downloaded, but the job carries their `meta`.
-            metadata = coordinator.job_file_metadata() or metadata
+        """The job file's grams and time for the tracker; its picture for the thumbnail."""
+        metadata = await files.async_job_metadata(job, snapshot, phase)
         if metadata is not None and metadata.thumbnail_png and coordinator.thumbnail is None:
             coordinator.set_thumbnail(metadata.thumbnail_png)
         return metadata
@@ -200,13 +173,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
 
     async def _refresh_files(_: object = None) -> None:
         """Scheduled listing; a busy P1/A1 is left alone (its FTPS is slow and fragile)."""
-        snapshot = coordinator.data
-        if (
-            coordinator.family.value == PRINTER_TYPE_BAMBU
-            and snapshot is not None
-            and snapshot.status.is_active
-            and model_sends_deltas(snapshot.model or coordinator.info.model)
-        ):
+        if not files.source.may_transfer(coordinator.data):
             return
         try:
             await files.async_refresh()
@@ -215,9 +182,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
 
     @callback
     def _job_changed(event_type: str, _: object) -> None:
-        """Show new costs and totals; a job that ended leaves a new file list behind."""
+        """Show new costs and totals; a job that ended leaves its file and a new file list."""
         _refresh_entities(coordinator)
         if event_type in JOB_END_EVENTS:
+            if tracker.last_job is not None:
+                files.async_job_ended(tracker.last_job, coordinator.data)
             entry.async_create_background_task(
                 hass, _refresh_files(), f"{DOMAIN} file refresh {entry.title}"
             )

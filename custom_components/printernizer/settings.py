@@ -21,6 +21,7 @@ from homeassistant.helpers.storage import Store
 from .const import LOGGER, STORAGE_DIR
 from .costs import to_decimal
 from .exceptions import service_error
+from .files.paths import check_download_dir
 
 STORAGE_KEY = "printernizer.settings"
 STORAGE_VERSION = 1
@@ -260,8 +261,10 @@ class SettingsStore:
 
         The new settings are in effect before the write finishes, so two updates in a row never
         lose one another. Raises ServiceValidationError (translation keys `unknown_setting`,
-        `invalid_setting`, `negative_amount`, `invalid_vat_rate`). `material_prices` is merged
-        into the table, or replaces it with `replace_material_prices` (see validate_changes).
+        `invalid_setting`, `negative_amount`, `invalid_vat_rate`, and
+        `download_dir_not_allowed` for a download folder Home Assistant does not allow: refused
+        here, not by every later download). `material_prices` is merged into the table, or
+        replaces it with `replace_material_prices` (see validate_changes).
         """
         new = validate_changes(
             self._settings,
@@ -269,6 +272,8 @@ class SettingsStore:
             self._default_download_dir,
             replace_material_prices=replace_material_prices,
         )
+        if changes.get("download_dir") is not None:
+            await check_download_dir(self._hass, new.download_dir)
         if new == self._settings:
             return new
         self._settings = new

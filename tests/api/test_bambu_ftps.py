@@ -240,6 +240,41 @@ async def test_cut_transfer(sim: BambuSimulator, tmp_path: Path) -> None:
         await _client(sim).async_download_file("/cube.gcode.3mf", tmp_path / "cube.3mf")
 
 
+async def test_cut_transfer_is_noticed_at_once_without_a_reply(
+    sim: BambuSimulator, tmp_path: Path
+) -> None:
+    """Defect 14: the printer drops the data connection and says nothing on the control
+    connection. The short stream is the answer: failure in well under a second, not after
+    the 30 s read timeout waiting for a 426 that never comes; no half file is reported."""
+    content = os.urandom(2 * 1024 * 1024 + 17)
+    await sim.put_file("/cache/cut.3mf", content)
+    sim.ftps_server.cut_transfer_after["/cache/cut.3mf"] = 700_000
+    sim.ftps_server.reply_after_cut = False
+    client = _client(sim, timeout=30.0)
+    began = time.monotonic()
+    async with asyncio.timeout(10):
+        with pytest.raises(FileTransferError, match="700000 of 2097169"):
+            await client.async_download_file("/cache/cut.3mf", tmp_path / "cut.3mf")
+    assert time.monotonic() - began < 1.0
+    # the client is free at once for the next operation
+    assert await client.async_download_file("/cube.gcode.3mf", tmp_path / "cube.3mf") > 0
+
+
+async def test_a_silent_data_connection_still_times_out(
+    sim: BambuSimulator, tmp_path: Path
+) -> None:
+    """A printer that stops sending but keeps the data connection open is given up after the
+    read timeout, not earlier (it may be slow) and not never."""
+    content = os.urandom(600_000)
+    await sim.put_file("/cache/stall.3mf", content)
+    sim.ftps_server.stall_transfer_after["/cache/stall.3mf"] = 200_000
+    client = _client(sim, timeout=1.0)
+    began = time.monotonic()
+    with pytest.raises(FileTransferError, match="timed out"):
+        await client.async_download_file("/cache/stall.3mf", tmp_path / "stall.3mf")
+    assert 0.9 < time.monotonic() - began < 5.0
+
+
 async def test_download_limits_and_missing(sim: BambuSimulator, tmp_path: Path) -> None:
     """A missing file and a file above max_bytes are transfer errors."""
     client = _client(sim)

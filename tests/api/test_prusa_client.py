@@ -26,7 +26,7 @@ from custom_components.printernizer.api.errors import (
     PrinterTimeoutError,
 )
 from custom_components.printernizer.api.models import MaterialUsage, PrinterStatus
-from custom_components.printernizer.api.prusa.client import PrusaLinkClient
+from custom_components.printernizer.api.prusa.client import PrusaLinkClient, _RequestSlot
 from custom_components.printernizer.api.prusa.parse import parse_snapshot
 from tests.simulators.gcodefiles import make_bgcode, make_gcode
 from tests.simulators.prusa import PrusaLinkSimulator
@@ -391,10 +391,11 @@ async def test_read_metadata_gcode_reads_to_end(
         assert client.last_metadata_bytes == len(data)
 
 
-async def test_one_request_in_flight(
+async def test_one_request_and_one_transfer_in_flight(
     session: aiohttp.ClientSession, sim: PrusaLinkSimulator, tmp_path: pathlib.Path
 ) -> None:
-    """Many tasks at once: the printer never sees two requests of one client in parallel."""
+    """Many tasks at once: the printer sees at most one short request of this client plus
+    one transfer (downloads and metadata streams take turns), never more."""
     client = _client(session, sim)
     sim.delay = 0.02
     ref = next(f for f in await client.async_list_files() if f.download_ref).download_ref
@@ -402,9 +403,84 @@ async def test_one_request_in_flight(
     calls = [client.async_get_status() for _ in range(6)]
     calls += [client.async_get_job(), client.async_get_info(), client.async_list_files()]
     calls += [client.async_download_file(ref, tmp_path / "d"), client.async_read_metadata(ref)]
+    calls += [client.async_download_file(ref, tmp_path / "e")]
     results = await asyncio.gather(*calls)
-    assert len(results) == 11
-    assert sim.max_in_flight == 1
+    assert len(results) == 12
+    assert sim.max_transfers_in_flight == 1
+    assert sim.max_in_flight == 2
+
+
+async def test_polls_and_commands_do_not_wait_for_a_transfer(
+    session: aiohttp.ClientSession, sim: PrusaLinkSimulator, tmp_path: pathlib.Path
+) -> None:
+    """Defect 1 at the client: while a slow download runs, a status poll and a pause go
+    through at once, and the download still completes byte for byte."""
+    content = os.urandom(1024 * 1024)
+    sim.add_file(f"/{'usb' if sim.flavour == 'buddy' else 'local'}/slow.gcode", content)
+    client = _client(session, sim)
+    file = next(f for f in await client.async_list_files() if f.display_name == "slow.gcode")
+    assert file.download_ref is not None
+    sim.start_job()
+    sim.throttle_bps = 400_000  # ~2.6 s for the file
+    loop = asyncio.get_running_loop()
+    download = asyncio.ensure_future(client.async_download_file(file.download_ref, tmp_path / "s"))
+    async with asyncio.timeout(5):
+        while True:
+            if sim.transfers_in_flight:
+                break
+            await asyncio.sleep(0.01)
+    began = loop.time()
+    assert (await client.async_get_status())["printer"]["state"] == "PRINTING"
+    await client.async_pause_job(sim.job_id or 0)
+    assert loop.time() - began < 0.5
+    assert sim.state == "PAUSED"
+    assert not download.done()
+    assert await download == len(content)
+    assert (tmp_path / "s").read_bytes() == content
+
+
+async def test_a_command_goes_before_waiting_polls(
+    session: aiohttp.ClientSession, sim: PrusaLinkSimulator
+) -> None:
+    """Polls queued behind a slow request wait for a Stop pressed after them."""
+    client = _client(session, sim)
+    await client.async_get_status()  # logged in
+    sim.start_job()
+    sim.delay = 0.1
+    first = asyncio.ensure_future(client.async_get_status())
+    await asyncio.sleep(0.02)  # the first poll holds the slot
+    polls = [asyncio.ensure_future(client.async_get_status()) for _ in range(3)]
+    await asyncio.sleep(0)
+    stop = asyncio.ensure_future(client.async_cancel_job(sim.job_id or 0))
+    await asyncio.gather(first, stop, *polls)
+    order = [method for _, method, path in sim.requests[-5:]]
+    assert order == ["GET", "DELETE", "GET", "GET", "GET"]
+
+
+async def test_request_slot_survives_cancelled_waiters() -> None:
+    """A waiter cancelled while waiting, or just as the slot was handed to it, passes the slot
+    on: the next caller gets it at once."""
+    slot = _RequestSlot()
+    entered: list[str] = []
+
+    async def take(name: str) -> None:
+        async with slot.hold():
+            entered.append(name)
+
+    async with slot.hold():
+        waiting = asyncio.ensure_future(take("waiting"))
+        handed = asyncio.ensure_future(take("handed"))
+        await asyncio.sleep(0)
+        waiting.cancel()
+        await asyncio.sleep(0)
+    # leaving handed the slot to `handed`, which is cancelled before it could run
+    handed.cancel()
+    for task in (waiting, handed):
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    async with asyncio.timeout(1):
+        await take("next")
+    assert entered == ["next"]
 
 
 async def test_slow_printer_times_out_without_blocking_another(

@@ -411,6 +411,11 @@ class BambuSimulator:
         return self._ftps.cut_transfer_after
 
     @property
+    def ftps_server(self) -> BambuFtpsServer:
+        """The FTPS side: fault knobs (stalls, silent cuts) and counters (sessions, RETRs)."""
+        return self._ftps
+
+    @property
     def ftp_root(self) -> Path | None:
         """Local directory holding the FTPS tree while running."""
         return self._ftps.root

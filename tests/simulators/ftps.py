@@ -11,7 +11,12 @@ asyncio). Printer quirks reproduced:
   pyOpenSSL has no public ``session_reused()``; cryptography's bindings export
   ``SSL_session_reused`` and we call it on the connection's ``_ssl`` handle;
 - ``cut_transfer_after[path] = n`` sends n bytes of that file, then drops the data connection
-  without a TLS close_notify and answers ``426`` on the control connection;
+  without a TLS close_notify and answers ``426`` on the control connection (nothing at all with
+  ``reply_after_cut = False``, as a printer whose transfer task died);
+- ``stall_transfer_after[path] = n`` sends n bytes, then keeps the data connection open and
+  silent (a hung printer);
+- ``sessions`` counts control connections and ``retrieved`` lists every RETR path, so tests can
+  prove that a busy printer was left alone and a file was fetched once;
 - ``SIZE`` works in ASCII mode too; X1 models answer ``NLST`` with full paths.
 
 The virtual tree lives in a temporary directory that ``stop()`` removes.
@@ -62,17 +67,22 @@ class _TransferCutError(ConnectionAbortedError):
     """Raised by a cut file once its byte budget is spent."""
 
 
+class _TransferStallError(_TransferCutError):
+    """Raised by a stalling file once its byte budget is spent."""
+
+
 class _CutFile:
     """File wrapper that yields ``limit`` bytes and then fails, like a dropped Wi-Fi link."""
 
-    def __init__(self, fobj: IO[bytes], limit: int) -> None:
+    def __init__(self, fobj: IO[bytes], limit: int, *, stall: bool = False) -> None:
         self._fobj = fobj
         self._left = max(limit, 1)
+        self._error = _TransferStallError if stall else _TransferCutError
 
     def read(self, size: int = -1) -> bytes:
         if self._left <= 0:
             if self._fobj.read(1):
-                raise _TransferCutError("simulated cut transfer")
+                raise self._error("simulated cut transfer")
             return b""
         want = self._left if size < 0 else min(size, self._left)
         data = self._fobj.read(want)
@@ -102,8 +112,12 @@ class _FS(AbstractedFS):
     def open(self, filename: str, mode: str) -> Any:
         fobj = super().open(filename, mode)
         server: BambuFtpsServer = self.cmd_channel.ftps
-        limit = server.cut_transfer_after.get(self.fs2ftp(filename))
-        if limit is not None and "r" in mode:
+        path = self.fs2ftp(filename)
+        if "r" not in mode:
+            return fobj
+        if (limit := server.stall_transfer_after.get(path)) is not None:
+            return _CutFile(fobj, limit, stall=True)
+        if (limit := server.cut_transfer_after.get(path)) is not None:
             return _CutFile(fobj, limit)
         return fobj
 
@@ -130,9 +144,20 @@ class _DTP(TLS_DTPHandler):
 
     def handle_error(self) -> None:
         exc = sys.exc_info()[1]
-        if isinstance(exc, _FileReadWriteError) and isinstance(exc.__cause__, _TransferCutError):
+        cause = exc.__cause__ if isinstance(exc, _FileReadWriteError) else None
+        if isinstance(cause, _TransferStallError):
+            # stop serving this channel but keep its socket open: the client hears nothing
+            self._error = True  # and closing it on stop sends no close_notify
+            self.del_channel()
+            self.cmd_channel.ftps.stalled.append(self)
+            return
+        if isinstance(cause, _TransferCutError):
             self._error = True  # no TLS close_notify: the client just sees the stream end
-            self._resp = ("426 Connection closed; transfer aborted.", _ftp_logger.info)
+            self._resp = (
+                ("426 Connection closed; transfer aborted.", _ftp_logger.info)
+                if self.cmd_channel.ftps.reply_after_cut
+                else ()
+            )
             self.close()
             return
         super().handle_error()
@@ -152,6 +177,7 @@ class _Handler(TLS_FTPHandler):
         super().__init__(conn, server, ioloop)
         if not self.connected:
             return
+        self.ftps.sessions += 1
         self.secure_connection(self.ssl_context)
         self._pbsz = True
         self._prot = True
@@ -171,6 +197,10 @@ class _Handler(TLS_FTPHandler):
             super().ftp_SIZE(path)
         finally:
             self._current_type = saved
+
+    def ftp_RETR(self, file: str) -> str | None:
+        self.ftps.retrieved.append(self.fs.fs2ftp(file))
+        return super().ftp_RETR(file)  # type: ignore[no-any-return]
 
     def ftp_NLST(self, path: str) -> str | None:
         if not self.ftps.nlst_full_paths or not self.fs.isdir(path):
@@ -206,6 +236,11 @@ class BambuFtpsServer:
         self._initial_files = dict(files)
         self.nlst_full_paths = nlst_full_paths
         self.cut_transfer_after: dict[str, int] = {}
+        self.reply_after_cut = True
+        self.stall_transfer_after: dict[str, int] = {}
+        self.stalled: list[_DTP] = []  # stalled data channels, closed on stop
+        self.sessions = 0
+        self.retrieved: list[str] = []
         self.root: Path | None = None
         self._handler_cls: type[_Handler] = type(
             "_SimHandler", (_Handler,), {"ftps": self, "ssl_context": None}
@@ -302,4 +337,7 @@ class BambuFtpsServer:
             while not self._stop.is_set():
                 ioloop.loop(timeout=0.05, blocking=False)
         finally:
+            for channel in self.stalled:
+                channel.close()  # no longer in the IOLoop's map: close_all would miss it
+            self.stalled.clear()
             server.close_all()  # closes every channel and the IOLoop

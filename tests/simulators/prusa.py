@@ -7,7 +7,7 @@ instead of mocks. It emulates both builds (reference: prusalink-api.md):
 - "pi": Prusa-Link on a Raspberry Pi (MK3S): realm "Administrator", `/local` + `/sdcard`,
   storage array in status, `meta` on jobs and files, optional X-Api-Key (wrong -> 403).
 State changes are synchronous method calls, so tests need no sleeps; faults (delay, offline,
-stale nonces, cut downloads) are attributes.
+stale nonces, cut downloads, a slow link for file bytes) are attributes.
 """
 
 from __future__ import annotations
@@ -241,10 +241,13 @@ class PrusaLinkSimulator:
         # Cleared: file downloads wait (their headers unsent) until it is set again.
         self.downloads_open = asyncio.Event()
         self.downloads_open.set()
+        self.throttle_bps: int | None = None  # file bytes per second (a Buddy serves ~200 KB/s)
         # Observation.
         self.requests: list[tuple[float, str, str]] = []
         self.max_in_flight = 0
         self.in_flight = 0
+        self.max_transfers_in_flight = 0  # file downloads served at the same time
+        self.transfers_in_flight = 0
         self.auth_failures = 0
         self.challenges = 0
         # Files.
@@ -1278,18 +1281,41 @@ class PrusaLinkSimulator:
             }
         )
         resp.content_length = file.size
-        await resp.prepare(request)
-        sent = 0
-        for chunk in file.chunks():
-            if cut is not None and sent + len(chunk) >= cut:
-                await resp.write(chunk[: cut - sent])
-                if request.transport is not None:
-                    request.transport.close()  # flushes what was written, then hangs up
-                raise asyncio.CancelledError
-            await resp.write(chunk)
-            sent += len(chunk)
-        await resp.write_eof()
+        self.transfers_in_flight += 1
+        self.max_transfers_in_flight = max(self.max_transfers_in_flight, self.transfers_in_flight)
+        try:
+            await resp.prepare(request)
+            sent = 0
+            began = asyncio.get_running_loop().time()
+            for chunk in file.chunks():
+                await self._throttle(sent, began)
+                if self._closing.is_set():
+                    self._drop(request)
+                if cut is not None and sent + len(chunk) >= cut:
+                    await resp.write(chunk[: cut - sent])
+                    if request.transport is not None:
+                        request.transport.close()  # flushes what was written, then hangs up
+                    raise asyncio.CancelledError
+                await resp.write(chunk)
+                sent += len(chunk)
+            await resp.write_eof()
+        finally:
+            self.transfers_in_flight -= 1
         return resp
+
+    async def _throttle(self, sent: int, began: float) -> None:
+        """Hold the next chunk until the `sent` bytes before it fit `throttle_bps`.
+
+        Waiting before a chunk, not after it, ends the transfer with its last byte, as the
+        client sees it. Stopping the simulator ends the wait.
+        """
+        if not self.throttle_bps:
+            return
+        ahead = sent / self.throttle_bps - (asyncio.get_running_loop().time() - began)
+        if ahead > 0:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(ahead):
+                    await self._closing.wait()
 
     async def _h_thumbnail(self, request: web.Request, m: dict[str, str]) -> web.StreamResponse:
         """Buddy /thumb/s (16x16) and /thumb/l (first PNG >= 17x17); Pi .orig.png (largest)."""

@@ -1,9 +1,9 @@
 """The verified download core, shared by FileManager and scripts/bench_download.py.
 
 A download streams into a hidden temp file next to its target, is checked against the size
-the printer announced, hashed while it is written (by the writer itself when the client can
-report its blocks, else by a reader following the file), and linked to its final name only
-when complete, so a cut transfer never leaves half a file behind and no file is ever replaced.
+the printer announced, hashed while it is written (by the client's writer thread, block by
+block), and linked to its final name only when complete, so a cut transfer never leaves half
+a file behind and no file is ever replaced.
 One semaphore in hass.data bounds parallel downloads across all printers.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-import contextlib
 from dataclasses import dataclass
 from datetime import date
 import errno
@@ -19,8 +18,7 @@ import hashlib
 import os
 from pathlib import Path
 import secrets
-import threading
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util.hass_dict import HassKey
@@ -37,12 +35,10 @@ from .paths import _file_sha256, _truncate_utf8, safe_target, sanitize_filename,
 
 TEMP_MARKER = ".part-"
 type RunBlocking = Callable[..., Awaitable[Any]]
-type Fetch = Callable[[Path, int | None], Awaitable[int]]
-"""Writes the remote file to the given temp path, at most `max_bytes`; returns bytes written."""
 
 
 class BlockFetch(Protocol):
-    """A `Fetch` that also reports every block it writes (both printer clients can).
+    """Writes the remote file to a temp path, at most `max_bytes`, reporting every block.
 
     `on_block` is called in the writing (executor) thread right after each block is written,
     one call at a time and in file order, so the blocks concatenated are the file.
@@ -51,7 +47,7 @@ class BlockFetch(Protocol):
     def __call__(
         self, dest: Path, max_bytes: int | None, /, *, on_block: OnBlock
     ) -> Awaitable[int]:
-        """Write the remote file to `dest` like `Fetch`, passing each block to `on_block`."""
+        """Write the file to `dest`, passing each block to `on_block`; return bytes written."""
         ...
 
 
@@ -90,43 +86,6 @@ def _stat_size(path: Path) -> int:
     return path.stat().st_size
 
 
-def _follow_sha256(path: Path, finished: threading.Event) -> tuple[str | None, int]:
-    """Hash a file while another thread appends to it, until `finished` and EOF.
-
-    Returns (hex digest, bytes hashed), or (None, 0) when the file never appeared. Idle waits
-    back off from 2 ms to 20 ms: short enough that little is left to hash when the transfer
-    ends, long enough that a slow printer (70 KB/s) costs nothing noticeable.
-    """
-    digest = hashlib.sha256()
-    total = 0
-    delay = 0.002
-    handle = None
-    while handle is None:
-        try:
-            handle = path.open("rb")
-        except FileNotFoundError:
-            if finished.is_set():
-                return None, 0
-            finished.wait(delay)
-            delay = min(delay * 2, 0.02)
-    with handle:
-        while True:
-            block = handle.read(1024 * 1024)
-            if block:
-                digest.update(block)
-                total += len(block)
-                delay = 0.002
-                continue
-            if finished.is_set():
-                # the writer closed the file before `finished`; one more read drains it
-                while block := handle.read(1024 * 1024):
-                    digest.update(block)
-                    total += len(block)
-                return digest.hexdigest(), total
-            finished.wait(delay)
-            delay = min(delay * 2, 0.02)
-
-
 class _BlockHasher:
     """sha256 of the blocks a `BlockFetch` reports; runs in its writer thread.
 
@@ -146,12 +105,6 @@ class _BlockHasher:
 
     def hexdigest(self) -> str:
         return self._digest.hexdigest()
-
-
-async def _settle(future: asyncio.Future[Any]) -> None:
-    """Wait for a helper future and drop its result or error (cleanup paths)."""
-    with contextlib.suppress(BaseException):
-        await future
 
 
 def _finalize(
@@ -191,7 +144,7 @@ def _finalize(
 
 
 async def async_fetch_verified(
-    fetch: Fetch | BlockFetch,
+    fetch: BlockFetch,
     *,
     root: Path,
     printer_name: str,
@@ -200,7 +153,6 @@ async def async_fetch_verified(
     expected_size: int | None,
     max_bytes: int | None,
     run_blocking: RunBlocking,
-    feeds_blocks: bool = False,
 ) -> FetchResult:
     """Download via `fetch` into a temp file next to the target, verify, hash, rename.
 
@@ -211,28 +163,16 @@ async def async_fetch_verified(
     it and removes it itself). The size must match both what `fetch` reports and
     `expected_size` when the listing knew it.
 
-    The sha256 costs no extra pass over the file. With `feeds_blocks` (`fetch` is a
-    `BlockFetch`) the writer hashes each block in the same executor call that writes it, so
-    no second thread polls the temp file and reads it back. Otherwise a reader follows the
-    temp file while it is written. Either way, if the hash did not see
-    exactly the final number of bytes, the file is hashed again from the start.
+    The sha256 costs no extra pass over the file: the writer hashes each block in the same
+    executor call that writes it. If the hash did not see exactly the final number of bytes
+    (a client that reports blocks wrongly), the file is hashed again from the start.
     """
     folder: Path = await run_blocking(_prepare_folder, root, printer_name, day)
     name = sanitize_filename(file_name)
     temp = folder / f".{_truncate_utf8(name, 180)}{TEMP_MARKER}{secrets.token_hex(6)}"
-    written_done = threading.Event()
-    hasher = _BlockHasher() if feeds_blocks else None
-    following: asyncio.Future[tuple[str | None, int]] | None = None
-    if hasher is None:
-        following = asyncio.ensure_future(run_blocking(_follow_sha256, temp, written_done))
+    hasher = _BlockHasher()
     try:
-        try:
-            if hasher is not None:
-                written = await cast("BlockFetch", fetch)(temp, max_bytes, on_block=hasher)
-            else:
-                written = await cast("Fetch", fetch)(temp, max_bytes)
-        finally:
-            written_done.set()
+        written = await fetch(temp, max_bytes, on_block=hasher)
         actual: int = await run_blocking(_stat_size, temp)
         if actual != written:
             raise DownloadIntegrityError(f"{file_name}: wrote {actual} bytes, read {written}")
@@ -242,26 +182,17 @@ async def async_fetch_verified(
             )
         if max_bytes is not None and actual > max_bytes:
             raise FileTooLargeError(f"{file_name}: {actual} bytes exceed {max_bytes}")
-        seen: str | None
-        if hasher is not None:
-            seen, hashed = hasher.hexdigest(), hasher.size
-        else:
-            assert following is not None
-            seen, hashed = await following
         digest: str
-        if seen is not None and hashed == actual:
-            digest = seen
+        if hasher.size == actual:
+            digest = hasher.hexdigest()
         else:
-            LOGGER.debug("Hashing %s again: the streamed hash saw %d bytes", temp.name, hashed)
+            LOGGER.debug("Hashing %s again: the streamed hash saw %d bytes", temp.name, hasher.size)
             digest = await run_blocking(_file_sha256, temp)
         final, reused = await run_blocking(
             _finalize, temp, root, printer_name, day, file_name, digest, actual
         )
     except BaseException:
-        written_done.set()
         try:
-            if following is not None:
-                await asyncio.shield(_settle(following))
             await asyncio.shield(run_blocking(_unlink_quiet, temp))
         except BaseException:  # cancelled again or executor gone (shutdown): do it here
             _unlink_quiet(temp)

@@ -83,6 +83,17 @@ def sanitize_filename(name: str) -> str:
     return text or FALLBACK_NAME
 
 
+def printable(text: str) -> str:
+    """A printer-supplied name made safe for one log line."""
+    return "".join(c if c.isprintable() else "?" for c in text)[:300]
+
+
+def error_text(err: BaseException) -> str:
+    """A short, single-line error for the ledger, events and logs (printer text is untrusted)."""
+    text = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+    return "".join(c if c.isprintable() else " " for c in text)[:500]
+
+
 class UnsafePathError(HomeAssistantError):
     """A computed target left the download root (never expected after sanitising)."""
 

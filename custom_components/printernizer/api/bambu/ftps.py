@@ -259,14 +259,25 @@ class _ImplicitFtpTls(ftplib.FTP_TLS):
         return sock
 
     def read_data(
-        self, cmd: str, sink: Callable[[bytes], None], *, limit: int | None = None
+        self,
+        cmd: str,
+        sink: Callable[[bytes], None],
+        *,
+        limit: int | None = None,
+        expected: int | None = None,
     ) -> int:
         """Run a transfer command, stream the data in 1 MiB blocks into `sink`, return the byte count.
 
-        No TLS `unwrap()` at the end: some printers never answer the close_notify.
+        No TLS `unwrap()` at the end: some printers never answer the close_notify, so the end
+        of the stream alone cannot tell a complete transfer from a dropped one. The size can:
+        a stream that ends short of `expected` (or of the size in the 150 reply) is a cut
+        transfer, reported at once instead of after waiting the read timeout for a final
+        reply that a printer which dropped the link may never send. A data connection that
+        stays open but silent still fails only after the read timeout.
         """
         total = 0
-        conn, _size = self.ntransfercmd(cmd)
+        conn, announced = self.ntransfercmd(cmd)
+        size = expected if expected is not None else announced
         try:
             with conn.makefile("rb") as stream:
                 while block := stream.read(BLOCK_SIZE):
@@ -276,6 +287,8 @@ class _ImplicitFtpTls(ftplib.FTP_TLS):
                     sink(block)
         finally:
             self._close_socket(conn)
+        if size is not None and total < size:
+            raise FileTransferError(f"got {total} of {size} bytes: the data connection closed")
         self.voidresp()
         return total
 
@@ -548,7 +561,9 @@ class BambuFtpClient:
                         if on_block is not None:
                             on_block(block)
 
-                    written = ftp.read_data(f"RETR {path}", sink, limit=max_bytes)
+                    written = ftp.read_data(
+                        f"RETR {path}", sink, limit=max_bytes, expected=expected
+                    )
                 abort.check()  # the aborted sockets may look like a clean end of data
             except ftplib.error_perm as err:
                 raise FileTransferError(f"cannot download {path}: {err}") from err

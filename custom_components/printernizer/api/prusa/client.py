@@ -1,9 +1,11 @@
 """PrusaLink HTTP client (Buddy firmware and the Raspberry Pi build).
 
 Gentle on the printer by design: the Buddy board has three HTTP slots and also talks to
-PrusaConnect, so every request of one client, downloads included, runs under one lock (one
-request in flight per printer). Authentication is Digest (RFC 2069 style, see `digest.py`)
-or an `X-Api-Key` header.
+PrusaConnect, so one client uses at most two: one for short requests (status polls, listings,
+commands; one at a time, commands first) and one for transfers (downloads, metadata streams,
+uploads; one at a time). A transfer takes minutes on a Buddy board (~200 KB/s), so it never
+holds the slot that polls and the Stop button need. Authentication is Digest (RFC 2069 style,
+see `digest.py`) or an `X-Api-Key` header.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import functools
+import heapq
 import json
 import logging
 import pathlib
@@ -50,6 +53,52 @@ _SAFE_PATH = "/~!$&'()*+,;=:@-._"
 _CHUNK = 64 * 1024
 _MAX_THUMBNAIL = 8 * 1024 * 1024
 _MAX_FOLDER_DEPTH = 16
+
+
+class _RequestSlot:
+    """One short request at a time; a waiting command goes before waiting polls.
+
+    Why: a status poll and a file listing queue here every few seconds; a Stop pressed
+    meanwhile should not wait behind all of them.
+    """
+
+    __slots__ = ("_busy", "_sequence", "_waiters")
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._sequence = 0
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+
+    @contextlib.asynccontextmanager
+    async def hold(self, *, urgent: bool = False) -> AsyncIterator[None]:
+        """Wait for the slot (before the other waiters when `urgent`) and hold it."""
+        if self._busy or self._waiters:
+            waiter = asyncio.get_running_loop().create_future()
+            self._sequence += 1
+            heapq.heappush(self._waiters, (0 if urgent else 1, self._sequence, waiter))
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._release()  # handed over just as we were cancelled: pass it on
+                else:
+                    self._waiters = [w for w in self._waiters if w[2] is not waiter]
+                    heapq.heapify(self._waiters)
+                raise
+        self._busy = True
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        """Hand the slot to the first waiter still waiting, else free it."""
+        while self._waiters:
+            _, _, waiter = heapq.heappop(self._waiters)
+            if not waiter.done():
+                waiter.set_result(None)  # the slot stays busy: it is the waiter's now
+                return
+        self._busy = False
 
 
 @dataclass(slots=True)
@@ -105,7 +154,9 @@ class PrusaLinkClient:
         )
         self._timeout = request_timeout
         self._idle_timeout = download_idle_timeout
-        self._lock = asyncio.Lock()
+        self._requests = _RequestSlot()
+        # Downloads, metadata streams and uploads: one at a time, beside one short request.
+        self._transfers = asyncio.Lock()
         self._folder_cache: dict[str, tuple[str, dict[str, Any]]] = {}
         self._file_api_paths: dict[str, str] = {}  # refs.download -> /api/v1/files/... path
         self.flavour: str | None = None  # "buddy" or "pi", known after async_get_printer_info
@@ -146,7 +197,7 @@ class PrusaLinkClient:
     ) -> AsyncIterator[aiohttp.ClientResponse]:
         """Send one request, answering a Digest challenge once; yield the final response.
 
-        The caller holds the lock. A 401 is retried once when it is the first challenge or the
+        The caller holds a slot (a short request's or the transfer's). A 401 is retried once when it is the first challenge or the
         nonce went stale, so both are invisible to callers; any other 401 is an auth error.
         """
         url = self._url(path)
@@ -197,10 +248,18 @@ class PrusaLinkClient:
             raise PrinterAuthError("the printer refused the username or password")
 
     async def _call(
-        self, method: str, path: str, *, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        urgent: bool = False,
     ) -> _Answer:
-        """One short request under the lock; the timeout starts once the lock is held."""
-        async with self._lock:
+        """One short request in the request slot; the timeout starts once the slot is held.
+
+        `urgent` (commands) goes before the polls and listings waiting for the slot.
+        """
+        async with self._requests.hold(urgent=urgent):
             try:
                 async with (
                     asyncio.timeout(self._timeout),
@@ -288,7 +347,7 @@ class PrusaLinkClient:
     # -- job control --------------------------------------------------------------------------
 
     async def _job_command(self, method: str, path: str) -> None:
-        answer = await self._call(method, path)
+        answer = await self._call(method, path, urgent=True)
         if answer.status in (200, 204):
             return
         if answer.status == 409:
@@ -413,15 +472,16 @@ class PrusaLinkClient:
 
     @contextlib.asynccontextmanager
     async def _stream(self, ref: str) -> AsyncIterator[aiohttp.ClientResponse]:
-        """Open a file download under the lock, with an idle timeout instead of a total one.
+        """Open a file download in the transfer slot, with an idle timeout, not a total one.
 
         Print files take minutes over a busy printer's Wi-Fi; a total timeout would cut them,
-        but a transfer that stalls for `download_idle_timeout` is given up.
+        but a transfer that stalls for `download_idle_timeout` is given up. Polls and
+        commands meanwhile use the request slot.
         """
         timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=self._timeout, sock_read=self._idle_timeout
         )
-        async with self._lock, contextlib.AsyncExitStack() as stack:
+        async with self._transfers, contextlib.AsyncExitStack() as stack:
             try:
                 async with asyncio.timeout(self._timeout):  # only until the headers arrive
                     response = await stack.enter_async_context(
