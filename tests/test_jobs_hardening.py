@@ -380,11 +380,11 @@ async def test_reload_while_a_job_ends_leaves_no_task_behind(
     await setup_loaded(hass, entry)
     old_tracker = entry.runtime_data.tracker
     path = prusa_sim.add_file("/usb/bracket.bgcode", BRACKET)
+    prusa_sim.downloads_open.clear()  # the job's file hangs: at its start and at its end
     prusa_sim.start_job(path)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
     await wait_for(hass, lambda: old_tracker.current_job is not None)
 
-    prusa_sim.downloads_open.clear()  # the job's file will hang at the end
     prusa_sim.finish_job()
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=41))
     await wait_for_real(lambda: prusa_sim.in_flight > 0)  # the tracker now waits for the file

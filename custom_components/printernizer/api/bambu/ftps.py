@@ -288,7 +288,9 @@ class _ImplicitFtpTls(ftplib.FTP_TLS):
         finally:
             self._close_socket(conn)
         if size is not None and total < size:
-            raise FileTransferError(f"got {total} of {size} bytes: the data connection closed")
+            raise FileTransferError(
+                f"{cmd}: got {total} of {size} bytes: the data connection closed"
+            )
         self.voidresp()
         return total
 
