@@ -27,7 +27,7 @@ import uuid
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 
-from custom_components.printernizer.api.errors import (
+from ..errors import (
     PrinterAuthError,
     PrinterCertificateError,
     PrinterCommandError,
@@ -36,7 +36,7 @@ from custom_components.printernizer.api.errors import (
     PrinterError,
     PrinterTimeoutError,
 )
-from custom_components.printernizer.api.models import (
+from ..models import (
     PrinterFamily,
     PrinterInfo,
     PrinterSnapshot,

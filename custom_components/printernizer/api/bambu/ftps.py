@@ -23,15 +23,15 @@ import ssl
 import threading
 from typing import Any, TypeVar
 
-from custom_components.printernizer.api.errors import (
+from ..errors import (
     FileTransferError,
     PrinterAuthError,
     PrinterConnectionError,
     PrinterError,
     PrinterTimeoutError,
 )
-from custom_components.printernizer.api.filewriter import OnBlock
-from custom_components.printernizer.api.models import RemoteFile
+from ..filewriter import OnBlock
+from ..models import RemoteFile
 
 from .tls import check_pin, make_client_context, normalize_fingerprint
 

@@ -12,7 +12,7 @@ import math
 import re
 from typing import Any
 
-from custom_components.printernizer.api.models import (
+from ..models import (
     AmsTray,
     AmsUnit,
     HmsError,

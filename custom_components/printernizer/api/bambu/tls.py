@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import ssl
 
-from custom_components.printernizer.api.errors import (
+from ..errors import (
     PrinterCertificateError,
     PrinterConnectionError,
     PrinterTimeoutError,

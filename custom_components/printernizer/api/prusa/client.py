@@ -26,7 +26,7 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
-from custom_components.printernizer.api.errors import (
+from ..errors import (
     FileTransferError,
     NotAPrinterError,
     PrinterAuthError,
@@ -37,15 +37,15 @@ from custom_components.printernizer.api.errors import (
     PrinterStateConflictError,
     PrinterTimeoutError,
 )
-from custom_components.printernizer.api.filewriter import OnBlock, ThreadedFileWriter
-from custom_components.printernizer.api.metadata import StreamingMetadataReader
-from custom_components.printernizer.api.models import (
+from ..filewriter import OnBlock, ThreadedFileWriter
+from ..metadata import StreamingMetadataReader
+from ..models import (
     PrinterInfo,
     PrintMetadata,
     RemoteFile,
 )
-from custom_components.printernizer.api.prusa.digest import DigestAuth
-from custom_components.printernizer.api.prusa.parse import is_pi_build, parse_printer_info
+from .digest import DigestAuth
+from .parse import is_pi_build, parse_printer_info
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -11,12 +11,12 @@ from collections.abc import Mapping
 import math
 from typing import Any
 
-from custom_components.printernizer.api.metadata import (
+from ..metadata import (
     combine_materials,
     grams_from_text,
     parse_duration,
 )
-from custom_components.printernizer.api.models import (
+from ..models import (
     JobOutcome,
     PrinterFamily,
     PrinterInfo,
