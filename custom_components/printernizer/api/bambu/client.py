@@ -42,7 +42,6 @@ from ..models import (
     PrinterSnapshot,
     PrinterStatus,
 )
-
 from .report import (
     CANCELLED_PRINT_ERROR,
     as_int,

@@ -32,7 +32,6 @@ from ..errors import (
 )
 from ..filewriter import OnBlock
 from ..models import RemoteFile
-
 from .tls import check_pin, make_client_context, normalize_fingerprint
 
 _LOGGER = logging.getLogger(__name__)

@@ -20,7 +20,6 @@ from ..models import (
     PrinterSnapshot,
     PrinterStatus,
 )
-
 from .models import (
     CHAMBER_HEATER_MODELS,
     CHAMBER_SENSOR_MODELS,
