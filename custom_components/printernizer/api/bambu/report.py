@@ -351,10 +351,22 @@ def parse_snapshot(
         fan_print=_fan_percent(get("cooling_fan_speed")),
         fan_hotend=_fan_percent(get("heatbreak_fan_speed")),
         wifi_signal_dbm=_wifi_dbm(get("wifi_signal")),
+        chamber_light=_light_on(get("lights_report"), "chamber_light"),
         firmware=firmware,
         model=model,
         serial=serial,
     )
+
+
+def _light_on(report: Any, node: str) -> bool | None:
+    """`lights_report` [{node, mode: on|off|flashing}]: is `node` lit? None when not reported."""
+    if type(report) is not list:
+        return None
+    for light in report:
+        if type(light) is dict and light.get("node") == node:
+            mode = light.get("mode")
+            return mode in ("on", "flashing") if type(mode) is str else None
+    return None
 
 
 class _Temperatures:
