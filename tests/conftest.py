@@ -72,6 +72,7 @@ def bambu_entry(sim: BambuSimulator, **data: object) -> MockConfigEntry:
             "serial": sim.serial,
             "access_code": sim.access_code,
             "ftp_port": sim.ftp_port,
+            "camera_port": sim.camera_port,
             "tls_fingerprint": sim.fingerprint,
             **data,
         },

@@ -75,8 +75,11 @@ JOB_END_EVENTS = (JOB_EVENT_FINISHED, JOB_EVENT_FAILED, JOB_EVENT_CANCELLED)
 PLATFORMS = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.CAMERA,
     Platform.EVENT,
     Platform.IMAGE,
+    Platform.LIGHT,
+    Platform.SELECT,
     Platform.SENSOR,
 ]
 

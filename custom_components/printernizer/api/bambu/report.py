@@ -710,6 +710,24 @@ def model_sends_deltas(model: str | None) -> bool:
     return upper not in _KNOWN_MODELS
 
 
+CAMERA_CHAMBER_IMAGE = "chamber_image"
+CAMERA_RTSPS = "rtsps"
+
+
+def model_camera(model: str | None) -> str | None:
+    """The model's camera: the ESP32 models (P1/A1) send a JPEG chamber image over port 6000,
+    the others (X1, H2, P2S, X2D) H.264 over RTSPS; None for a model we do not know."""
+    canonical = normalize_model(model)
+    if canonical is None:
+        return None
+    upper = canonical.upper()
+    if upper in DELTA_MODELS:
+        return CAMERA_CHAMBER_IMAGE
+    if upper.startswith(("X1", "H2", "P2", "X2")):
+        return CAMERA_RTSPS
+    return None
+
+
 def _board_model(module: Mapping[str, Any]) -> str | None:
     """Legacy identification from the main board's `hw_ver` + `project_name` (§1.4)."""
     hw_ver = _str(module.get("hw_ver")) or ""
