@@ -34,7 +34,7 @@ from .costs import (
 from .exceptions import service_error
 from .export import EXPORT_FORMATS, job_to_dict, write_export
 from .ledger import JobOpenError, JobRecord, Ledger, UnknownJobError
-from .ledger.jobs import CATEGORIES, STATUSES
+from .ledger.jobs import CATEGORIES, JOB_ORDER, STATUSES, list_jobs_ordered
 from .settings import Settings, SettingsStore
 
 GROUP_BY = ("printer", "category", "material", "month")
@@ -116,11 +116,14 @@ async def async_list_jobs(
     category: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    order_by: str = "started_at",
+    descending: bool = True,
 ) -> dict[str, Any]:
     """Jobs started in the period, newest first: {"jobs": [...], "total": n}.
 
     A date bound means the whole local day (`end` inclusive); a datetime is an instant (naive
-    means local). `limit` is clamped to 1..1000 and `offset` to >= 0.
+    means local). `limit` is clamped to 1..1000 and `offset` to >= 0. `order_by` (a
+    `JOB_ORDER` key) and `descending` sort the pages differently (the panel's table).
     """
     tz = _time_zone()
     start_utc = _as_bound(start, tz, is_end=False)
@@ -133,19 +136,25 @@ async def async_list_jobs(
     _check_category(category)
     if status is not None and status not in STATUSES:
         raise service_error("invalid_status", status=status)
+    if order_by not in JOB_ORDER:
+        raise service_error("invalid_order", order_by=order_by)
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
 
     def _run() -> dict[str, Any]:
-        jobs, total = ledger.list_jobs(
-            start=start_utc,
-            end=end_utc,
-            entry_id=entry_id,
-            status=status,
-            category=category,
-            limit=limit,
-            offset=offset,
-        )
+        with ledger.read() as conn:
+            jobs, total = list_jobs_ordered(
+                conn,
+                start=start_utc,
+                end=end_utc,
+                entry_id=entry_id,
+                status=status,
+                category=category,
+                limit=limit,
+                offset=offset,
+                order_by=order_by,
+                descending=descending,
+            )
         return {"jobs": [job_to_dict(job, tz) for job in jobs], "total": total}
 
     return await hass.async_add_executor_job(_run)
