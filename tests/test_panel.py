@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 from homeassistant.components import panel_custom
 from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 import pytest
@@ -133,3 +135,25 @@ async def test_panel_for_all_users_is_a_shared_setting(
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, "update_settings", panel_for_all_users="yes")
     assert err.value.translation_key == "invalid_setting"
+
+
+async def test_printers_set_up_at_the_same_time_share_one_panel(
+    hass: HomeAssistant, prusa_sim: PrusaLinkSimulator, hass_ws_client: WebSocketGenerator
+) -> None:
+    """At start Home Assistant sets up all printers at once: none may fail on the panel."""
+    async with PrusaLinkSimulator(
+        flavour="buddy", password="secretpass123", serial="SECOND-2"
+    ) as sim:
+        entries = [prusa_entry(prusa_sim), prusa_entry(sim)]
+        for entry in entries:
+            entry.add_to_hass(hass)
+        results = await asyncio.gather(
+            *(hass.config_entries.async_setup(entry.entry_id) for entry in entries)
+        )
+        await hass.async_block_till_done()
+        assert results == [True, True]
+        assert [e.state for e in entries] == [ConfigEntryState.LOADED] * 2
+        assert "printernizer" in await panels(hass, hass_ws_client)
+        assert len(card_urls(hass)) == 1
+        for entry in entries:
+            assert await hass.config_entries.async_unload(entry.entry_id)

@@ -9,6 +9,7 @@ printer and go with the last. Who sees the panel follows the shared setting
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 import hashlib
 from http import HTTPStatus
@@ -53,6 +54,8 @@ class _Frontend:
 
 
 DATA_FRONTEND: HassKey[_Frontend] = HassKey(f"{DOMAIN}_frontend")
+# Home Assistant sets up all printers at once at start: one of them registers, the others wait.
+DATA_FRONTEND_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_frontend_lock")
 
 
 def _bundle_versions() -> dict[str, str]:
@@ -65,6 +68,11 @@ def _bundle_versions() -> dict[str, str]:
 
 async def async_register_frontend(hass: HomeAssistant) -> None:
     """Serve the bundles and show panel and card (a no-op while they are registered)."""
+    async with hass.data.setdefault(DATA_FRONTEND_LOCK, asyncio.Lock()):
+        await _async_register_frontend(hass)
+
+
+async def _async_register_frontend(hass: HomeAssistant) -> None:
     state = hass.data.get(DATA_FRONTEND)
     if state is None:
         versions = await hass.async_add_executor_job(_bundle_versions)
