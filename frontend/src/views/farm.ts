@@ -56,7 +56,7 @@ export class FarmView extends PanelView {
         ${this.thumbnail(p)}
         <div class="title">
           <h2>${p.name}</h2>
-          <div class="muted">${p.model ?? p.family}</div>
+          <div class="muted">${p.model ?? (p.family === "bambu" ? "Bambu Lab" : "Prusa")}</div>
           <span class="chip ${statusClass(p.status)}">${this.t(`status.${p.status}`)}</span>
         </div>
       </header>

@@ -138,9 +138,9 @@ export class JobsView extends PanelView {
       type: "printernizer/job",
       job_id: jobId,
     });
+    if (this.detail?.job_id !== jobId) this.saved = false;
     this.detail = result.job;
     this.revisions = result.revisions;
-    this.saved = false;
     await this.updateComplete;
     const dialog = this.shadowRoot!.querySelector<HTMLDialogElement>("dialog.detail");
     if (dialog && !dialog.open) dialog.showModal();
@@ -283,6 +283,21 @@ export class JobsView extends PanelView {
     return label === `price.${key}` ? key : label;
   }
 
+  private priceValue(value: string) {
+    if (value === "true" || value === "false") return this.t(value === "true" ? "yes" : "no");
+    const number = Number(value);
+    if (Number.isNaN(number)) return value;
+    const decimals = value.includes(".") ? Math.min(4, value.split(".")[1].length) : 0;
+    return formatNumber(this.hass, number, decimals);
+  }
+
+  private reasonText(reason: string | null) {
+    if (!reason) return "";
+    const key = `reason.${reason.replace(/ /g, "_")}`;
+    const text = this.t(key);
+    return text === key ? reason : text;
+  }
+
   private renderDetail() {
     const job = this.detail;
     if (!job) return html`<dialog class="detail"></dialog>`;
@@ -319,9 +334,7 @@ export class JobsView extends PanelView {
         ? html`<h3>${this.t("prices_used")}</h3>
             <table class="prices">
               ${Object.entries(job.prices).map(
-                ([key, value]) => html`<tr><td>${this.priceLabel(key)}</td><td class="num">${
-                  Number.isNaN(Number(value)) ? value : formatNumber(this.hass, Number(value), value.includes(".") ? Math.min(4, value.split(".")[1].length) : 0)
-                }</td></tr>`,
+                ([key, value]) => html`<tr><td>${this.priceLabel(key)}</td><td class="num">${this.priceValue(value)}</td></tr>`,
               )}
             </table>`
         : nothing}
@@ -330,7 +343,7 @@ export class JobsView extends PanelView {
         ${this.revisions.map(
           (r) => html`<li>
             <strong>${this.t("revision", { revision: r.revision })}</strong>
-            <span class="muted">${formatDateTime(this.hass, r.revised_at)} · ${r.reason ?? ""}</span>
+            <span class="muted">${formatDateTime(this.hass, r.revised_at)} · ${this.reasonText(r.reason)}</span>
             ${r.changed_fields.length
               ? html`<div>${this.t("changed", { fields: r.changed_fields.map((f) => this.t(f)).join(", ") })}</div>`
               : nothing}
