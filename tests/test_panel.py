@@ -15,6 +15,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
 
+from custom_components.printernizer import panel
+from custom_components.printernizer.data import DATA_SHARED
 from custom_components.printernizer.panel import CARD_FILE, DIST_DIR, PANEL_FILE
 from tests.conftest import prusa_entry
 from tests.simulators.prusa import PrusaLinkSimulator
@@ -157,3 +159,14 @@ async def test_printers_set_up_at_the_same_time_share_one_panel(
         assert len(card_urls(hass)) == 1
         for entry in entries:
             assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_setting_change_after_the_last_printer_went_shows_no_panel(
+    hass: HomeAssistant, prusa_sim: PrusaLinkSimulator, hass_ws_client: WebSocketGenerator
+) -> None:
+    """A pending re-registration finds the panel gone with the last printer and leaves it so."""
+    await setup_printer(hass, prusa_sim, "Core One")
+    settings = hass.data[DATA_SHARED].settings.settings
+    panel.async_unregister_frontend(hass)
+    await panel._async_register_panel(hass, settings, update=True)
+    assert "printernizer" not in await panels(hass, hass_ws_client)

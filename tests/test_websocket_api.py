@@ -8,7 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SIGNAL_CONFIG_ENTRY_CHANGED, ConfigEntryChange
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import (
@@ -17,6 +20,7 @@ from pytest_homeassistant_custom_component.typing import (
     WebSocketGenerator,
 )
 
+from custom_components.printernizer import reports
 from custom_components.printernizer.api.models import MaterialUsage
 from custom_components.printernizer.costs import CostBreakdown
 from custom_components.printernizer.data import DATA_SHARED
@@ -441,9 +445,19 @@ async def test_subscribe_follows_printers_coming_and_going(
     ws = await hass_ws_client(hass)
     await ws.send_json_auto_id({"type": "printernizer/subscribe"})
     assert (await ws.receive_json())["success"]
+    other = MockConfigEntry(domain="sun")  # another integration's change: not followed
+    async_dispatcher_send(hass, SIGNAL_CONFIG_ENTRY_CHANGED, ConfigEntryChange.UPDATED, other)
     assert await hass.config_entries.async_unload(printed.entry_id)
     assert (await ws.receive_json())["event"] == {"kind": "printers"}
     assert await hass.config_entries.async_setup(printed.entry_id)
     await hass.async_block_till_done()
     kinds = [(await ws.receive_json())["event"]["kind"]]
     assert kinds == ["printers"]
+
+
+async def test_jobs_refuse_an_unknown_order(hass: HomeAssistant, printed: MockConfigEntry) -> None:
+    """The implementation itself refuses a column it cannot sort by (not only the schema)."""
+    with pytest.raises(ServiceValidationError) as err:
+        await reports.async_list_jobs(hass, hass.data[DATA_SHARED].ledger, order_by="price")
+    assert err.value.translation_key == "invalid_order"
+    assert err.value.translation_placeholders == {"order_by": "price"}
