@@ -57,6 +57,7 @@ def stack() -> Iterator[Stack]:
         raise
     finally:
         running.stop()
+        shutil.rmtree(running.workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
