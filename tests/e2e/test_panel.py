@@ -12,7 +12,7 @@ from .conftest import OpenSession, Session
 from .harness import BAMBU_CODE, PRUSA_PASSWORD, SPARE_BAMBU_SERIAL, Stack
 
 BAMBU = "Bambu Lab P1S 0001"
-PRUSA = "coreone-sim"
+PRUSA = "Prusa Core One 7196"  # "Prusa <model> <last 4 of the serial>"
 VIEWS = ("farm", "jobs", "files", "costs")
 
 

@@ -277,8 +277,13 @@ export class JobsView extends PanelView {
     </div>`;
   }
 
-  private priceLabel(key: string) {
-    if (key.startsWith("material:")) return this.t("price.material", { material: key.slice(9) });
+  private priceLabel(key: string, prices: Record<string, string>) {
+    if (key.startsWith("material:")) {
+      const material = key.slice(9);
+      const label = this.t("price.material", { material });
+      // a material missing from the price table was priced with the default price: say so
+      return prices[`price_source:${material}`] === "default" ? `${label} ${this.t("price.from_default")}` : label;
+    }
     const label = this.t(`price.${key}`);
     return label === `price.${key}` ? key : label;
   }
@@ -333,9 +338,12 @@ export class JobsView extends PanelView {
       ${Object.keys(job.prices).length
         ? html`<h3>${this.t("prices_used")}</h3>
             <table class="prices">
-              ${Object.entries(job.prices).map(
-                ([key, value]) => html`<tr><td>${this.priceLabel(key)}</td><td class="num">${this.priceValue(value)}</td></tr>`,
-              )}
+              ${Object.entries(job.prices)
+                .filter(([key]) => !key.startsWith("price_source:"))
+                .map(
+                  ([key, value]) =>
+                    html`<tr><td>${this.priceLabel(key, job.prices)}</td><td class="num">${this.priceValue(value)}</td></tr>`,
+                )}
             </table>`
         : nothing}
       <h3>${this.t("revisions")}</h3>
