@@ -17,6 +17,9 @@ from custom_components.printernizer.const import DOMAIN
 from tests.simulators.bambu import BambuSimulator
 from tests.simulators.prusa import PrusaLinkSimulator
 
+# The browser tests run apart, without the Home Assistant test plugin (see scripts/test).
+collect_ignore = ["e2e"]
+
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:

@@ -45,6 +45,7 @@ async def test_defaults(hass: HomeAssistant) -> None:
         "download_dir": hass.config.path("printernizer", "files"),
         "max_download_mb": 1024,
         "retention_years": 10,
+        "panel_for_all_users": False,
     }
 
 

@@ -23,6 +23,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 
+from . import panel, websocket_api
 from .api import PrinterError, PrinterSnapshot, PrintMetadata
 from .api.bambu.client import BambuClient
 from .api.bambu.ftps import BambuFtpClient
@@ -98,6 +99,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
     hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _close_ledger)
     async_setup_services(hass)
+    websocket_api.async_setup_commands(hass)
     return True
 
 
@@ -211,6 +213,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
+    await panel.async_register_frontend(hass)
     return True
 
 
@@ -226,8 +229,14 @@ async def _async_update_listener(hass: HomeAssistant, entry: PrinternizerConfigE
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry) -> bool:
-    """Disconnect from the printer (the coordinator shuts its client down on unload)."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Disconnect from the printer; the panel and the card go with the last printer."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded and not any(
+        other.entry_id != entry.entry_id
+        for other in hass.config_entries.async_loaded_entries(DOMAIN)
+    ):
+        panel.async_unregister_frontend(hass)
+    return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry) -> None:

@@ -72,6 +72,7 @@ SHARED_SCHEMA = vol.Schema(
         vol.Optional("retention_years"): NumberSelector(
             NumberSelectorConfig(min=0, max=30, mode=NumberSelectorMode.BOX)
         ),
+        vol.Optional("panel_for_all_users"): BooleanSelector(),
     }
 )
 SHARED_FIELDS = frozenset(str(key) for key in SHARED_SCHEMA.schema)

@@ -36,7 +36,7 @@ from .costs import (
 from .exceptions import service_error
 from .export import EXPORT_FORMATS, job_to_dict, write_export
 from .ledger import JobOpenError, JobRecord, Ledger, UnknownJobError
-from .ledger.jobs import CATEGORIES, STATUSES
+from .ledger.jobs import CATEGORIES, JOB_ORDER, STATUSES
 from .photos import photo_url
 from .settings import Settings, SettingsStore
 
@@ -136,6 +136,33 @@ def job_fields(job: JobRecord, tz: tzinfo) -> dict[str, Any]:
     return fields
 
 
+def revision_fields(job: JobRecord, tz: tzinfo) -> dict[str, Any]:
+    """One revision of a job: its figures then, every price used, when, why, what changed."""
+    return {
+        **job_fields(job, tz),
+        "prices": dict(job.prices),
+        "revised_at": job.revised_at.astimezone(tz).isoformat() if job.revised_at else None,
+        "reason": job.reason,
+        "changed_fields": list(job.changed_fields),
+    }
+
+
+async def async_get_job(hass: HomeAssistant, ledger: Ledger, job_id: int) -> dict[str, Any]:
+    """One job at its latest revision, with all its revisions (oldest first)."""
+
+    def _read() -> tuple[JobRecord | None, list[JobRecord]]:
+        return ledger.get_job(job_id), ledger.get_revisions(job_id)
+
+    job, revisions = await hass.async_add_executor_job(_read)
+    if job is None:
+        raise service_error("unknown_job", job_id=job_id)
+    tz = dt_util.get_default_time_zone()
+    return {
+        "job": revision_fields(job, tz),
+        "revisions": [revision_fields(revision, tz) for revision in revisions],
+    }
+
+
 async def async_list_jobs(
     hass: HomeAssistant,
     ledger: Ledger,
@@ -147,11 +174,14 @@ async def async_list_jobs(
     category: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    order_by: str = "started_at",
+    descending: bool = True,
 ) -> dict[str, Any]:
     """Jobs started in the period, newest first: {"jobs": [...], "total": n}.
 
     A date bound means the whole local day (`end` inclusive); a datetime is an instant (naive
-    means local). `limit` is clamped to 1..1000 and `offset` to >= 0.
+    means local). `limit` is clamped to 1..1000 and `offset` to >= 0. `order_by` (a
+    `JOB_ORDER` key) and `descending` sort the pages differently (the panel's table).
     """
     tz = _time_zone()
     start_utc = _as_bound(start, tz, is_end=False)
@@ -164,6 +194,8 @@ async def async_list_jobs(
     _check_category(category)
     if status is not None and status not in STATUSES:
         raise service_error("invalid_status", status=status)
+    if order_by not in JOB_ORDER:
+        raise service_error("invalid_order", order_by=order_by)
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
     printer = _printer_filter(hass, entry_id)
@@ -177,6 +209,8 @@ async def async_list_jobs(
             category=category,
             limit=limit,
             offset=offset,
+            order_by=order_by,
+            descending=descending,
         )
         return {"jobs": [job_fields(job, tz) for job in jobs], "total": total}
 

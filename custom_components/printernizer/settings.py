@@ -7,7 +7,7 @@ and stored as strings, so 0.30 EUR/kWh never becomes 0.29999….
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 import os
@@ -46,6 +46,7 @@ SETTING_KEYS = (
     "download_dir",
     "max_download_mb",
     "retention_years",
+    "panel_for_all_users",
 )
 
 
@@ -62,6 +63,8 @@ class Settings:
     download_dir: str = ""
     max_download_mb: int = DEFAULT_MAX_DOWNLOAD_MB
     retention_years: int = DEFAULT_RETENTION_YEARS
+    # The sidebar panel shows to administrators; with this, to every user (read-only).
+    panel_for_all_users: bool = False
     _by_casefold: Mapping[str, Decimal] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
@@ -97,6 +100,7 @@ class Settings:
             "download_dir": self.download_dir,
             "max_download_mb": self.max_download_mb,
             "retention_years": self.retention_years,
+            "panel_for_all_users": self.panel_for_all_users,
         }
 
 
@@ -178,7 +182,7 @@ def validate_changes(
             if not Decimal(0) <= rate <= Decimal(100):
                 raise service_error("invalid_vat_rate", value=value)
             values[key] = rate
-        elif key == "small_business":
+        elif key in ("small_business", "panel_for_all_users"):
             if not isinstance(value, bool):
                 raise service_error("invalid_setting", key=key, value=value)
             values[key] = value
@@ -215,6 +219,7 @@ def settings_to_storage(settings: Settings, default_download_dir: str) -> dict[s
         ),
         "max_download_mb": settings.max_download_mb,
         "retention_years": settings.retention_years,
+        "panel_for_all_users": settings.panel_for_all_users,
     }
 
 
@@ -242,6 +247,12 @@ class SettingsStore:
         self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
         self._default_download_dir = hass.config.path(STORAGE_DIR, "files")
         self._settings = Settings(download_dir=self._default_download_dir)
+        self._listeners: list[Callable[[Settings], None]] = []
+
+    def async_add_listener(self, listener: Callable[[Settings], None]) -> Callable[[], None]:
+        """Call `listener` with the new settings after each change; returns the remover."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
 
     @property
     def settings(self) -> Settings:
@@ -277,5 +288,7 @@ class SettingsStore:
         if new == self._settings:
             return new
         self._settings = new
+        for listener in list(self._listeners):
+            listener(new)
         await self._store.async_save(settings_to_storage(new, self._default_download_dir))
         return new

@@ -214,14 +214,17 @@ class Ledger:
         limit: int = 100,
         offset: int = 0,
         printer_uid: str | None = None,
+        order_by: str = "started_at",
+        descending: bool = True,
     ) -> tuple[list[JobRecord], int]:
-        """Jobs started in [start, end), newest first, with the total for paging.
+        """Jobs started in [start, end), newest first unless `order_by` (a JOB_ORDER key) says
+        otherwise, with the total for paging.
 
         `printer_uid` selects a printer's whole history; `entry_id` only what one config entry
         recorded (a printer added again gets a new entry id).
         """
         with self._db.read() as conn:
-            return _jobs.list_jobs(
+            return _jobs.list_jobs_ordered(
                 conn,
                 start=start,
                 end=end,
@@ -231,6 +234,8 @@ class Ledger:
                 category=category,
                 limit=limit,
                 offset=offset,
+                order_by=order_by,
+                descending=descending,
             )
 
     def report_jobs(

@@ -467,11 +467,6 @@ def mark_local_deleted(ledger: Ledger | Database, file_id: int) -> FileRecord:
         return _require(conn, file_id)
 
 
-def mark_deleted(ledger: Ledger | Database, file_id: int) -> FileRecord:
-    """Gone everywhere (e.g. the user deleted it on the printer and locally)."""
-    return _update(ledger, file_id, "status = ?, local_path = NULL", STATUS_DELETED)
-
-
 def file_stats(
     ledger: Ledger | Database, *, entry_id: str | None = None, printer_uid: str | None = None
 ) -> FileStats:

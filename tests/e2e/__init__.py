@@ -1,0 +1,1 @@
+"""Browser end-to-end tests: one real Home Assistant, both simulators, Debian's Chromium."""
