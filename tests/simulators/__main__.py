@@ -19,6 +19,7 @@ import signal
 import sys
 
 from .bambu import MODELS, BambuSimulator
+from .camera import ChamberImageServer
 from .certs import fingerprint_of_pem
 from .prusa import FLAVOURS, PRINTABLE_EXTENSIONS, PrusaLinkSimulator
 
@@ -96,6 +97,9 @@ async def _bambu(args: argparse.Namespace) -> None:
         name=args.name or f"Sim {args.model}",
         report_interval=args.report_interval,
     )
+    if isinstance(sim.camera, ChamberImageServer):
+        sim.camera.fps = 1.0  # about what a P1S sends
+        sim.camera.frame_size = (1280, 720)
     if args.cert_dir:
         await asyncio.to_thread(_load_or_keep_certificate, sim, Path(args.cert_dir))
     async with sim:

@@ -35,15 +35,35 @@ SslContextFactory = Callable[[], Awaitable[ssl.SSLContext]]
 
 @functools.lru_cache(maxsize=64)
 def make_jpeg(index: int, size: tuple[int, int] = (64, 48)) -> bytes:
-    """A real JPEG that differs per `index` (colour and a stripe), cached per size."""
+    """A real JPEG that differs per `index`, cached per size.
+
+    Small ones are a colour and a stripe; from 320 px wide it looks like a chamber: a dark
+    room, the build plate, a part that grows with `index` and the frame number.
+    """
     width, height = size
-    image = Image.new("RGB", size, ((index * 47) % 256, (index * 91) % 256, (index * 13) % 256))
-    draw = ImageDraw.Draw(image)
-    stripe = (index * 7) % max(width - 8, 1)
-    draw.rectangle((stripe, 0, stripe + 8, height), fill=(255, 255, 255))
-    if width >= 320:  # texture like a real chamber picture, so the size is realistic
-        for y in range(0, height, 6):
-            draw.line((0, y, width, (y * 3 + index) % height), fill=((y * 5) % 256, 128, 64))
+    if width < 320:
+        image = Image.new("RGB", size, ((index * 47) % 256, (index * 91) % 256, (index * 13) % 256))
+        draw = ImageDraw.Draw(image)
+        stripe = (index * 7) % max(width - 8, 1)
+        draw.rectangle((stripe, 0, stripe + 8, height), fill=(255, 255, 255))
+    else:
+        image = Image.new("RGB", size, (28, 30, 34))
+        draw = ImageDraw.Draw(image)
+        for y in range(0, height, 4):  # sensor noise and a light gradient: realistic sizes
+            shade = 30 + (y * 40) // height + (y * 7 + index) % 5
+            draw.line((0, y, width, y), fill=(shade, shade, shade + 4))
+        bed_top = height * 2 // 3
+        draw.polygon(
+            [(width // 8, height - 8), (width * 7 // 8, height - 8),
+             (width * 3 // 4, bed_top), (width // 4, bed_top)],
+            fill=(70, 72, 78),
+        )  # fmt: skip
+        part = min(height // 3, 8 + index * 3 % (height // 3))
+        left = width // 2 - width // 12
+        draw.rectangle(
+            (left, bed_top + 10 - part, left + width // 6, bed_top + 10), fill=(10, 80, 170)
+        )
+        draw.text((10, 10), f"Sim chamber  frame {index}", fill=(230, 230, 230))
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=80)
     return buffer.getvalue()
