@@ -10,6 +10,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from PIL import Image
 import pytest
@@ -17,7 +18,10 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
 )
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    WebSocketGenerator,
+)
 
 from custom_components.printernizer.api.bambu.camera import ChamberCamera
 from custom_components.printernizer.api.models import JobOutcome, PrinterStatus as P
@@ -105,9 +109,15 @@ async def test_p1s_job_photo_from_the_camera(
 
 
 async def test_buddy_job_photo_is_its_thumbnail(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, prusa_sim: PrusaLinkSimulator
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    prusa_sim: PrusaLinkSimulator,
+    hass_ws_client: WebSocketGenerator,
 ) -> None:
-    """No camera: the job's thumbnail (a PNG in the bgcode), stored as a JPEG."""
+    """No camera: the job's thumbnail (a PNG in the bgcode), stored as a JPEG; the panel's job
+    command names it."""
+    assert await async_setup_component(hass, DOMAIN, {})  # its views, before HTTP starts
+    client = await hass_ws_client(hass)  # logged in before the clock jumps to the print
     finished = async_capture_events(hass, "printernizer_job_finished")
     await print_bracket(hass, freezer, prusa_sim, small_business=False)
     (event,) = finished
@@ -122,6 +132,9 @@ async def test_buddy_job_photo_is_its_thumbnail(
     shared: Ledger = hass.data[DATA_SHARED].ledger
     with shared.read() as conn:
         assert conn.execute("SELECT source FROM job_photos").fetchone()[0] == "thumbnail"
+    await client.send_json_auto_id({"type": "printernizer/job", "job_id": job_id})
+    answer = await client.receive_json()
+    assert answer["result"]["job"]["photo"] == event.data["photo_url"]
 
 
 async def test_external_png_camera_is_stored_as_jpeg(
