@@ -116,6 +116,32 @@ async def test_mjpeg_stream_until_the_last_viewer_leaves(
     assert chamber(bambu_sim).connections == 1
 
 
+async def test_mjpeg_stream_ends_when_the_printer_stalls(
+    hass: HomeAssistant,
+    bambu_sim: BambuSimulator,
+    hass_client: ClientSessionGenerator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No frame for FRAME_WAIT ends a viewer's stream; after a refused code none starts."""
+    monkeypatch.setattr("custom_components.printernizer.camera.FRAME_WAIT", 0.5)
+    monkeypatch.setattr(ChamberCamera, "max_age", 0.0)  # every still asks the printer
+    await setup(hass, bambu_entry(bambu_sim))
+    client = await hass_client()
+    response = await client.get(f"/api/camera_proxy_stream/{CAM}")
+    await read_part(response)
+    chamber(bambu_sim).paused = True
+    async with asyncio.timeout(5):
+        await response.content.read()  # what was still on its way, then the end
+    assert response.content.at_eof()
+    bambu_sim.access_code = "87654321"
+    chamber(bambu_sim).paused = False
+    await wait_for(hass, lambda: chamber(bambu_sim).streaming == 0)
+    with pytest.raises(HomeAssistantError):
+        await camera.async_get_image(hass, CAM, timeout=5)  # refused: fatal from now on
+    response = await client.get(f"/api/camera_proxy_stream/{CAM}")
+    assert response.status == 502
+
+
 async def test_wrong_access_code_starts_reauth(
     hass: HomeAssistant, bambu_sim: BambuSimulator
 ) -> None:
@@ -213,6 +239,19 @@ async def test_pi_camera_and_buddy_without_camera(
         assert (await camera.async_get_image(hass, "camera.mk3s_camera")).content != newer
         await asyncio.sleep(3.1)  # a still is reused for three seconds
         assert (await camera.async_get_image(hass, "camera.mk3s_camera")).content == newer
+
+        await asyncio.sleep(3.1)
+        pi.offline = True  # the Pi does not answer: no picture, no error page
+        with pytest.raises(HomeAssistantError):
+            await camera.async_get_image(hass, "camera.mk3s_camera", timeout=15)
+        pi.offline = False
+        pi.camera_photo = None  # the camera has taken none yet (204)
+        with pytest.raises(HomeAssistantError):
+            await camera.async_get_image(hass, "camera.mk3s_camera", timeout=5)
+        pi.camera_id = None  # the camera is gone from the printer's status
+        await entry.runtime_data.coordinator.async_refresh()
+        with pytest.raises(HomeAssistantError):
+            await camera.async_get_image(hass, "camera.mk3s_camera", timeout=5)
         await hass.config_entries.async_unload(entry.entry_id)
 
     await setup(hass, prusa_entry(prusa_sim))
@@ -256,7 +295,10 @@ async def webcam(hass: HomeAssistant) -> AsyncIterator[Webcam]:
 
 
 async def test_external_camera_for_a_buddy_printer(
-    hass: HomeAssistant, prusa_sim: PrusaLinkSimulator, webcam: Webcam
+    hass: HomeAssistant,
+    prusa_sim: PrusaLinkSimulator,
+    webcam: Webcam,
+    hass_client: ClientSessionGenerator,
 ) -> None:
     """The option makes any HA camera the printer's camera; clearing it removes the entity."""
     entry = prusa_entry(prusa_sim)
@@ -269,6 +311,12 @@ async def test_external_camera_for_a_buddy_printer(
     state = hass.states.get("camera.core_one_camera")
     assert state is not None
     assert state.attributes[ATTR_SUPPORTED_FEATURES] == 0
+
+    client = await hass_client()
+    response = await client.get("/api/camera_proxy_stream/camera.core_one_camera")
+    assert response.status == 200
+    assert await read_part(response) == tiny_png()  # the webcam's own MJPEG stream
+    response.close()
 
     webcam.image = None
     with pytest.raises(HomeAssistantError):

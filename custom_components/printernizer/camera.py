@@ -171,11 +171,7 @@ class RtspsCamera(PrinternizerCamera):
 
     async def stream_source(self) -> str | None:
         """The relay's loopback URL; the printer's own address never reaches the stream."""
-        try:
-            return await self._relay.async_start()
-        except (PrinterError, OSError) as err:
-            LOGGER.warning("%s: cannot start the stream relay: %s", self.entity_id, err)
-            return None
+        return await self._relay.async_start()
 
     async def async_will_remove_from_hass(self) -> None:
         """Stop the stream reader, then the relay."""
