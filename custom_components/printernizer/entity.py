@@ -1,7 +1,13 @@
-"""Base entity: device info, availability, and writes only when a shown value changed."""
+"""Base entity: device info, availability, and writes only when a shown value changed.
+
+Every written state is a row in the user's recorder database. A printer reports about once a
+second while printing and its temperatures wander by fractions of a degree, so writing every
+reported value would cost thousands of rows per printer-hour for changes nobody can see.
+"""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from homeassistant.core import callback
@@ -14,6 +20,13 @@ from .const import DOMAIN
 from .coordinator import PrinterCoordinator
 
 MANUFACTURERS = {PrinterFamily.BAMBU: "Bambu Lab", PrinterFamily.PRUSA: "Prusa Research"}
+
+
+def as_displayed(state: Any, precision: int | None) -> Any:
+    """A numeric state rounded as the frontend shows it (ties away from zero, like Intl)."""
+    if precision is None or isinstance(state, bool) or not isinstance(state, int | float | Decimal):
+        return state
+    return Decimal(str(state)).quantize(Decimal(1).scaleb(-precision), ROUND_HALF_UP)
 
 
 def device_kwargs(coordinator: PrinterCoordinator) -> dict[str, Any]:
@@ -46,9 +59,14 @@ class PrinternizerEntity(CoordinatorEntity[PrinterCoordinator]):
         self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, coordinator.printer_uid)})
         self._written: Any = None
 
+    def _display_precision(self) -> int | None:
+        """Decimals the frontend shows of a numeric state; None: every digit is shown."""
+        return None
+
     def _shown(self) -> Any:
         """What the frontend shows; a state is written only when this changes."""
-        return (self.available, self.state, self.extra_state_attributes)
+        shown_state = as_displayed(self.state, self._display_precision())
+        return (self.available, shown_state, self.extra_state_attributes)
 
     @callback
     def _handle_coordinator_update(self) -> None:

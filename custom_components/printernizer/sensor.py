@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -10,6 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.sensor import (
+    DOMAIN as SENSOR_DOMAIN,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -39,8 +40,9 @@ if TYPE_CHECKING:
 
 PARALLEL_UPDATES = 0
 
-# A computed end time only moves when the estimate moved by more than this.
-END_TIME_TOLERANCE = timedelta(minutes=2)
+# A computed end time is written again only when the estimate moved by this much: the printer
+# reports whole minutes, so now + remaining wanders by up to a minute between its updates.
+END_TIME_TOLERANCE = timedelta(minutes=1)
 
 
 def _cents(value: int | None) -> Decimal | None:
@@ -250,6 +252,8 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
+        # Moves by a dBm or two on every report: a row each time for a value rarely looked at.
+        entity_registry_enabled_default=False,
         value_fn=lambda d: d.coordinator.data.wifi_signal_dbm,
         exists_fn=lambda d: d.coordinator.family is PrinterFamily.BAMBU,
     ),
@@ -390,9 +394,18 @@ class PrinternizerSensor(PrinternizerEntity, SensorEntity):
             return None
         return self.entity_description.attributes_fn(self._data)
 
+    def _display_precision(self) -> int | None:
+        """The precision the user chose, else the suggested one (both for the unit shown)."""
+        entry = self.registry_entry
+        options: Mapping[str, Any] = entry.options.get(SENSOR_DOMAIN, {}) if entry else {}
+        for key in ("display_precision", "suggested_display_precision"):
+            if (precision := options.get(key)) is not None:
+                return int(precision)
+        return self.suggested_display_precision
+
     @property
     def native_value(self) -> Any:
-        """The described value; a computed end time only moves beyond a tolerance."""
+        """The described value; a computed end time only moves by a whole minute or more."""
         value = self.entity_description.value_fn(self._data)
         if self.entity_description.key == "end_time" and isinstance(value, datetime):
             if self._last_end is not None and abs(value - self._last_end) < END_TIME_TOLERANCE:
