@@ -13,10 +13,12 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.printernizer.const import DOMAIN
+from custom_components.printernizer.entity import PrinterUpdates
 from tests.conftest import bambu_entry, prusa_entry
 from tests.simulators.bambu import BambuSimulator
 from tests.simulators.prusa import PrusaLinkSimulator
@@ -162,3 +164,26 @@ async def test_end_time_stays_within_a_minute_and_writes_on_a_minute(
     assert max(lags) < 60
     # 160 s of drift: written at 60 s and 120 s only (the first reading was kept).
     assert len(written(events, end_time)) == 2
+
+
+async def test_update_entity_asks_the_printer_and_a_removed_entity_stops_listening(
+    hass: HomeAssistant, bambu_sim: BambuSimulator, entity_registry: er.EntityRegistry
+) -> None:
+    """`homeassistant.update_entity` refreshes; a disabled entity no longer follows reports."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    entry = await setup(hass, bambu_entry(bambu_sim))
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {"entity_id": NOZZLE}, blocking=True
+    )
+    updates = PrinterUpdates.of(entry.runtime_data.coordinator)
+    before = len(updates._entities)
+    entity_registry.async_update_entity(BED, disabled_by=er.RegistryEntryDisabler.USER)
+    await hass.async_block_till_done()
+    assert hass.states.get(BED) is None
+    assert len(updates._entities) == before - 1
+    await push_and_settle_nozzle(hass, bambu_sim, 150.0)
+
+
+async def push_and_settle_nozzle(hass: HomeAssistant, sim: BambuSimulator, value: float) -> None:
+    await sim.push({"nozzle_temper": value})
+    await wait_for(hass, lambda: state(hass, NOZZLE) == str(value))

@@ -595,18 +595,22 @@ class BambuSimulator:
             {"gcode_state": "RUNNING", "stg_cur": 0, "mc_percent": 0, **self._temps_printing()}
         )
 
-    async def progress(self, percent: int) -> None:
-        """RUNNING at ``percent``: layer, remaining minutes, temperatures, Wi-Fi."""
-        percent = max(0, min(100, int(percent)))
+    async def progress(self, percent: float) -> None:
+        """RUNNING at ``percent``: layer, remaining minutes, temperatures, Wi-Fi.
+
+        A fraction moves the layer and the remaining time between whole percents, as the
+        printer's own counters do (``mc_percent`` is reported in whole percents).
+        """
+        percent = max(0.0, min(100.0, percent))
         total = self._job["total_layers"] or int(self.state.get("total_layer_num") or 0)
         prediction = self._job["prediction_min"]
         await self.push(
             {
                 "gcode_state": "RUNNING",
-                "mc_percent": percent,
+                "mc_percent": int(percent),
                 "layer_num": round(total * percent / 100),
                 "mc_remaining_time": math.ceil(prediction * (100 - percent) / 100),
-                "wifi_signal": self._wifi_signal(percent),
+                "wifi_signal": self._wifi_signal(int(percent)),
                 **self._temps_printing(),
             }
         )
