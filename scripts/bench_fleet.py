@@ -268,6 +268,10 @@ class StallWatch:
         self.promoted = 0
         self._young = 0
         self.stacks: list[tuple[float, str]] = []
+        # (when, ns the loop thread had waited on a run queue so far): a stall the loop spent
+        # waiting for a CPU comes from other processes on the machine, not from the loop's work.
+        self.waits: list[tuple[float, int]] = []
+        self._schedstat = Path(f"/proc/self/task/{threading.get_native_id()}/schedstat")
         self.heartbeat = time.perf_counter()
         self._gc_start = 0.0
         self._stop = threading.Event()
@@ -286,9 +290,20 @@ class StallWatch:
             if generation == 1:
                 self.promoted += self._young - info["collected"]
 
+    def waited_ms(self, begin: float, end: float) -> float:
+        """How long the loop thread waited for a CPU between `begin` and `end` (10 ms steps)."""
+        before = [ns for at, ns in self.waits if at <= begin]
+        after = [ns for at, ns in self.waits if at >= end]
+        if not before or not after:
+            return 0.0
+        return (after[0] - before[-1]) / 1e6
+
     def _watch(self) -> None:
         noted = 0.0
         while not self._stop.wait(0.01):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                waited = int(self._schedstat.read_text().split()[1])
+                self.waits.append((time.perf_counter(), waited))
             beat = self.heartbeat
             if time.perf_counter() - beat > WATCHDOG_S and beat != noted:
                 noted = beat
@@ -373,21 +388,35 @@ async def _measure(
     }
     unsub()
     values = [lag for _, lag in lags]
-    stalls = []
+    stalls: list[tuple[float, str]] = []
+    causes: Counter[str] = Counter()
+    own_ms = 0.0  # the longest stall while the loop had a CPU
     for due, lag in lags:
         if lag * 1000 < STALL_MS:
             continue
         begin, finish = due - 0.001, due + lag
         collections = [
-            f"gen{gen} GC {seconds * 1000:.0f} ms"
+            (gen, seconds)
             for start, seconds, gen in watch.collections
             if start < finish and start + seconds > begin
         ]
+        waited = min(watch.waited_ms(begin, finish), lag * 1000)
+        own_ms = max(own_ms, lag * 1000 - waited)
+        if any(gen == 2 for gen, _ in collections):
+            causes["a full garbage collection"] += 1
+        elif waited >= lag * 500:
+            causes["waiting for a CPU (other processes on the machine)"] += 1
+        else:
+            causes["other"] += 1
         stacks = [where for at, where in watch.stacks if begin <= at <= finish + 0.02]
+        gcs = "; ".join(f"gen{gen} GC {seconds * 1000:.0f} ms" for gen, seconds in collections)
         stalls.append(
-            f"{lag * 1000:.0f} ms at +{due - wall_before:.1f} s: "
-            + ("; ".join(collections) or "no GC")
-            + (f"; loop was in {stacks[0]}" if stacks else "")
+            (
+                lag,
+                f"{lag * 1000:.0f} ms at +{due - wall_before:.1f} s: {gcs or 'no GC'}; "
+                f"waited {waited:.0f} ms for a CPU"
+                + (f"; loop was in {stacks[0]}" if stacks else ""),
+            )
         )
     gc_after = gc.get_stats()
     return {
@@ -405,7 +434,9 @@ async def _measure(
         "p50": statistics.median(values) * 1000,
         "p99": _percentile(values, 99) * 1000,
         "max": max(values) * 1000,
-        "stalls": stalls,
+        "stalls": [text for _, text in sorted(stalls, reverse=True)],
+        "causes": causes,
+        "own_ms": own_ms,
         "promoted": watch.promoted,
         "gc": {
             gen: (
@@ -641,9 +672,15 @@ def _print(
                 f"{window['counter_cpu']:.2f} s CPU in the event loop, taken off the figures above"
             )
         stalls = window["stalls"]
+        causes = ", ".join(f"{count} {cause}" for cause, count in window["causes"].most_common())
         print(
             f"{window['label']} window, loop wake-ups later than {STALL_MS:g} ms: "
-            + (f"{len(stalls)}: " + " | ".join(stalls[:10]) if stalls else "none")
+            + (
+                f"{len(stalls)} ({causes}); longest while the loop had a CPU: "
+                f"{window['own_ms']:.0f} ms; longest first: " + " | ".join(stalls[:8])
+                if stalls
+                else "none"
+            )
         )
     before, after = setup["objects"]
     per_minute = fleet["promoted"] / fleet["wall"] * 60
