@@ -1,4 +1,4 @@
-"""Helpers for scripts/develop: a ready dev login, then the two simulated printers added.
+"""Helpers for scripts/develop: a ready dev login, Home Assistant kept running, the printers added.
 
 ``prepare`` runs while Home Assistant is stopped: it writes the user ``dev`` (owner, admin) with
 its password, marks onboarding done so the UI opens straight to the login page, and prints a
@@ -8,6 +8,10 @@ long-lived access token for that user on stdout. Running it again reuses all of 
 Printernizer config flow over the REST API for the Bambu and the Prusa simulator, exactly as a
 user would in the UI. A printer that is already added ends in ``already_configured`` and is
 skipped; a flow that fails is reported and the next printer is still tried.
+
+``run-ha`` runs Home Assistant and starts it again whenever it exits with code 100, which is
+how it asks to be restarted (Settings → System → Restart, ``homeassistant.restart``). Any other
+exit, or SIGINT/SIGTERM to this process, ends it.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from datetime import timedelta
 import json
 import os
 from pathlib import Path
+import signal
 import socket
+import subprocess
 import sys
 import time
 from typing import Any
@@ -27,6 +33,8 @@ import urllib.error
 import urllib.request
 
 TOKEN_CLIENT_NAME = "scripts/develop"
+# homeassistant.const.RESTART_EXIT_CODE (not imported: `run-ha` must start without HA's imports).
+RESTART_EXIT_CODE = 100
 TOKEN_LIFETIME = timedelta(days=3650)
 DOMAIN = "printernizer"
 # Entry states that mean "set-up has not settled yet" (HA's ConfigEntryState values).
@@ -311,6 +319,46 @@ def cmd_add_printers(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+# --------------------------------------------------------------------------- run-ha
+
+
+def run_restarting(command: Sequence[str]) -> int:
+    """Run `command`, again each time it exits with RESTART_EXIT_CODE; return its last exit code.
+
+    SIGINT/SIGTERM/SIGHUP end the loop once the command has exited. They are meant for the
+    whole process group (scripts/develop signals the group, a terminal's Ctrl-C reaches it
+    too), so they are not passed on: HA stops cleanly on the first SIGTERM and dies at once on
+    a second. HA itself answers SIGHUP with code 100; a closed terminal must not restart it.
+    """
+    stopping = False
+
+    def stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
+    while True:
+        proc = subprocess.Popen(command)
+        if stopping:  # the signal came before this command started: it did not get it
+            proc.terminate()
+        code = proc.wait()
+        if code != RESTART_EXIT_CODE or stopping:
+            return code
+        _info("Home Assistant asked for a restart: starting it again")
+
+
+def cmd_run_ha(args: argparse.Namespace) -> int:
+    """Keep Home Assistant running across restarts requested from the UI."""
+    command = args.command_line
+    if command[:1] == ["--"]:
+        command = command[1:]
+    if not command:
+        _info("run-ha: no command given")
+        return 2
+    return run_restarting(command)
+
+
 # --------------------------------------------------------------------------- CLI
 
 
@@ -344,6 +392,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--prusa-username", default="maker")
     add.add_argument("--prusa-password", default="secretpass123")
     add.set_defaults(func=cmd_add_printers)
+
+    run = commands.add_parser(
+        "run-ha", help="run a command (Home Assistant), again while it exits with code 100"
+    )
+    run.add_argument("command_line", nargs=argparse.REMAINDER, help="-- hass --config ...")
+    run.set_defaults(func=cmd_run_ha)
     return parser
 
 

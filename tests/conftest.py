@@ -6,8 +6,9 @@ rather than its own testing_config folder of the same name.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from unittest.mock import PropertyMock, patch
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -40,6 +41,17 @@ def private_config_dir(request: pytest.FixtureRequest, tmp_path: Path) -> None:
     config_dir.mkdir()
     hass.config.config_dir = str(config_dir)
     hass.config.media_dirs = {"local": str(tmp_path / "media")}
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Create entities that are disabled by default (Wi-Fi signal, fans) enabled, like HA core's."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
 
 
 # --------------------------------------------------------------------------- printers

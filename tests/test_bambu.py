@@ -45,6 +45,7 @@ async def setup(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
     return entry
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_entities_after_full_report(hass: HomeAssistant, bambu_sim: BambuSimulator) -> None:
     """The first full report fills the entities; a P1S has no chamber sensor."""
     entry = await setup(hass, bambu_entry(bambu_sim))
@@ -76,6 +77,7 @@ async def test_p1_delta_stream(hass: HomeAssistant, bambu_sim: BambuSimulator) -
     assert state(hass, f"{P}_bed_temperature") == bed_before
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_delta_writes_only_changed_entities(
     hass: HomeAssistant, bambu_sim: BambuSimulator
 ) -> None:

@@ -1,4 +1,5 @@
-"""The pieces scripts/develop is built from: the simulators' command line and the login bootstrap.
+"""The pieces scripts/develop is built from: the simulators' command line, the login bootstrap,
+the restart loop and the dev configuration.
 
 Each test runs the real command in a subprocess and always stops it (no process is left behind).
 """
@@ -23,6 +24,9 @@ import urllib.error
 import urllib.request
 
 import bcrypt
+from homeassistant import loader
+from homeassistant.core import HomeAssistant
+from homeassistant.util.yaml import load_yaml_dict
 import jwt
 import pytest
 
@@ -178,3 +182,112 @@ def test_prepare_login_is_ready_and_idempotent(tmp_path: Path) -> None:
     onboarding = json.loads((storage / "onboarding").read_text())["data"]
     assert sorted(onboarding["done"]) == ["analytics", "core_config", "integration", "user"]
     assert os.stat(storage / "auth").st_mode & 0o077 == 0  # HA keeps it private
+
+
+RUN_HA = [sys.executable, "scripts/develop_bootstrap.py", "run-ha", "--"]
+
+# A stand-in for `hass` in the restart loop: counts its starts, asks for a restart (exit 100)
+# `restarts` times, then runs until signalled. On SIGHUP it exits 100, as HA does.
+FAKE_HASS = """
+import signal, sys, time
+from pathlib import Path
+runs = Path(sys.argv[1])
+starts = len(runs.read_text().splitlines()) + 1 if runs.exists() else 1
+runs.write_text(runs.read_text() + "start\\n" if runs.exists() else "start\\n")
+if starts <= int(sys.argv[2]):
+    sys.exit(100)
+def stop(signum, frame):
+    with runs.open("a") as out:
+        out.write(f"stopped by {signal.Signals(signum).name}\\n")
+    sys.exit(100 if signum == signal.SIGHUP else 0)
+signal.signal(signal.SIGTERM, stop)
+signal.signal(signal.SIGHUP, stop)
+with runs.open("a") as out:
+    out.write("ready\\n")
+while True:
+    time.sleep(0.05)
+"""
+
+
+@contextlib.contextmanager
+def _run_ha(tmp_path: Path, restarts: int) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    """`develop_bootstrap.py run-ha` around FAKE_HASS, in its own process group like develop's."""
+    runs = tmp_path / "runs"
+    proc = subprocess.Popen(
+        [*RUN_HA, sys.executable, "-c", FAKE_HASS, str(runs), str(restarts)],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while "ready" not in (runs.read_text() if runs.exists() else ""):
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the fake Home Assistant never got ready"
+            time.sleep(0.05)
+        yield proc, runs
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        if proc.stderr:
+            proc.stderr.close()
+
+
+def test_restart_from_the_ui_starts_home_assistant_again(tmp_path: Path) -> None:
+    """Exit code 100 (homeassistant.restart) starts it again; SIGTERM to the group ends it."""
+    with _run_ha(tmp_path, restarts=2) as (proc, runs):
+        os.killpg(proc.pid, signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+        assert runs.read_text().splitlines() == [
+            "start", "start", "start", "ready", "stopped by SIGTERM"
+        ]  # fmt: skip
+        assert proc.stderr is not None
+        assert proc.stderr.read().decode().count("asked for a restart") == 2
+
+
+def test_hangup_ends_home_assistant_instead_of_restarting_it(tmp_path: Path) -> None:
+    """HA answers SIGHUP (a closed terminal) with code 100; the loop must not start it again."""
+    with _run_ha(tmp_path, restarts=0) as (proc, runs):
+        os.killpg(proc.pid, signal.SIGHUP)
+        assert proc.wait(timeout=15) == 100
+        assert runs.read_text().splitlines() == ["start", "ready", "stopped by SIGHUP"]
+
+
+def test_run_ha_passes_on_any_other_exit_code(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*RUN_HA, sys.executable, "-c", "import sys; sys.exit(3)"],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 3
+    assert b"restart" not in result.stderr
+
+
+async def test_dev_config_starts_only_what_a_dev_machine_has(hass: HomeAssistant) -> None:
+    """No default_config: nothing that needs the go2rtc binary, PyAV, hardware or the internet."""
+    config = await hass.async_add_executor_job(
+        load_yaml_dict, str(ROOT / "config" / "configuration.yaml")
+    )
+    assert "default_config" not in config
+    domains = set(config) - {"homeassistant"}
+    started = set(domains)
+    for domain in domains:
+        integration = await loader.async_get_integration(hass, domain)
+        started |= await integration.resolve_dependencies() or set()
+    lacking = {"go2rtc", "stream", "camera", "bluetooth", "usb", "dhcp", "zeroconf", "ssdp"}
+    lacking |= {"cloud", "assist_pipeline", "homeassistant_alerts", "mobile_app"}
+    assert not started & lacking
+    # What working on Printernizer needs: the UI, graphs, logbook, energy, automations.
+    assert {
+        "frontend",
+        "config",
+        "history",
+        "recorder",
+        "logbook",
+        "energy",
+        "automation",
+    } <= started

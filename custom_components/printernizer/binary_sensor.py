@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.binary_sensor import (
@@ -113,6 +114,20 @@ class PrinternizerBinarySensor(PrinternizerEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """The described state."""
         return self.entity_description.is_on_fn(self.coordinator)
+
+    def probe(self) -> Callable[[], Any]:
+        """The described state and details, straight from the coordinator."""
+        coordinator = self.coordinator
+        is_on_fn, attributes_fn = (
+            self.entity_description.is_on_fn,
+            self.entity_description.attributes_fn,
+        )
+        if attributes_fn is None:
+            return partial(is_on_fn, coordinator)
+        return lambda: (
+            is_on_fn(coordinator),
+            attributes_fn(coordinator.data) if coordinator.data is not None else None,
+        )
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:

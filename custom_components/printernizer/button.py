@@ -63,6 +63,10 @@ class PrinternizerButton(PrinternizerEntity, ButtonEntity):
 
     entity_description: PrinternizerButtonDescription
 
+    def probe(self) -> Callable[[], object]:
+        """Reports change nothing a button shows (its availability is checked anyway)."""
+        return lambda: None
+
     async def async_press(self) -> None:
         """Send the command."""
         await self.entity_description.press_fn(self.coordinator)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -10,6 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.sensor import (
+    DOMAIN as SENSOR_DOMAIN,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -27,12 +28,13 @@ from homeassistant.const import (
     UnitOfTemperature,
     UnitOfTime,
 )
+from homeassistant.core import callback
 from homeassistant.util import dt as dt_util
 
 from .api import AmsTray, AmsUnit, PrinterFamily, PrinterSnapshot, PrinterStatus
 from .api.bambu.report import NOZZLE_TYPES
 from .api.bambu.stages import STAGE_KEYS
-from .entity import PrinternizerEntity
+from .entity import PrinternizerEntity, PrinterUpdates, as_displayed
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -42,12 +44,30 @@ if TYPE_CHECKING:
 
 PARALLEL_UPDATES = 0
 
-# A computed end time only moves when the estimate moved by more than this.
-END_TIME_TOLERANCE = timedelta(minutes=2)
+# A computed end time is written again only when the estimate moved by this much: the printer
+# reports whole minutes, so now + remaining wanders by up to a minute between its updates.
+END_TIME_TOLERANCE = timedelta(minutes=1)
 
 
 def _cents(value: int | None) -> Decimal | None:
     return None if value is None else Decimal(value) / 100
+
+
+def _job_cost_inputs(data: PrinternizerData) -> Hashable:
+    """The running job's estimate moves with its progress (material) and time (energy, machine).
+
+    It costs Decimal arithmetic over the price table; a printer reports every second, so it is
+    computed again when the progress or the minute changes, not on every report.
+    """
+    job = data.tracker.current_job
+    if job is None:
+        return None  # the last job's final cost: read, not computed
+    return (
+        job.job_id,
+        data.tracker.material_pending,
+        data.coordinator.data.progress,
+        dt_util.utcnow().replace(second=0, microsecond=0),
+    )
 
 
 def _job_cost(data: PrinternizerData) -> Decimal | None:
@@ -85,6 +105,9 @@ class PrinternizerSensorDescription(SensorEntityDescription):
     """A printer sensor: how to read its value and whether the printer has it."""
 
     value_fn: Callable[[PrinternizerData], Any]
+    # What the value and attributes are computed from, where that is cheaper to compare than
+    # they are to compute (None: compute them). They are computed again when this changes.
+    inputs_fn: Callable[[PrinternizerData], Hashable] | None = None
     exists_fn: Callable[[PrinternizerData], bool] = lambda _: True
     attributes_fn: Callable[[PrinternizerData], dict[str, Any] | None] | None = None
     # Ledger-backed values stay readable while the printer is offline.
@@ -267,6 +290,7 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         suggested_display_precision=2,
         value_fn=_job_cost,
         attributes_fn=lambda d: {"material_pending": d.tracker.material_pending},
+        inputs_fn=_job_cost_inputs,
         always_available=True,
     ),
     PrinternizerSensorDescription(
@@ -345,6 +369,8 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
+        # Moves by a dBm or two on every report: a row each time for a value rarely looked at.
+        entity_registry_enabled_default=False,
         value_fn=lambda d: d.coordinator.data.wifi_signal_dbm,
         exists_fn=lambda d: d.coordinator.family is PrinterFamily.BAMBU,
     ),
@@ -462,6 +488,7 @@ def ams_tray_descriptions(
             translation_key="ams_tray_material",
             translation_placeholders=placeholders,
             value_fn=partial(_tray_material, tray.key),
+            inputs_fn=partial(_tray, key=tray.key),
             attributes_fn=partial(_tray_details, tray.key),
         ),
         PrinternizerSensorDescription(
@@ -471,6 +498,7 @@ def ams_tray_descriptions(
             native_unit_of_measurement=PERCENTAGE,
             state_class=SensorStateClass.MEASUREMENT,
             value_fn=partial(_tray_remaining, tray.key),
+            inputs_fn=partial(_tray, key=tray.key),
         ),
     )
 
@@ -561,6 +589,8 @@ class PrinternizerSensor(PrinternizerEntity, SensorEntity):
         super().__init__(data.coordinator, description)
         self._data = data
         self._last_end: datetime | None = None
+        self._inputs: Hashable = None
+        self._value: Any = None
 
     @property
     def available(self) -> bool:
@@ -576,11 +606,63 @@ class PrinternizerSensor(PrinternizerEntity, SensorEntity):
             return None
         return self.entity_description.attributes_fn(self._data)
 
+    def probe(self) -> Callable[[], Any]:
+        """The value as reported, rounded as shown where the unit shown is the native one.
+
+        Rounding here spares the state's unit conversion and checks on every report of a
+        temperature that wanders by fractions of a degree.
+        """
+        description = self.entity_description
+        if description.key == "end_time":
+            return lambda: self.native_value  # the clock moves it; the tolerance decides
+        data = self._data
+        value_fn, inputs_fn, attributes_fn = (
+            description.value_fn,
+            description.inputs_fn,
+            description.attributes_fn,
+        )
+        precision = (
+            self._display_precision()
+            if self.unit_of_measurement == self.native_unit_of_measurement
+            else None
+        )
+
+        def probe() -> Any:
+            if inputs_fn is not None and (inputs := inputs_fn(data)) is not None:
+                return inputs
+            value = as_displayed(value_fn(data), precision)
+            return value if attributes_fn is None else (value, attributes_fn(data))
+
+        return probe
+
+    @callback
+    def async_registry_entry_updated(self) -> None:
+        """The unit or precision shown may have changed: so has what the probe rounds to."""
+        super().async_registry_entry_updated()
+        PrinterUpdates.of(self.coordinator).async_reprobe(self)
+
+    def _display_precision(self) -> int | None:
+        """The precision the user chose, else the suggested one (both for the unit shown)."""
+        entry = self.registry_entry
+        options: Mapping[str, Any] = entry.options.get(SENSOR_DOMAIN, {}) if entry else {}
+        for key in ("display_precision", "suggested_display_precision"):
+            if (precision := options.get(key)) is not None:
+                return int(precision)
+        return self.suggested_display_precision
+
     @property
     def native_value(self) -> Any:
-        """The described value; a computed end time only moves beyond a tolerance."""
-        value = self.entity_description.value_fn(self._data)
-        if self.entity_description.key == "end_time" and isinstance(value, datetime):
+        """The described value; a computed end time only moves by a whole minute or more."""
+        description = self.entity_description
+        if description.inputs_fn is not None:
+            inputs = description.inputs_fn(self._data)
+            if inputs is not None and inputs == self._inputs:
+                return self._value
+            self._inputs = inputs
+            self._value = description.value_fn(self._data)
+            return self._value
+        value = description.value_fn(self._data)
+        if description.key == "end_time" and isinstance(value, datetime):
             if self._last_end is not None and abs(value - self._last_end) < END_TIME_TOLERANCE:
                 return self._last_end
             self._last_end = value

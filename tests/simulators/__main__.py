@@ -2,7 +2,9 @@
 
 scripts/develop starts one of each so Home Assistant has two live printers to talk to. With
 ``--loop`` the printer plays jobs forever (idle pause, job, then finished / failed / cancelled
-in turn). Ctrl-C or SIGTERM stops it cleanly.
+in turn); a job paused from Home Assistant stands still until it is resumed. Temperatures and
+the Wi-Fi signal wander a little like a real printer's (``--no-jitter`` turns that off).
+Ctrl-C or SIGTERM stops it cleanly.
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ async def _bambu(args: argparse.Namespace) -> None:
         ssdp_port=args.ssdp_port or None,
         name=args.name or f"Sim {args.model}",
         report_interval=args.report_interval,
+        jitter=args.jitter,
     )
     if isinstance(sim.camera, ChamberImageServer):
         sim.camera.fps = 1.0  # about what a P1S sends
@@ -135,6 +138,7 @@ async def _prusa(args: argparse.Namespace) -> None:
         serial=args.serial,
         host=args.host,
         port=args.port,
+        jitter=args.jitter,
     )
     async with sim:
         _say(
@@ -170,6 +174,12 @@ def _add_loop_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=int, default=20, help="progress steps per job")
     parser.add_argument("--interval", type=float, default=3.0, help="seconds per step")
     parser.add_argument("--idle", type=float, default=20.0, help="idle seconds between jobs")
+    parser.add_argument(
+        "--no-jitter",
+        dest="jitter",
+        action="store_false",
+        help="report temperatures and Wi-Fi exactly (default: they wander like a real printer's)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,6 +20,7 @@ import functools
 import json
 import math
 from pathlib import Path
+import random
 import socket
 import ssl
 import time
@@ -29,6 +30,7 @@ from typing import Any, Self
 from .camera import ChamberImageServer, RtspsServer
 from .certs import fingerprint_of_pem, make_self_signed_cert, server_ssl_context
 from .ftps import BambuFtpsServer
+from .jitter import Wander
 from .mqtt_broker import RC_ACCEPTED, RC_NOT_AUTHORISED, ConnectInfo, MqttBroker, MqttSession
 from .ssdp import send_notify
 from .threemf import make_3mf
@@ -330,7 +332,10 @@ class BambuSimulator:
         name: str = "Sim P1S",
         report_interval: float | None = None,
         max_connections: int | None = None,
+        jitter: bool = False,
+        seed: int | str | None = None,
     ) -> None:
+        """``jitter``: temperatures and Wi-Fi wander like a real printer's (``seed`` for repeatable runs)."""
         if model not in MODELS:
             raise ValueError(f"unknown model {model!r}; known: {', '.join(MODELS)}")
         self.serial = serial
@@ -386,6 +391,12 @@ class BambuSimulator:
             )
         self._tasks: set[asyncio.Task[None]] = set()
         self._started = False
+        self.jitter = jitter
+        rng = random.Random(serial if seed is None else seed)
+        # P1/A1 report temperatures in 1/32 °C steps; the bed is held more tightly than the nozzle.
+        self._nozzle = Wander(rng, spread=0.6, step=1 / 32)
+        self._bed = Wander(rng, spread=0.3, step=1 / 32)
+        self._wifi = Wander(rng, spread=1.5, step=1)
 
     # ------------------------------------------------------------------ properties
 
@@ -559,9 +570,20 @@ class BambuSimulator:
 
     # ------------------------------------------------------------------ job flows
 
-    @property
     def _temps_printing(self) -> dict[str, Any]:
-        return {"nozzle_temper": 219.96875, "bed_temper": 59.96875, "cooling_fan_speed": "13"}
+        """Heaters at their targets (220 / 60 °C); with jitter each report wanders a little."""
+        if not self.jitter:
+            return {"nozzle_temper": 219.96875, "bed_temper": 59.96875, "cooling_fan_speed": "13"}
+        return {
+            "nozzle_temper": self._nozzle(220.0),
+            "bed_temper": self._bed(60.0),
+            "cooling_fan_speed": "13",
+        }
+
+    def _wifi_signal(self, percent: int) -> str:
+        if not self.jitter:
+            return f"-{54 + percent % 3}dBm"
+        return f"{self._wifi(-54.0):.0f}dBm"
 
     async def start_job(
         self,
@@ -604,22 +626,26 @@ class BambuSimulator:
         await self.push({"gcode_file_prepare_percent": "50"})
         await self.push({"gcode_file_prepare_percent": "100"})
         await self.push(
-            {"gcode_state": "RUNNING", "stg_cur": 0, "mc_percent": 0, **self._temps_printing}
+            {"gcode_state": "RUNNING", "stg_cur": 0, "mc_percent": 0, **self._temps_printing()}
         )
 
-    async def progress(self, percent: int) -> None:
-        """RUNNING at ``percent``: layer, remaining minutes, temperatures, Wi-Fi."""
-        percent = max(0, min(100, int(percent)))
+    async def progress(self, percent: float) -> None:
+        """RUNNING at ``percent``: layer, remaining minutes, temperatures, Wi-Fi.
+
+        A fraction moves the layer and the remaining time between whole percents, as the
+        printer's own counters do (``mc_percent`` is reported in whole percents).
+        """
+        percent = max(0.0, min(100.0, percent))
         total = self._job["total_layers"] or int(self.state.get("total_layer_num") or 0)
         prediction = self._job["prediction_min"]
         await self.push(
             {
                 "gcode_state": "RUNNING",
-                "mc_percent": percent,
+                "mc_percent": int(percent),
                 "layer_num": round(total * percent / 100),
                 "mc_remaining_time": math.ceil(prediction * (100 - percent) / 100),
-                "wifi_signal": f"-{54 + percent % 3}dBm",
-                **self._temps_printing,
+                "wifi_signal": self._wifi_signal(int(percent)),
+                **self._temps_printing(),
             }
         )
 
@@ -672,12 +698,33 @@ class BambuSimulator:
         interval: float = 1.0,
         name: str = "cube",
     ) -> None:
-        """A whole job in real time: ``finish``, ``fail``, ``cancel`` or ``pause`` (pause, resume, finish)."""
+        """A whole job in real time: ``finish``, ``fail``, ``cancel`` or ``pause`` (pause, resume, finish).
+
+        Like a printer, progress stands still while the job is paused (by this script or by a
+        ``pause`` command) and the heaters keep reporting; a ``stop`` command ends the script.
+        """
         if outcome not in ("finish", "fail", "cancel", "pause"):
             raise ValueError(f"unknown outcome {outcome!r}")
         await self.start_job(name)
-        for step in range(1, steps + 1):
+        resume_in: int | None = None  # paused steps left before the script resumes
+        step = 0
+        while step < steps:
             await asyncio.sleep(interval)
+            gcode_state = self.state.get("gcode_state")
+            if gcode_state == "PAUSE":
+                if resume_in is not None:
+                    resume_in -= 1
+                if resume_in == 0:
+                    resume_in = None
+                    await self.resume_job()
+                else:
+                    await self.push(self._temps_printing())
+                continue
+            if gcode_state != "RUNNING":
+                return  # stopped by a command
+            resume_in = None  # resumed by a command meanwhile
+            step += 1
+            await self.progress(step * 100 // steps)
             if step == max(steps // 2, 1):
                 if outcome == "fail":
                     await self.fail_job()
@@ -687,9 +734,7 @@ class BambuSimulator:
                     return
                 if outcome == "pause":
                     await self.pause_job()
-                    await asyncio.sleep(interval * 2)
-                    await self.resume_job()
-            await self.progress(step * 100 // steps)
+                    resume_in = 2
         await self.finish_job()
 
     # ------------------------------------------------------------------ MQTT handling

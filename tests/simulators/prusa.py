@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import random
 import re
 import secrets
 from typing import Any, NoReturn, Self
@@ -32,6 +33,7 @@ from aiohttp import web
 
 from . import gcodefiles
 from .camera import make_jpeg
+from .jitter import Wander
 
 FLAVOURS = ("buddy", "pi")
 STATES = (
@@ -207,8 +209,13 @@ class PrusaLinkSimulator:
         report_firmware: bool = True,
         keep_job_after_end: bool | None = None,
         first_job_id: int = 318,
+        jitter: bool = False,
+        seed: int | str | None = None,
     ) -> None:
-        """Set up state; nothing listens until start(). files: {path: bytes} (long or SFN)."""
+        """Set up state; nothing listens until start(). files: {path: bytes} (long or SFN).
+
+        jitter: while a job plays (run_script), temperatures wander like a real printer's.
+        """
         if flavour not in FLAVOURS:
             raise ValueError(f"flavour must be one of {FLAVOURS}")
         self.flavour = flavour
@@ -239,6 +246,11 @@ class PrusaLinkSimulator:
         self.camera_photo_time = 1752398114.0
         self.telemetry: dict[str, Any] = {}
         self._job: _Job | None = None
+        self.jitter = jitter
+        rng = random.Random(serial if seed is None else seed)
+        # PrusaLink reports temperatures with one decimal.
+        self._nozzle = Wander(rng, spread=0.6, step=0.1)
+        self._bed = Wander(rng, spread=0.3, step=0.1)
         self._apply_thermals()
         # Fault injection.
         self.delay = 0.0
@@ -485,14 +497,19 @@ class PrusaLinkSimulator:
         self._require_job()
         self.set_state("PRINTING")
 
-    def finish_job(self, *, attention: bool = False) -> None:
+    def finish_job(self, *, attention: bool = False, time_printing: int | None = None) -> None:
         """FINISHED (buddy drops the job); attention=True mimics newer firmware instead:
 
-        ATTENTION with the job kept at 100 %, time_remaining 0 and time_printing frozen.
+        ATTENTION with the job kept at 100 %, time_remaining 0 and time_printing frozen (at
+        the slicer's estimate unless given).
         """
         job = self._require_job()
         job.progress = 100.0
-        job.time_printing = max(job.time_printing, self._estimate(job.file))
+        job.time_printing = (
+            max(job.time_printing, self._estimate(job.file))
+            if time_printing is None
+            else time_printing
+        )
         job.time_remaining = 0
         if attention:
             self.state = "ATTENTION"
@@ -542,27 +559,59 @@ class PrusaLinkSimulator:
         """Play a whole job for scripts/develop: progress in steps, then FINISHED, STOPPED or
 
         ATTENTION (finished, waiting for the part to be removed). Returns the job id.
+        Like a printer: the job starts now (time_printing counts the seconds really printed,
+        time_remaining the steps left), progress stands still while the job is paused (by this
+        script or through the API) or needs attention, and a job stopped through the API ends
+        the script.
         """
         if outcome not in ("FINISHED", "STOPPED", "ATTENTION"):
             raise ValueError("outcome must be FINISHED, STOPPED or ATTENTION")
         job_id = self.start_job(path)
+        self.set_progress(0.0, time_printing=0, time_remaining=round(steps * interval))
+        loop = asyncio.get_running_loop()
         stop_at = steps // 2 if outcome == "STOPPED" else steps
-        for step in range(1, stop_at + 1):
+        step = 0
+        printed = 0.0
+        last = loop.time()
+        resume_in: int | None = None  # paused steps left before the script resumes
+        while step < stop_at:
             await asyncio.sleep(interval)
             if self.job_id != job_id:  # cancelled through the API meanwhile
                 return job_id
+            now = loop.time()
+            self.wander()
+            if self.state != "PRINTING":
+                last = now
+                if resume_in is not None and self.state == "PAUSED":
+                    resume_in -= 1
+                    if resume_in <= 0:
+                        resume_in = None
+                        self.resume()
+                continue
+            resume_in = None  # resumed through the API meanwhile
+            printed += now - last
+            last = now
+            step += 1
+            self.set_progress(
+                100 * step / steps,
+                time_printing=round(printed),
+                time_remaining=round((steps - step) * interval),
+            )
             if step == pause_at_step:
                 self.pause()
-                await asyncio.sleep(interval * pause_steps)
-                if self.job_id != job_id:
-                    return job_id
-                self.resume()
-            self.set_progress(100 * step / steps)
+                resume_in = pause_steps
         if outcome == "STOPPED":
             self.stop_job()
         else:
-            self.finish_job(attention=outcome == "ATTENTION")
+            self.finish_job(attention=outcome == "ATTENTION", time_printing=round(printed))
         return job_id
+
+    def wander(self) -> None:
+        """With jitter on: one report's sensor noise, temperatures a fraction of a degree off."""
+        if not self.jitter:
+            return
+        nozzle, bed = self.telemetry["target_nozzle"] or 25.0, self.telemetry["target_bed"] or 25.0
+        self.telemetry.update(temp_nozzle=self._nozzle(nozzle), temp_bed=self._bed(bed))
 
     def _require_job(self) -> _Job:
         if self._job is None:

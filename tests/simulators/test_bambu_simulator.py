@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 import ftplib
 import hashlib
 import io
+import itertools
 import json
 import re
 import socket
@@ -314,6 +315,65 @@ async def test_job_end_states(sim: BambuSimulator) -> None:
     assert [c.get("print_error") for c in cancel] == [CANCELLED_BY_USER, None, 0]
     assert cancel[1]["gcode_state"] == "FAILED"
     assert (sim.state["print_error"], sim.state["gcode_state"]) == (0, "FAILED")
+
+
+async def test_paused_job_stands_still_until_resumed(sim: BambuSimulator, probe: Probe) -> None:
+    """A pause command stops the played job's progress (it used to run on, RUNNING again)."""
+    script = asyncio.create_task(sim.run_script(steps=20, interval=0.05))
+    await probe.wait_for(lambda: sim.state["mc_percent"] >= 10)
+    probe.request({"print": {"command": "pause", "sequence_id": "7", "param": ""}})
+    await probe.wait_for(lambda: sim.state["gcode_state"] == "PAUSE")
+    paused_at = sim.state["mc_percent"]
+    mark = len(sim.published)
+    await asyncio.sleep(0.5)  # ten steps of the script
+    during = [m["print"] for m in sim.published[mark:]]
+    assert len(during) >= 5  # the printer keeps reporting its temperatures
+    assert all("mc_percent" not in m and "gcode_state" not in m for m in during)
+    assert (sim.state["gcode_state"], sim.state["mc_percent"]) == ("PAUSE", paused_at)
+    assert not script.done()
+
+    probe.request({"print": {"command": "resume", "sequence_id": "8", "param": ""}})
+    await asyncio.wait_for(script, 5)
+    assert (sim.state["gcode_state"], sim.state["mc_percent"]) == ("FINISH", 100)
+
+
+async def test_stop_command_ends_the_played_job(sim: BambuSimulator, probe: Probe) -> None:
+    script = asyncio.create_task(sim.run_script(steps=20, interval=0.05))
+    await probe.wait_for(lambda: sim.state["mc_percent"] >= 10)
+    probe.request({"print": {"command": "stop", "sequence_id": "9", "param": ""}})
+    await asyncio.wait_for(script, 5)
+    assert sim.state["gcode_state"] == "FAILED"
+    assert sim.published[-1]["print"] == {
+        "print_error": 0, "command": "push_status", "msg": 1, "sequence_id": str(sim._seq)
+    }  # fmt: skip
+
+
+async def test_scripted_pause_resumes_by_itself(sim: BambuSimulator) -> None:
+    await sim.run_script(outcome="pause", steps=4, interval=0)
+    states = [m["print"]["gcode_state"] for m in sim.published if "gcode_state" in m["print"]]
+    changes = [s for n, s in enumerate(states) if n == 0 or states[n - 1] != s]
+    assert changes == ["PREPARE", "RUNNING", "PAUSE", "RUNNING", "FINISH"]
+
+
+async def test_jitter_wanders_like_a_printer(socket_enabled: None) -> None:
+    """Temperatures within fractions of a degree of the target (1/32 °C steps), Wi-Fi ±1-2 dBm."""
+    async with BambuSimulator(jitter=True, seed=3) as noisy:
+        await noisy.start_job("cube")
+        reports = []
+        for percent in range(1, 200):
+            await noisy.progress(percent // 2)
+            reports.append(noisy.published[-1]["print"])
+    nozzle = [r["nozzle_temper"] for r in reports]
+    bed = [r["bed_temper"] for r in reports]
+    wifi = [int(r["wifi_signal"].removesuffix("dBm")) for r in reports]
+    assert all(abs(t - 220) <= 0.6 + 1 / 64 and (t * 32).is_integer() for t in nozzle)
+    assert all(abs(t - 60) <= 0.3 + 1 / 64 and (t * 32).is_integer() for t in bed)
+    assert all(-56 <= w <= -52 for w in wifi)
+    assert len(set(nozzle)) > 10
+    assert len(set(bed)) > 5
+    assert len(set(wifi)) >= 3
+    # Like a regulated heater, successive readings are close (not independent throws).
+    assert max(abs(a - b) for a, b in itertools.pairwise(nozzle)) < 0.6
 
 
 async def test_control_commands_are_acked_with_same_sequence_id(

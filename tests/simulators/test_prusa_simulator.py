@@ -426,6 +426,67 @@ async def test_run_script_plays_a_whole_job(buddy: PrusaLinkSimulator) -> None:
     assert buddy.state == "STOPPED"
 
 
+async def test_played_job_starts_now(buddy: PrusaLinkSimulator, bclient: DigestClient) -> None:
+    """time_printing counts the seconds really printed: the job does not start in the past.
+
+    It used to be the file's slicer estimate × progress (an hour-long file at 25 % said
+    900 s after one step), so Home Assistant dated the job's start long before it began.
+    """
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    script = asyncio.create_task(buddy.run_script(steps=4, interval=0.4))
+    seen = []
+    while not script.done():
+        status = (await bclient.get("/api/v1/status")).json()
+        if "job" in status:
+            seen.append((loop.time() - began, status["job"]))
+        await asyncio.sleep(0.1)
+    job_id = await script
+    assert len(seen) >= 10
+    for elapsed, job in seen:
+        assert job["time_printing"] <= elapsed + 0.5
+        assert job["time_remaining"] <= (1 - job["progress"] / 100) * 4 * 0.4 + 0.5
+    assert seen[-1][1]["progress"] == 75.0
+    assert seen[-1][1]["time_printing"] >= 1
+    assert (buddy.state, buddy.last_job_id) == ("FINISHED", job_id)
+
+
+async def test_paused_job_stands_still_until_resumed(
+    buddy: PrusaLinkSimulator, bclient: DigestClient
+) -> None:
+    """A pause through the API stops the played job's progress and its print time."""
+    script = asyncio.create_task(buddy.run_script(steps=10, interval=0.05))
+    while (buddy.status_body().get("job") or {}).get("progress", 0) < 20:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+    job_id = buddy.job_id
+    assert (await bclient.request("PUT", f"/api/v1/job/{job_id}/pause")).status == 204
+    paused = (await bclient.get("/api/v1/job")).json()
+    await asyncio.sleep(0.5)  # ten steps of the script
+    still = (await bclient.get("/api/v1/job")).json()
+    assert still["state"] == "PAUSED"
+    assert (still["progress"], still["time_printing"]) == (
+        paused["progress"],
+        paused["time_printing"],
+    )
+    assert not script.done()
+    assert (await bclient.request("PUT", f"/api/v1/job/{job_id}/resume")).status == 204
+    assert await asyncio.wait_for(script, 5) == job_id
+    assert buddy.state == "FINISHED"
+
+
+async def test_jitter_moves_temperatures_by_fractions_of_a_degree(socket_enabled: None) -> None:
+    sim = PrusaLinkSimulator(jitter=True, seed=5)
+    sim.start_job()
+    readings = []
+    for _ in range(100):
+        sim.wander()
+        readings.append((sim.telemetry["temp_nozzle"], sim.telemetry["temp_bed"]))
+    target_nozzle, target_bed = sim.telemetry["target_nozzle"], sim.telemetry["target_bed"]
+    assert all(abs(n - target_nozzle) <= 0.65 and abs(b - target_bed) <= 0.35 for n, b in readings)
+    assert all(round(n, 1) == n and round(b, 1) == b for n, b in readings)
+    assert len({n for n, _ in readings}) > 5
+
+
 # ---------------------------------------------------------------------------- files
 
 
