@@ -297,6 +297,8 @@ def cmd_add_printers(args: argparse.Namespace) -> int:
         "port": args.bambu_port,
         "ftp_port": args.bambu_ftp_port,
     }
+    if args.bambu_camera_port:
+        bambu["camera_port"] = args.bambu_camera_port
     prusa = {
         "host": args.prusa_host,
         "port": args.prusa_port,
@@ -380,6 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--bambu-host", default="127.0.0.1")
     add.add_argument("--bambu-port", type=int, default=8883)
     add.add_argument("--bambu-ftp-port", type=int, default=9990)
+    add.add_argument(
+        "--bambu-camera-port", type=int, default=0, help="0: the model's standard camera port"
+    )
     add.add_argument("--bambu-serial", default="01P00A000000001")
     add.add_argument("--bambu-access-code", default="12345678")
     add.add_argument("--prusa-host", default="127.0.0.1")

@@ -29,10 +29,10 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 @pytest.fixture(autouse=True)
 def private_config_dir(request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    """Give each test's Home Assistant its own config folder.
+    """Give each test's Home Assistant its own config and media folders.
 
-    The harness points every test at one shared folder; our ledger, exports and downloads live
-    below the config folder and must not leak from one test into the next.
+    The harness points every test at one shared folder; our ledger, exports, downloads and job
+    photos live below them and must not leak from one test into the next.
     """
     if "hass" not in request.fixturenames:
         return
@@ -40,6 +40,7 @@ def private_config_dir(request: pytest.FixtureRequest, tmp_path: Path) -> None:
     config_dir = tmp_path / "config"
     config_dir.mkdir()
     hass.config.config_dir = str(config_dir)
+    hass.config.media_dirs = {"local": str(tmp_path / "media")}
 
 
 @pytest.fixture
@@ -87,6 +88,7 @@ def bambu_entry(sim: BambuSimulator, **data: object) -> MockConfigEntry:
             "serial": sim.serial,
             "access_code": sim.access_code,
             "ftp_port": sim.ftp_port,
+            "camera_port": sim.camera_port,
             "tls_fingerprint": sim.fingerprint,
             **data,
         },

@@ -917,6 +917,7 @@ async def test_bus_events_carry_exact_data(
             "cost_net": 4.05,
             "cost_gross": 4.82,
             "currency": "EUR",
+            "photo_url": None,
         }
     ]
 

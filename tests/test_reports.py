@@ -358,6 +358,7 @@ async def test_list_jobs(hass: HomeAssistant, ledger: Ledger, seeded) -> None:
         "complete": True,
         "end_estimated": False,
         "user_id": None,
+        "photo": None,
     }
     j2 = result["jobs"][2]
     assert (j2["started_at"], j2["ended_at"]) == (

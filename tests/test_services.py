@@ -260,15 +260,17 @@ async def test_file_services(
     assert result["size"] == len(data)
     assert result["sha256"] == hashlib.sha256(data).hexdigest()
 
-    # Only the job's file was downloaded before now; a dry run deletes nothing.
+    # Only the job's file was downloaded before now (and its photo taken); a dry run deletes
+    # nothing.
     dry = await call(hass, "cleanup_files", older_than_days=0)
     assert dry["deleted"] == 0
-    assert [c["file_id"] for c in dry["candidates"]] == [files[0]["file_id"]]
+    assert [c["file_id"] for c in dry["candidates"] if c["kind"] == "file"] == [files[0]["file_id"]]
+    (photo,) = [c for c in dry["candidates"] if c["kind"] == "photo"]
     assert local.exists()
 
     done = await call(hass, "cleanup_files", older_than_days=0, dry_run=False)
-    assert done["deleted"] == 1
-    assert done["freed_bytes"] == len(BRACKET)
+    assert done["deleted"] == 2
+    assert done["freed_bytes"] == len(BRACKET) + photo["size"]
     assert not local.exists()
     assert local_copy.exists()
 
@@ -313,7 +315,7 @@ async def test_business_changes_are_for_admins(
     assert not await hass.async_add_executor_job(exports.exists)
     freezer.tick(timedelta(minutes=1))  # the job's file was downloaded as the job ended
     dry = await call(hass, "cleanup_files", context=viewer, older_than_days=0)
-    (candidate,) = dry["candidates"]
+    (candidate,) = [c for c in dry["candidates"] if c["kind"] == "file"]
     local = Path(candidate["local_path"])
     assert await hass.async_add_executor_job(local.exists)
     job_id = (await call(hass, "list_jobs", context=viewer))["jobs"][0]["job_id"]
@@ -323,5 +325,5 @@ async def test_business_changes_are_for_admins(
     assert (await call(hass, "update_settings", context=admin, vat_rate=7))["vat_rate"] == 7
     assert (await call(hass, "export_report", context=admin, **month))["rows"] == 1
     done = await call(hass, "cleanup_files", context=admin, older_than_days=0, dry_run=False)
-    assert done["deleted"] == 1
+    assert done["deleted"] == 2  # the job's file and its photo
     assert not await hass.async_add_executor_job(local.exists)

@@ -326,21 +326,23 @@ async def test_cleanup_previews_for_everyone_and_deletes_for_admins(
     admin: Command,
     user: Command,
 ) -> None:
-    """A dry run lists the job's downloaded file; only an administrator may delete it."""
+    """A dry run lists the job's downloaded file and photo; only an administrator may delete."""
     freezer.tick(timedelta(minutes=1))  # the job's file was downloaded as the job ended
     preview = ok(await user("files/cleanup", older_than_days=0))
-    (candidate,) = preview["candidates"]
-    assert candidate["printer"] == "Core One"
+    candidate, photo = preview["candidates"]
+    assert (candidate["kind"], photo["kind"]) == ("file", "photo")
+    assert candidate["printer"] == photo["printer"] == "Core One"
     assert candidate["local_path"].endswith("bracket.bgcode")
+    assert photo["local_path"].endswith(f"printernizer/photos/{photo['job_id']}.jpg")
     assert (preview["deleted"], preview["freed_bytes"]) == (0, 0)
 
     refused = failed(await user("files/cleanup", older_than_days=0, dry_run=False))
     assert refused["code"] == "unauthorized"
-    assert ok(await user("files/cleanup", older_than_days=0))["candidates"] == [candidate]
+    assert ok(await user("files/cleanup", older_than_days=0))["candidates"] == [candidate, photo]
 
     done = ok(await admin("files/cleanup", older_than_days=0, dry_run=False))
-    assert done["deleted"] == 1
-    assert done["freed_bytes"] == candidate["size"]
+    assert done["deleted"] == 2
+    assert done["freed_bytes"] == candidate["size"] + photo["size"]
     assert ok(await admin("files/cleanup", older_than_days=0))["candidates"] == []
     assert failed(await admin("files/cleanup", older_than_days=-1))["code"] == "invalid_format"
 

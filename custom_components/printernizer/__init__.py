@@ -66,6 +66,7 @@ from .jobs import (
 )
 from .ledger import JobRecord, Ledger
 from .migrate import async_migrate_entity_keys
+from .photos import async_take_job_photo
 from .services import async_setup_services
 from .settings import SettingsStore
 
@@ -76,8 +77,11 @@ JOB_END_EVENTS = (JOB_EVENT_FINISHED, JOB_EVENT_FAILED, JOB_EVENT_CANCELLED)
 PLATFORMS = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.CAMERA,
     Platform.EVENT,
     Platform.IMAGE,
+    Platform.LIGHT,
+    Platform.SELECT,
     Platform.SENSOR,
 ]
 
@@ -148,6 +152,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
             coordinator.set_thumbnail(metadata.thumbnail_png)
         return metadata
 
+    async def photo_provider(job: JobRecord, live: bool) -> str | None:
+        """The job's photo as it ends: the camera's picture, else the thumbnail."""
+        return await async_take_job_photo(hass, entry, shared.ledger, job, live=live)
+
     tracker = JobTracker(
         hass,
         entry,
@@ -156,6 +164,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
         device_id=device.id,
         metadata_provider=metadata_provider,
         model=coordinator.info.model,
+        photo_provider=photo_provider,
     )
     await tracker.async_restore()
     entry.runtime_data = PrinternizerData(coordinator=coordinator, tracker=tracker, files=files)

@@ -49,6 +49,7 @@ from .api.prusa.client import PrusaLinkClient
 from .const import (
     CONF_ACCESS_CODE,
     CONF_API_KEY,
+    CONF_CAMERA_PORT,
     CONF_FTP_PORT,
     CONF_PRINTER_TYPE,
     CONF_SERIAL,
@@ -159,6 +160,8 @@ def _bambu_manual_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             vol.Optional(
                 CONF_FTP_PORT, default=defaults.get(CONF_FTP_PORT, DEFAULT_FTP_PORT)
             ): PORT,
+            # empty: the model's own (6000 for the P1/A1 chamber image, 322 for RTSPS)
+            vol.Optional(CONF_CAMERA_PORT): PORT,
         }
     )
 
@@ -192,13 +195,12 @@ def _with_port(data: dict[str, Any]) -> dict[str, Any]:
         host, port = host.rsplit(":", 1)
         data[CONF_PORT] = int(port)
     data[CONF_HOST] = host
-    for key in (CONF_PORT, CONF_FTP_PORT):
+    ports = (CONF_PORT, CONF_FTP_PORT, CONF_CAMERA_PORT)
+    for key in ports:
         if key in data:
             data[key] = int(data[key])
     try:
-        if not host or not all(
-            0 < data[k] < 65536 for k in (CONF_PORT, CONF_FTP_PORT) if k in data
-        ):
+        if not host or not all(0 < data[k] < 65536 for k in ports if k in data):
             raise ValueError(f"{host!r} with port {data.get(CONF_PORT)}")
         URL.build(scheme="http", host=host)  # refuses "printer local", "a/b", ...
     except ValueError as err:
@@ -501,7 +503,9 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             info: PrinterInfo | None = None
             try:
-                data = _with_port({**entry.data, **user_input})
+                # a camera port left empty means the model's standard one again
+                kept = {k: v for k, v in entry.data.items() if k != CONF_CAMERA_PORT}
+                data = _with_port({**kept, **user_input})
                 if bambu:
                     data[CONF_TLS_FINGERPRINT] = None
                     data[CONF_TLS_FINGERPRINT], _ = await validate_bambu(data)
@@ -524,6 +528,7 @@ class PrinternizerConfigFlow(ConfigFlow, domain=DOMAIN):
                     vol.Required(CONF_ACCESS_CODE): PASSWORD,
                     vol.Optional(CONF_PORT): PORT,
                     vol.Optional(CONF_FTP_PORT): PORT,
+                    vol.Optional(CONF_CAMERA_PORT): PORT,
                 }
             )
         else:

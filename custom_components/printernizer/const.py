@@ -13,6 +13,7 @@ CONF_PRINTER_TYPE: Final = "printer_type"
 CONF_SERIAL: Final = "serial"
 CONF_ACCESS_CODE: Final = "access_code"
 CONF_FTP_PORT: Final = "ftp_port"
+CONF_CAMERA_PORT: Final = "camera_port"
 CONF_TLS_FINGERPRINT: Final = "tls_fingerprint"
 CONF_API_KEY: Final = "api_key"
 
@@ -34,6 +35,7 @@ CONF_AUTO_DOWNLOAD: Final = "auto_download"
 CONF_POLL_PRINTING: Final = "poll_interval_printing"
 CONF_POLL_IDLE: Final = "poll_interval_idle"
 CONF_FILE_REFRESH_MINUTES: Final = "file_refresh_minutes"
+CONF_CAMERA_ENTITY: Final = "camera_entity"
 
 DEFAULT_POLL_PRINTING: Final = 10
 DEFAULT_POLL_IDLE: Final = 30

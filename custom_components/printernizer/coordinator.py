@@ -157,7 +157,7 @@ class BambuCoordinator(PrinterCoordinator):
         self.client = client
         client.on_snapshot = self._handle_snapshot
         client.on_connection_change = self._handle_connection_change
-        client.on_fatal_error = self._handle_fatal_error
+        client.on_fatal_error = self.handle_fatal_error
 
     async def _async_setup(self) -> None:
         """Connect once; the client then keeps the connection and reconnects by itself."""
@@ -200,8 +200,8 @@ class BambuCoordinator(PrinterCoordinator):
                 UpdateFailed(translation_domain=DOMAIN, translation_key="printer_offline")
             )
 
-    def _handle_fatal_error(self, err: PrinterError) -> None:
-        """The client gave up reconnecting: ask the user to act."""
+    def handle_fatal_error(self, err: PrinterError) -> None:
+        """A client (MQTT, camera) was refused for good: ask the user to act."""
         if isinstance(err, PrinterAuthError):
             self.config_entry.async_start_reauth(self.hass)
         elif isinstance(err, PrinterCertificateError):
@@ -234,6 +234,14 @@ class BambuCoordinator(PrinterCoordinator):
 
     async def _async_refresh_printer(self) -> None:
         await self.client.async_refresh()
+
+    async def async_set_chamber_light(self, on: bool) -> None:
+        """Switch the chamber light on or off."""
+        await self._async_command("chamber_light", lambda: self.client.async_set_chamber_light(on))
+
+    async def async_set_print_speed(self, level: int) -> None:
+        """Set the speed level (1 silent, 2 standard, 3 sport, 4 ludicrous)."""
+        await self._async_command("print_speed", lambda: self.client.async_set_print_speed(level))
 
 
 class PrusaCoordinator(PrinterCoordinator):

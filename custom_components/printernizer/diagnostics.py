@@ -20,6 +20,7 @@ from homeassistant.core import HomeAssistant
 from .const import (
     CONF_ACCESS_CODE,
     CONF_API_KEY,
+    CONF_CAMERA_PORT,
     CONF_FTP_PORT,
     CONF_PRINTER_TYPE,
     CONF_SERIAL,
@@ -45,7 +46,7 @@ TO_REDACT = {
 }
 # The entry's data shown as it is; every other field is redacted, so a field added later
 # (a new secret, a discovered MAC) stays hidden until someone decides it is harmless.
-ENTRY_DATA_SHOWN = frozenset({CONF_PRINTER_TYPE, CONF_PORT, CONF_FTP_PORT})
+ENTRY_DATA_SHOWN = frozenset({CONF_PRINTER_TYPE, CONF_PORT, CONF_FTP_PORT, CONF_CAMERA_PORT})
 
 
 async def async_get_config_entry_diagnostics(

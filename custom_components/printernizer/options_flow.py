@@ -6,7 +6,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult, OptionsFlow
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.selector import (
     BooleanSelector,
     EntitySelector,
@@ -24,6 +24,7 @@ from .const import (
     CATEGORIES,
     CATEGORY_PRIVATE,
     CONF_AUTO_DOWNLOAD,
+    CONF_CAMERA_ENTITY,
     CONF_DEFAULT_CATEGORY,
     CONF_ENERGY_SENSOR,
     CONF_FILE_REFRESH_MINUTES,
@@ -35,6 +36,7 @@ from .const import (
     DEFAULT_FILE_REFRESH_MINUTES,
     DEFAULT_POLL_IDLE,
     DEFAULT_POLL_PRINTING,
+    DOMAIN,
     LOGGER,
     PRINTER_TYPE_PRUSA,
 )
@@ -111,10 +113,19 @@ class PrinternizerOptionsFlow(OptionsFlow):
             None,
         )
 
+    def _own_cameras(self) -> list[str]:
+        """Printernizer's cameras: one of them as a printer's camera would show itself."""
+        registry = er.async_get(self.hass)
+        return [
+            entity.entity_id
+            for entity in registry.entities.values()
+            if entity.platform == DOMAIN and entity.domain == "camera"
+        ]
+
     async def async_step_printer(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Power, energy sensor, machine rate, category, downloads, polling.
+        """Power, energy sensor, machine rate, category, downloads, camera, polling.
 
         The power field shows the model's typical power; left at that value it is not stored,
         so the model's figure keeps applying (and a corrected figure reaches this printer).
@@ -161,6 +172,9 @@ class PrinternizerOptionsFlow(OptionsFlow):
                 NumberSelectorConfig(
                     min=1, max=1440, mode=NumberSelectorMode.BOX, unit_of_measurement="min"
                 )
+            ),
+            vol.Optional(CONF_CAMERA_ENTITY): EntitySelector(
+                EntitySelectorConfig(domain="camera", exclude_entities=self._own_cameras())
             ),
         }
         if self.config_entry.data[CONF_PRINTER_TYPE] == PRINTER_TYPE_PRUSA:

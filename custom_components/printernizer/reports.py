@@ -37,6 +37,7 @@ from .exceptions import service_error
 from .export import EXPORT_FORMATS, job_to_dict, write_export
 from .ledger import JobOpenError, JobRecord, Ledger, UnknownJobError
 from .ledger.jobs import CATEGORIES, JOB_ORDER, STATUSES
+from .photos import photo_url
 from .settings import Settings, SettingsStore
 
 GROUP_BY = ("printer", "category", "material", "month")
@@ -122,8 +123,8 @@ def _check_category(category: str | None) -> None:
 def job_fields(job: JobRecord, tz: tzinfo) -> dict[str, Any]:
     """A job as list_jobs and set_job_category answer it: the export's fields, plus whether its
     end was estimated (it ended while Home Assistant was away), where each material's price
-    came from (`price_source`: table, default, None when not recorded) and the user who made
-    the revision shown (None for the automatic one)."""
+    came from (`price_source`: table, default, None when not recorded), the user who made
+    the revision shown (None for the automatic one) and its photo (`/media/local/...`)."""
     fields = job_to_dict(job, tz)
     fields["end_estimated"] = job.end_estimated
     fields["materials"] = [
@@ -131,6 +132,7 @@ def job_fields(job: JobRecord, tz: tzinfo) -> dict[str, Any]:
         for line, usage in zip(fields["materials"], job.materials, strict=True)
     ]
     fields["user_id"] = job.user_id
+    fields["photo"] = photo_url(job.photo)
     return fields
 
 

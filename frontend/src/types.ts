@@ -110,6 +110,8 @@ export interface Job {
   currency: string;
   revision: number;
   complete: boolean;
+  /** `/media/local/printernizer/photos/<id>.jpg`, or null without a photo. */
+  photo: string | null;
 }
 
 export interface JobRevision extends Job {
@@ -134,7 +136,14 @@ export interface PrinterFile {
 }
 
 export interface CleanupResult {
-  candidates: { file_id: number; local_path: string; size: number | null; printer: string }[];
+  candidates: {
+    kind: "file" | "photo";
+    file_id?: number;
+    job_id?: number;
+    local_path: string;
+    size: number | null;
+    printer: string;
+  }[];
   deleted: number;
   freed_bytes: number;
 }

@@ -88,6 +88,7 @@ class Stack:
     port: int = field(default_factory=free_port)
     bambu_mqtt: int = field(default_factory=free_port)
     bambu_ftp: int = field(default_factory=free_port)
+    bambu_camera: int = field(default_factory=free_port)
     prusa_port: int = field(default_factory=free_port)
     token: str = ""
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
@@ -134,6 +135,7 @@ class Stack:
             "simulator-bambu", PYTHON, "-m", "tests.simulators", "bambu",
             "--loop", "--idle", "4", "--steps", "12", "--interval", "1.5",
             "--mqtt-port", str(self.bambu_mqtt), "--ftp-port", str(self.bambu_ftp),
+            "--camera-port", str(self.bambu_camera),
             "--ssdp-port", "0", "--serial", BAMBU_SERIAL, "--access-code", BAMBU_CODE,
             "--cert-dir", self.workdir / "certs",
         )  # fmt: skip
@@ -153,6 +155,7 @@ class Stack:
             [PYTHON, "scripts/develop_bootstrap.py", "add-printers", "--url", self.url,
              "--ha-pid", str(hass.pid), "--timeout", "180",
              "--bambu-port", str(self.bambu_mqtt), "--bambu-ftp-port", str(self.bambu_ftp),
+             "--bambu-camera-port", str(self.bambu_camera),
              "--bambu-serial", BAMBU_SERIAL, "--bambu-access-code", BAMBU_CODE,
              "--prusa-port", str(self.prusa_port), "--prusa-username", PRUSA_USER,
              "--prusa-password", PRUSA_PASSWORD],
@@ -175,6 +178,7 @@ class Stack:
         self._start(
             "simulator-bambu-spare", PYTHON, "-m", "tests.simulators", "bambu", "--model", "X1C",
             "--mqtt-port", str(mqtt), "--ftp-port", str(ftp), "--ssdp-port", "0",
+            "--camera-port", str(free_port()),
             "--serial", SPARE_BAMBU_SERIAL, "--access-code", BAMBU_CODE,
         )  # fmt: skip
         self._start(

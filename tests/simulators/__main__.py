@@ -21,6 +21,7 @@ import signal
 import sys
 
 from .bambu import MODELS, BambuSimulator
+from .camera import ChamberImageServer
 from .certs import fingerprint_of_pem
 from .prusa import FLAVOURS, PRINTABLE_EXTENSIONS, PrusaLinkSimulator
 
@@ -93,11 +94,15 @@ async def _bambu(args: argparse.Namespace) -> None:
         host=args.host,
         mqtt_port=args.mqtt_port,
         ftp_port=args.ftp_port,
+        camera_port=args.camera_port,
         ssdp_port=args.ssdp_port or None,
         name=args.name or f"Sim {args.model}",
         report_interval=args.report_interval,
         jitter=args.jitter,
     )
+    if isinstance(sim.camera, ChamberImageServer):
+        sim.camera.fps = 1.0  # about what a P1S sends
+        sim.camera.frame_size = (1280, 720)
     if args.cert_dir:
         await asyncio.to_thread(_load_or_keep_certificate, sim, Path(args.cert_dir))
     async with sim:
@@ -107,6 +112,7 @@ async def _bambu(args: argparse.Namespace) -> None:
             f"  host:        {args.host}\n"
             f"  MQTT (TLS):  {args.host}:{sim.mqtt_port}  user bblp\n"
             f"  FTPS:        {args.host}:{sim.ftp_port}  user bblp\n"
+            f"  camera:      {args.host}:{sim.camera_port}  ({type(sim.camera).__name__})\n"
             f"  SSDP notify: {ssdp}\n"
             f"  serial:      {sim.serial}\n"
             f"  access code: {sim.access_code}\n"
@@ -189,6 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
     bambu.add_argument("--host", default="127.0.0.1")
     bambu.add_argument("--mqtt-port", type=int, default=8883)
     bambu.add_argument("--ftp-port", type=int, default=990, help="use >= 1024 without root")
+    bambu.add_argument(
+        "--camera-port",
+        type=int,
+        default=6000,
+        help="chamber image (P1/A1) or RTSPS (X1/H2/P2S, 322 on a printer)",
+    )
     bambu.add_argument(
         "--ssdp-port", type=int, default=2021, help="where NOTIFYs go on --host; 0 = none"
     )

@@ -1,7 +1,9 @@
-"""A Bambu Lab printer on 127.0.0.1: MQTT over TLS, implicit FTPS and SSDP (reference §1-§3).
+"""A Bambu Lab printer on 127.0.0.1: MQTT over TLS, implicit FTPS, SSDP and its camera.
 
 Tests drive the simulator (``push``, ``start_job``, ``finish_job`` ...) and point the real
-integration at ``host``/``mqtt_port``/``ftp_port`` with ``serial`` and ``access_code``.
+integration at ``host``/``mqtt_port``/``ftp_port``/``camera_port`` with ``serial`` and
+``access_code``. The camera is the chamber image (port 6000) on P1/A1 and RTSPS (port 322) on
+the others (see camera.py).
 P1/A1 models send deltas (``msg: 1``) after a full ``pushall`` answer; X1 models send the
 whole ``print`` object (``msg: 0``, pretty-printed like the firmware) on every push.
 
@@ -25,6 +27,7 @@ import time
 from types import TracebackType
 from typing import Any, Self
 
+from .camera import ChamberImageServer, RtspsServer
 from .certs import fingerprint_of_pem, make_self_signed_cert, server_ssl_context
 from .ftps import BambuFtpsServer
 from .jitter import Wander
@@ -322,6 +325,7 @@ class BambuSimulator:
         host: str = "127.0.0.1",
         mqtt_port: int = 0,
         ftp_port: int = 0,
+        camera_port: int = 0,
         ssdp_port: int | None = None,
         files: dict[str, bytes] | None = None,
         ack_commands: bool = True,
@@ -370,6 +374,21 @@ class BambuSimulator:
             key_pem=self._key_pem,
             nlst_full_paths=self.model_info.full_reports,
         )
+        self.camera: ChamberImageServer | RtspsServer
+        if self.model_info.full_reports:
+            self.camera = RtspsServer(
+                host=host,
+                port=camera_port,
+                ssl_context=self._mqtt_ssl_context,
+                access_code=lambda: self.access_code,
+            )
+        else:
+            self.camera = ChamberImageServer(
+                host=host,
+                port=camera_port,
+                ssl_context=self._mqtt_ssl_context,
+                access_code=lambda: self.access_code,
+            )
         self._tasks: set[asyncio.Task[None]] = set()
         self._started = False
         self.jitter = jitter
@@ -390,6 +409,11 @@ class BambuSimulator:
     def ftp_port(self) -> int:
         """Bound implicit-FTPS port (the printer's 990)."""
         return self._ftps.port
+
+    @property
+    def camera_port(self) -> int:
+        """Bound camera port (the printer's 6000 on P1/A1, 322 on X1/H2/P2S)."""
+        return self.camera.port
 
     @property
     def full_reports(self) -> bool:
@@ -442,6 +466,7 @@ class BambuSimulator:
             await self._mqtt_ssl_context()
             await self._broker.start()
             await self._ftps.start()
+            await self.camera.start()
         except BaseException:
             await self.stop()
             raise
@@ -458,6 +483,7 @@ class BambuSimulator:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._broker.stop()
         await self._ftps.stop()
+        await self.camera.stop()
         self._started = False
 
     async def __aenter__(self) -> Self:
@@ -487,7 +513,7 @@ class BambuSimulator:
         await asyncio.sleep(0)
 
     def regenerate_certificate(self) -> None:
-        """New key and certificate (new ``fingerprint``) for MQTT and FTPS connections accepted from now on."""
+        """New key and certificate (new ``fingerprint``) for connections accepted from now on."""
         self.cert_pem, self._key_pem = make_self_signed_cert(self.serial)
         self.fingerprint = fingerprint_of_pem(self.cert_pem)
         self._ftps.set_certificate(self.cert_pem, self._key_pem)

@@ -5,7 +5,9 @@ instead of mocks. It emulates both builds (reference: prusalink-api.md):
 - "buddy": Core One/MK4 firmware: user `maker`, realm "Printer API", one `/usb` storage with
   8.3 short names, no `meta`, the job vanishes at FINISHED/STOPPED, chunked JSON.
 - "pi": Prusa-Link on a Raspberry Pi (MK3S): realm "Administrator", `/local` + `/sdcard`,
-  storage array in status, `meta` on jobs and files, optional X-Api-Key (wrong -> 403).
+  storage array in status, `meta` on jobs and files, optional X-Api-Key (wrong -> 403), and a
+  camera: `/api/v1/cameras` lists it, `/api/v1/cameras/{id}/snap` (and `/snap` for the default
+  one) answers its last photo as JPEG (204 before the first, 404 without a camera).
 State changes are synchronous method calls, so tests need no sleeps; faults (delay, offline,
 stale nonces, cut downloads, a slow link for file bytes) are attributes.
 """
@@ -30,6 +32,7 @@ import zlib
 from aiohttp import web
 
 from . import gcodefiles
+from .camera import make_jpeg
 from .jitter import Wander
 
 FLAVOURS = ("buddy", "pi")
@@ -238,6 +241,9 @@ class PrusaLinkSimulator:
         self.estimate_valid = True
         self.filament_change_in: int | None = None
         self.camera_id: str | None = "Kp4vTz9Qw2LmR" if flavour == "pi" else None
+        #: The camera's last photo (None: it has taken none yet, the snap answers 204).
+        self.camera_photo: bytes | None = make_jpeg(1, (160, 120)) if flavour == "pi" else None
+        self.camera_photo_time = 1752398114.0
         self.telemetry: dict[str, Any] = {}
         self._job: _Job | None = None
         self.jitter = jitter
@@ -806,6 +812,8 @@ class PrusaLinkSimulator:
                     {"GET": self._h_download},
                 ),
                 (r"/api/thumbnails/(?P<path>.+)\.orig\.png", {"GET": self._h_thumbnail}),
+                (r"/api/v1/cameras", {"GET": self._h_cameras}),
+                (r"/api/v1/cameras/(?:(?P<id>[^/]+)/)?snap", {"GET": self._h_camera_snap}),
             ]
         return [(re.compile(p), m) for p, m in routes]
 
@@ -1409,6 +1417,43 @@ class PrusaLinkSimulator:
         await resp.write(png)
         await resp.write_eof()
         return resp
+
+    def take_camera_photo(self, photo: bytes | None = None) -> bytes:
+        """The camera takes a new photo (its trigger fired); returns the JPEG."""
+        self.camera_photo_time += 10
+        self.camera_photo = photo or make_jpeg(int(self.camera_photo_time) % 997, (160, 120))
+        return self.camera_photo
+
+    async def _h_cameras(self, request: web.Request, _m: dict[str, str]) -> web.StreamResponse:
+        """The Pi's list is an object (the spec says an array)."""
+        cameras = []
+        if self.camera_id:
+            cameras.append(
+                {
+                    "camera_id": self.camera_id,
+                    "config": {"name": "Pi camera", "driver": "V4L2", "resolution": "640x480"},
+                    "connected": True,
+                    "detected": True,
+                    "stored": True,
+                    "registered": False,
+                }
+            )
+        return await self._json(request, {"camera_list": cameras})
+
+    async def _h_camera_snap(self, request: web.Request, m: dict[str, str]) -> web.StreamResponse:
+        """The last stored photo as JPEG, 204 before the first one, 404 for an unknown camera."""
+        if not self.camera_id or m["id"] not in ("", self.camera_id):
+            return self._error(request, 404, "Not Found", "Camera not found")
+        if self.camera_photo is None:
+            return web.Response(status=204)
+        modified = formatdate(self.camera_photo_time, usegmt=True)
+        if request.headers.get("If-Modified-Since") == modified:
+            return web.Response(status=304)
+        return web.Response(
+            body=self.camera_photo,
+            content_type="image/jpeg",
+            headers={"Last-Modified": modified, "Cache-Control": "private, max-age=30"},
+        )
 
 
 def _printable(name: str) -> bool:

@@ -158,6 +158,8 @@ class PrinterSnapshot:
     # A print waits for the user: PrusaLink ATTENTION, or a Bambu pause such as a filament
     # runout or a fallen front cover.
     needs_attention: bool = False
+    chamber_light: bool | None = None  # Bambu: on (or flashing) / off
+    camera_id: str | None = None  # PrusaLink (Raspberry Pi): the printer's default camera
 
     @property
     def has_problem(self) -> bool:

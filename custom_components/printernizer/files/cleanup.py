@@ -1,8 +1,9 @@
-"""Cleanup of downloaded copies: old files go, business files stay for their retention period.
+"""Cleanup of downloaded copies and job photos: old ones go, business ones stay for retention.
 
-Only local copies inside the current download root are deleted (never a file on a printer,
-never through a symlink); GoBD asks to keep what documents a sale, so a business job's file
-stays while the job is within `retention_years` unless the caller says otherwise.
+Only local copies inside the current download root, and photos inside the media folder's
+photo folder, are deleted (never a file on a printer, never through a symlink); GoBD asks to
+keep what documents a sale, so a business job's file and photo stay while the job is within
+`retention_years` unless the caller says otherwise.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from homeassistant.util import dt as dt_util
 
 from custom_components.printernizer.const import CATEGORY_BUSINESS, LOGGER
 from custom_components.printernizer.exceptions import service_error
-from custom_components.printernizer.ledger import files as file_repo
+from custom_components.printernizer.ledger import files as file_repo, photos as photo_repo
+from custom_components.printernizer.photos import PHOTO_FOLDER, media_folder
 
 from .paths import UnsafePathError, _inside, check_download_dir, printable
 
@@ -78,40 +80,74 @@ async def async_cleanup(
     ):
         raise service_error("invalid_days", days=older_than_days)
     now = dt_util.utcnow()
+    older_than = now - timedelta(days=older_than_days)
+
+    def may_go(category: str | None, job_end: datetime | None) -> bool:
+        """Not a business record within its retention period (unless the caller says so)."""
+        return (
+            include_business
+            or category != CATEGORY_BUSINESS
+            or (job_end is not None and _add_years(job_end, settings.retention_years) <= now)
+        )
+
     rows = await hass.async_add_executor_job(
         functools.partial(
-            file_repo.cleanup_candidates,
-            ledger,
-            older_than=now - timedelta(days=older_than_days),
-            printer_uid=printer_uid,
+            file_repo.cleanup_candidates, ledger, older_than=older_than, printer_uid=printer_uid
         )
     )
-    candidates: list[file_repo.FileRecord] = [
-        record
-        for record, category, job_end in rows
-        if include_business
-        or category != CATEGORY_BUSINESS
-        or (job_end is not None and _add_years(job_end, settings.retention_years) <= now)
-    ]
+    candidates = [record for record, category, job_end in rows if may_go(category, job_end)]
+    photo_folder = media_folder(hass)
+    photos: list[tuple[photo_repo.PhotoCandidate, Path]] = []
+    if photo_folder is not None:
+        found = await hass.async_add_executor_job(
+            functools.partial(
+                photo_repo.cleanup_candidates,
+                ledger,
+                printer_uid=printer_uid,
+                older_than=older_than,
+            )
+        )
+        photos = [(p, photo_folder / p.path) for p in found if may_go(p.category, p.job_end)]
     answer: dict[str, Any] = {
         "candidates": [
-            {"file_id": r.file_id, "local_path": r.local_path, "size": r.size} for r in candidates
+            {"kind": "file", "file_id": r.file_id, "local_path": r.local_path, "size": r.size}
+            for r in candidates
+        ]
+        + [
+            {"kind": "photo", "job_id": p.job_id, "local_path": str(path), "size": p.size}
+            for p, path in photos
         ],
         "deleted": 0,
         "freed_bytes": 0,
     }
-    if dry_run or not candidates:
+    if dry_run or not (candidates or photos):
         return answer
-    root = await check_download_dir(hass, settings.download_dir)
     deleted = freed = 0
-    for record in candidates:
-        assert record.local_path is not None
+    if candidates:
+        root = await check_download_dir(hass, settings.download_dir)
+        for record in candidates:
+            assert record.local_path is not None
+            try:
+                freed += await hass.async_add_executor_job(
+                    _remove_local, Path(record.local_path), root
+                )
+            except (OSError, UnsafePathError) as err:
+                LOGGER.warning("Cleanup skipped %s: %s", printable(record.local_path), err)
+                continue
+            await hass.async_add_executor_job(file_repo.mark_local_deleted, ledger, record.file_id)
+            deleted += 1
+    if photos:
+        assert photo_folder is not None
+        photo_root = await hass.async_add_executor_job((photo_folder / PHOTO_FOLDER).resolve)
+    for photo, path in photos:
         try:
-            freed += await hass.async_add_executor_job(_remove_local, Path(record.local_path), root)
+            freed += await hass.async_add_executor_job(_remove_local, path, photo_root)
         except (OSError, UnsafePathError) as err:
-            LOGGER.warning("Cleanup skipped %s: %s", printable(record.local_path), err)
+            LOGGER.warning("Cleanup skipped %s: %s", printable(photo.path), err)
             continue
-        await hass.async_add_executor_job(file_repo.mark_local_deleted, ledger, record.file_id)
+        await hass.async_add_executor_job(
+            functools.partial(photo_repo.mark_deleted, ledger, photo.job_id, deleted_at=now)
+        )
         deleted += 1
     answer["deleted"] = deleted
     answer["freed_bytes"] = freed

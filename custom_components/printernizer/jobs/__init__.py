@@ -30,6 +30,7 @@ from .tracker import (
     JobTracker,
     MetadataPhase,
     MetadataProvider,
+    PhotoProvider,
     job_store,
 )
 
@@ -53,6 +54,7 @@ __all__ = [
     "JobTracker",
     "MetadataPhase",
     "MetadataProvider",
+    "PhotoProvider",
     "default_power_watts",
     "job_store",
     "printer_power_watts",

@@ -73,6 +73,9 @@ type MetadataProvider = Callable[
     [JobRecord, PrinterSnapshot, MetadataPhase], Awaitable[PrintMetadata | None]
 ]
 type JobListener = Callable[[str, dict[str, Any]], None]
+# Takes, stores and records the photo of a job that just ended; answers its URL. The bool is
+# True when the end was seen as it happened (so the camera shows the job's part).
+type PhotoProvider = Callable[[JobRecord, bool], Awaitable[str | None]]
 
 # Event types of the `job` event entity (and of async_add_listener callbacks).
 JOB_EVENT_STARTED: Final = "started"
@@ -171,6 +174,7 @@ class JobTracker:
         device_id: str | None,
         metadata_provider: MetadataProvider | None = None,
         model: str | None = None,
+        photo_provider: PhotoProvider | None = None,
     ) -> None:
         """Bind the tracker to one printer's entry, the shared ledger and settings.
 
@@ -182,6 +186,7 @@ class JobTracker:
         self._settings = settings
         self._device_id = device_id
         self._metadata_provider = metadata_provider
+        self._photo_provider = photo_provider
         self._printer_uid: str = entry.unique_id or entry.entry_id
         self._lock = asyncio.Lock()
         self._store: Store[dict[str, Any]] = job_store(hass, self._printer_uid)
@@ -464,6 +469,15 @@ class JobTracker:
         job = self._require_job()
         side = self._side or _SideData(job_id=job.job_id)
         print_hours = hours_from_seconds(action.duration_s - action.paused_s)
+        # the picture first, while the part is still on the plate (the file may take a minute);
+        # none when the printer already moved on to the next job
+        photo = (
+            self._spawn(
+                self._async_take_photo(job, not action.estimated), f"job {job.job_id} photo"
+            )
+            if self._photo_provider is not None and snapshot is not None
+            else None
+        )
 
         materials = list(job.materials)
         if not any(m.grams > 0 for m in materials) and snapshot is not None:
@@ -528,10 +542,27 @@ class JobTracker:
                 "cost_net": cents_to_eur(cost.net_cents),
                 "cost_gross": cents_to_eur(cost.gross_cents),
                 "currency": settings.currency,
+                "photo_url": None if photo is None else await self._async_photo_url(photo),
             }
         )
         self._hass.bus.async_fire(EVENT_JOB_FINISHED, data)
         self._notify(action.outcome, data)
+
+    async def _async_take_photo(self, job: JobRecord, live: bool) -> str | None:
+        """Background: a photo is a nice-to-have, a failing one must never lose the job."""
+        assert self._photo_provider is not None
+        try:
+            return await self._photo_provider(job, live)
+        except Exception:
+            LOGGER.warning("Taking the photo of job %s failed", job.job_id, exc_info=True)
+            return None
+
+    async def _async_photo_url(self, photo: asyncio.Task[str | None]) -> str | None:
+        """The photo's URL once taken; None when the tracker shuts down meanwhile."""
+        await asyncio.wait((photo, self._closed), return_when=asyncio.FIRST_COMPLETED)
+        if not photo.done() or photo.cancelled():
+            return None
+        return photo.result()
 
     async def _async_end_metadata(
         self, job: JobRecord, snapshot: PrinterSnapshot

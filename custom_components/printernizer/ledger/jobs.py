@@ -87,6 +87,8 @@ class JobRecord:
     end_estimated: bool = False
     # schema 2: the Home Assistant user who made the revision shown (None: automatic)
     user_id: str | None = None
+    # schema 3: the job's photo, relative to the media folder (None: none, or cleaned up)
+    photo: str | None = None
 
     @property
     def material_g(self) -> Decimal | None:
@@ -122,10 +124,12 @@ SELECT j.id, j.printer_uid, j.printer_name, j.entry_id, j.job_key, j.name, j.fil
        r.customer AS r_customer, r.note, r.materials AS r_materials, r.energy_kwh,
        r.energy_source, r.prices, r.material_cents, r.energy_cents, r.machine_cents,
        r.net_cents, r.vat_cents, r.gross_cents, r.currency, r.complete, r.material_g,
-       j.end_estimated, r.user_id
+       j.end_estimated, r.user_id, p.path AS photo
 """
 _ALL_REVISIONS_JOIN = """
 FROM jobs AS j
+LEFT JOIN job_photos AS p
+       ON p.job_id = j.id AND p.deleted_at IS NULL
 LEFT JOIN job_revisions AS r
        ON r.job_id = j.id
 """
@@ -170,7 +174,7 @@ def _record(row: sqlite3.Row) -> JobRecord:
         r_customer, note, r_materials, energy_kwh,
         energy_source, prices, material_cents, energy_cents, machine_cents,
         net_cents, vat_cents, gross_cents, currency, complete, material_g,
-        end_estimated, user_id,
+        end_estimated, user_id, photo,
     ) = row  # fmt: skip
     if revision is None:  # open job: no priced record yet
         materials = _materials_from_json(j_materials)
@@ -181,7 +185,7 @@ def _record(row: sqlite3.Row) -> JobRecord:
             duration_s=duration_s, paused_s=paused_s, last_progress=last_progress,
             materials=materials, energy_kwh=None, energy_source=None, prices={}, cost=None,
             currency=DEFAULT_CURRENCY, category=j_category, customer=j_customer, note=None,
-            revision=0, complete=False, end_estimated=bool(end_estimated),
+            revision=0, complete=False, end_estimated=bool(end_estimated), photo=photo,
         )  # fmt: skip
     cost = (
         None
@@ -202,7 +206,7 @@ def _record(row: sqlite3.Row) -> JobRecord:
         complete=bool(complete), revised_at=_time(r_created_at), reason=reason,
         changed_fields=tuple(json.loads(changed)),
         stored_material_g=None if material_g is None else Decimal(material_g),
-        end_estimated=bool(end_estimated), user_id=user_id,
+        end_estimated=bool(end_estimated), user_id=user_id, photo=photo,
     )  # fmt: skip
 
 

@@ -131,8 +131,23 @@ ALTER TABLE job_revisions ADD COLUMN user_id TEXT;
 CREATE INDEX idx_jobs_printer_started ON jobs (printer_uid, started_at);
 """
 
+# Version 3: a photo of each job (taken by the printer's camera as it ended, else its
+# thumbnail), kept in Home Assistant's media folder. A row of its own, because an ended job's
+# row is frozen; `deleted_at` records that cleanup removed the file (the row stays).
+_V3 = """
+CREATE TABLE job_photos (
+    job_id          INTEGER PRIMARY KEY REFERENCES jobs (id),
+    path            TEXT    NOT NULL,
+    source          TEXT    NOT NULL CHECK (source IN ('camera', 'thumbnail')),
+    size            INTEGER NOT NULL,
+    taken_at        TEXT    NOT NULL,
+    deleted_at      TEXT
+);
+CREATE INDEX idx_job_photos_taken ON job_photos (taken_at);
+"""
+
 # Append new scripts here; never edit a released one.
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2))
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2), (3, _V3))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

@@ -33,6 +33,7 @@ export class JobsView extends PanelView {
     printers: { state: true },
     detail: { state: true },
     revisions: { state: true },
+    photoUrl: { state: true },
     saved: { state: true },
   };
   declare jobs: Job[] | null;
@@ -49,6 +50,8 @@ export class JobsView extends PanelView {
   declare printers: PrinterState[];
   declare detail: JobRevision | null;
   declare revisions: JobRevision[];
+  /** The job's photo, signed for this user (HA serves /media only with a login). */
+  declare photoUrl: string | null;
   declare saved: boolean;
 
   constructor() {
@@ -67,6 +70,7 @@ export class JobsView extends PanelView {
     this.printers = [];
     this.detail = null;
     this.revisions = [];
+    this.photoUrl = null;
     this.saved = false;
   }
 
@@ -139,6 +143,10 @@ export class JobsView extends PanelView {
       job_id: jobId,
     });
     if (this.detail?.job_id !== jobId) this.saved = false;
+    // an <img> sends no login: ask Home Assistant for a signed path to the photo
+    this.photoUrl = result.job.photo
+      ? (await this.hass.callWS<{ path: string }>({ type: "auth/sign_path", path: result.job.photo, expires: 3600 })).path
+      : null;
     this.detail = result.job;
     this.revisions = result.revisions;
     await this.updateComplete;
@@ -309,6 +317,9 @@ export class JobsView extends PanelView {
     const money = (value: number | null) => formatMoney(this.hass, value, job.currency);
     return html`<dialog class="detail" aria-labelledby="job-title" @close=${() => (this.detail = null)}>
       <h2 id="job-title">${this.t("job_details", { id: job.job_id })}: ${this.jobName(job)}</h2>
+      ${this.photoUrl
+        ? html`<img class="photo" src=${this.photoUrl} alt=${this.t("photo_of", { name: this.jobName(job) })} />`
+        : nothing}
       <dl class="facts">
         <dt>${this.t("printer")}</dt><dd>${job.printer}</dd>
         <dt>${this.t("status")}</dt><dd><span class="chip ${statusClass(job.status)}">${this.t(`status.${job.status}`)}</span></dd>
@@ -450,6 +461,15 @@ export class JobsView extends PanelView {
         margin: 16px 0 6px;
         font-size: 1em;
         font-weight: 500;
+      }
+      img.photo {
+        display: block;
+        width: 100%;
+        max-height: 40vh;
+        object-fit: contain;
+        border-radius: 8px;
+        margin-bottom: 12px;
+        background: var(--secondary-background-color, #eee);
       }
       dl.facts {
         display: grid;

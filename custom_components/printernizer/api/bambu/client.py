@@ -246,6 +246,27 @@ class BambuClient:
         """Stop (cancel) the current print."""
         await self._async_print_command("stop")
 
+    async def async_set_chamber_light(self, on: bool) -> None:
+        """Switch the chamber light (`system.ledctrl`; every timing key must be present)."""
+        await self._async_command(
+            "system",
+            "ledctrl",
+            {
+                "led_node": "chamber_light",
+                "led_mode": "on" if on else "off",
+                "led_on_time": 500,
+                "led_off_time": 500,
+                "loop_times": 0,
+                "interval_time": 0,
+            },
+        )
+
+    async def async_set_print_speed(self, level: int) -> None:
+        """Set the speed level: 1 silent, 2 standard, 3 sport, 4 ludicrous (a string param)."""
+        if level not in (1, 2, 3, 4):
+            raise ValueError(f"speed level {level} is not 1-4")
+        await self._async_command("print", "print_speed", {"param": str(level)})
+
     async def async_refresh(self) -> bool:
         """Ask for version and full state; False when `pushall` was throttled (P1/A1, 5 min)."""
         session = self._require_session()
@@ -685,16 +706,24 @@ class BambuClient:
         )
 
     async def _async_print_command(self, command: str) -> None:
-        """Send a `print` command with its own sequence_id and wait for the matching ACK."""
+        """A `print` command without parameters (pause, resume, stop)."""
+        await self._async_command("print", command, {"param": ""})
+
+    async def _async_command(self, category: str, command: str, fields: dict[str, Any]) -> None:
+        """Send a command with its own sequence_id and wait for the matching ACK.
+
+        The ACK comes back under the same category (`system.ledctrl` under `system`).
+        """
         session = self._require_session()
         loop = self._require_loop()
         sequence_id = self._next_sequence()
         future: asyncio.Future[dict[str, Any]] = loop.create_future()
         future.add_done_callback(_consume)
-        self._pending[sequence_id] = ("print", command, future)
+        self._pending[sequence_id] = (category, command, future)
         try:
             self._publish(
-                session, {"print": {"sequence_id": sequence_id, "command": command, "param": ""}}
+                session,
+                {category: {"sequence_id": sequence_id, "command": command, **fields}},
             )
             async with asyncio.timeout(self.command_timeout):
                 reply = await future

@@ -351,10 +351,22 @@ def parse_snapshot(
         fan_print=_fan_percent(get("cooling_fan_speed")),
         fan_hotend=_fan_percent(get("heatbreak_fan_speed")),
         wifi_signal_dbm=_wifi_dbm(get("wifi_signal")),
+        chamber_light=_light_on(get("lights_report"), "chamber_light"),
         firmware=firmware,
         model=model,
         serial=serial,
     )
+
+
+def _light_on(report: Any, node: str) -> bool | None:
+    """`lights_report` [{node, mode: on|off|flashing}]: is `node` lit? None when not reported."""
+    if type(report) is not list:
+        return None
+    for light in report:
+        if type(light) is dict and light.get("node") == node:
+            mode = light.get("mode")
+            return mode in ("on", "flashing") if type(mode) is str else None
+    return None
 
 
 class _Temperatures:
@@ -696,6 +708,24 @@ def model_sends_deltas(model: str | None) -> bool:
     if upper in CHAMBER_SENSOR_MODELS or upper.startswith(("H2", "X1", "X2", "P2")):
         return False
     return upper not in _KNOWN_MODELS
+
+
+CAMERA_CHAMBER_IMAGE = "chamber_image"
+CAMERA_RTSPS = "rtsps"
+
+
+def model_camera(model: str | None) -> str | None:
+    """The model's camera: the ESP32 models (P1/A1) send a JPEG chamber image over port 6000,
+    the others (X1, H2, P2S, X2D) H.264 over RTSPS; None for a model we do not know."""
+    canonical = normalize_model(model)
+    if canonical is None:
+        return None
+    upper = canonical.upper()
+    if upper in DELTA_MODELS:
+        return CAMERA_CHAMBER_IMAGE
+    if upper.startswith(("X1", "H2", "P2", "X2")):
+        return CAMERA_RTSPS
+    return None
 
 
 def _board_model(module: Mapping[str, Any]) -> str | None:

@@ -1,4 +1,4 @@
-"""TLS for the printer's MQTT (8883) and FTPS (990) services: encryption always, trust by pinning.
+"""TLS for the printer's MQTT, FTPS and camera services: encryption always, trust by pinning.
 
 Bambu printers serve certificates from Bambu's private CA, sometimes X.509 v1, with CN = serial and
 new per-model intermediates that break chain validation (reference §1.1). Instead of a CA bundle we
@@ -10,8 +10,17 @@ the server holds the private key of the certificate it presents, so a pin cannot
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
+import ipaddress
+import pathlib
 import ssl
+import tempfile
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from ..errors import (
     PrinterCertificateError,
@@ -88,3 +97,53 @@ async def async_probe_fingerprint(host: str, port: int, *, timeout: float = 10.0
     finally:
         if transport is not None:
             transport.close()
+
+
+async def async_close_stream(writer: asyncio.StreamWriter) -> None:
+    """Close a TLS stream without leaving its shutdown timer behind (a silent peer: abort)."""
+    writer.close()
+    try:
+        async with asyncio.timeout(2):
+            await writer.wait_closed()
+    except (TimeoutError, OSError, ssl.SSLError):
+        writer.transport.abort()
+
+
+def make_loopback_server_context() -> ssl.SSLContext:
+    """A server context with a fresh self-signed certificate for 127.0.0.1 (the RTSPS relay).
+
+    Its key never leaves this process: it is written to a private temporary folder only
+    because `load_cert_chain` reads files, and deleted at once. Blocking: run in an executor.
+    """
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "printernizer loopback relay")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    with tempfile.TemporaryDirectory(prefix="printernizer-relay-") as folder:
+        cert_file = pathlib.Path(folder, "cert.pem")
+        key_file = pathlib.Path(folder, "key.pem")
+        cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        context.load_cert_chain(cert_file, key_file)
+    return context

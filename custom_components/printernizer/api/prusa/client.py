@@ -559,6 +559,25 @@ class PrusaLinkClient:
             raise FileTransferError(f"{ref}: thumbnail larger than {_MAX_THUMBNAIL} bytes")
         return answer.body
 
+    async def async_camera_snapshot(self, camera_id: str) -> bytes | None:
+        """The camera's last photo (JPEG) on the Raspberry Pi build; None when it has none.
+
+        The Pi answers its stored photo (taken every 10-60 s by its trigger), 204 before the
+        first one and 404 when the camera is gone; Buddy printers have no camera routes.
+        A short request, like a thumbnail: the photo is small and the Pi has no slot limit.
+        """
+        if not camera_id.replace("-", "").replace("_", "").isalnum():
+            raise PrinterError(f"unusable camera id {camera_id!r}")  # printer-supplied text
+        path = f"/api/v1/cameras/{camera_id}/snap"
+        answer = await self._call("GET", path, headers={"Accept": "image/jpeg, */*"})
+        if answer.status in (204, 404):
+            return None
+        if answer.status != 200:
+            raise PrinterConnectionError(f"{path}: camera answered HTTP {answer.status}")
+        if len(answer.body) > _MAX_THUMBNAIL:
+            raise FileTransferError(f"{path}: photo larger than {_MAX_THUMBNAIL} bytes")
+        return answer.body
+
     async def async_read_metadata(self, ref: str, *, max_bytes: int | None = None) -> PrintMetadata:
         """Stream a print file through the metadata reader without storing it.
 

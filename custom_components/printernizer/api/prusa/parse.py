@@ -252,6 +252,7 @@ def parse_snapshot(
         model=previous.model if previous else None,
         serial=previous.serial if previous else None,
         needs_attention=attention,
+        camera_id=_str(_dict(status_doc.get("camera")).get("id")),
     )
 
 
