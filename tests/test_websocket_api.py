@@ -25,6 +25,8 @@ from custom_components.printernizer.api.models import MaterialUsage
 from custom_components.printernizer.costs import CostBreakdown
 from custom_components.printernizer.data import DATA_SHARED
 from custom_components.printernizer.ledger import Ledger
+from tests.conftest import bambu_entry
+from tests.simulators.bambu import BambuSimulator
 from tests.simulators.gcodefiles import make_bgcode
 from tests.simulators.prusa import PrusaLinkSimulator
 from tests.test_services import call, print_bracket, tick
@@ -131,6 +133,33 @@ async def test_printers_show_the_live_printer_and_todays_cost(
     assert printer["entities"]["status"] == "sensor.core_one_status"
     assert printer["entities"]["stop"] == "button.core_one_stop"
     assert printer["entities"]["thumbnail"].startswith("image.core_one")
+
+
+async def test_printers_survive_a_printer_unloading_while_they_are_read(
+    hass: HomeAssistant,
+    printed: MockConfigEntry,
+    bambu_sim: BambuSimulator,
+    admin: Command,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A printer that unloads while today's costs are read (the user just removed it) does not
+    break the Farm view: it used to fail with "unknown error" for the whole list."""
+    bambu = bambu_entry(bambu_sim)
+    bambu.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(bambu.entry_id)
+    await hass.async_block_till_done()
+    report = reports.async_cost_report
+
+    async def report_while_unloading(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        await hass.config_entries.async_unload(bambu.entry_id)
+        return await report(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "async_cost_report", report_while_unloading)
+    printers = ok(await admin("printers"))["printers"]
+    assert sorted((p["name"], p["today_cost"]) for p in printers) == [
+        ("Core One", 1.37),
+        ("Workshop P1S", 0.0),
+    ]
 
 
 async def test_jobs_answer_like_list_jobs(

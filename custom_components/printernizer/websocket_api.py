@@ -129,14 +129,17 @@ def printer_state(hass: HomeAssistant, entry: PrinternizerConfigEntry) -> dict[s
 @async_response
 async def ws_printers(hass: HomeAssistant, connection: Connection, msg: dict[str, Any]) -> None:
     """Every loaded printer's live state and the gross cost of its jobs started today."""
-    ledger = hass.data[DATA_SHARED].ledger
+    # Every state first, with no await between: a printer may unload while the report runs.
+    states = {
+        entry.runtime_data.coordinator.printer_uid: printer_state(hass, entry)
+        for entry in _loaded_entries(hass, None)
+    }
     today = dt_util.now().date()
-    printers = []
-    for entry in _loaded_entries(hass, None):
-        report = await reports.async_cost_report(
-            hass, ledger, start=today, end=today, entry_id=entry.entry_id
-        )
-        printers.append({**printer_state(hass, entry), "today_cost": report["totals"]["gross"]})
+    report = await reports.async_cost_report(
+        hass, hass.data[DATA_SHARED].ledger, start=today, end=today, group_by="printer"
+    )
+    today_cost = {group["printer_uid"]: group["gross"] for group in report["groups"]}
+    printers = [{**state, "today_cost": today_cost.get(uid, 0.0)} for uid, state in states.items()]
     connection.send_result(msg["id"], {"printers": printers})
 
 

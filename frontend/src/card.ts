@@ -1,7 +1,7 @@
 // printernizer-printer-card: one printer on any dashboard, from its entities (states and button
 // services), so it works for every user. Its own bundle: nothing of the panel comes along.
 import { css, html, LitElement, nothing, svg } from "lit";
-import { formatNumber, formatTime } from "./format";
+import { formatNumber, formatTime, pictureOf } from "./format";
 import { CARD_STRINGS } from "./i18n/card-strings";
 import { makeLocalize } from "./i18n/localize";
 import type { HassEntityState, HomeAssistant } from "./types";
@@ -109,7 +109,7 @@ export class PrinternizerPrinterCard extends LitElement {
     const status = this.state(entities, "status");
     const active = ACTIVE.includes(status?.state ?? "");
     const progress = Number(this.state(entities, "progress")?.state);
-    const picture = this.state(entities, "thumbnail")?.attributes.entity_picture;
+    const picture = pictureOf(this.state(entities, "thumbnail"));
     const remaining = this.state(entities, "remaining_time");
     const end = this.state(entities, "end_time")?.state;
     const jobName = this.state(entities, "job_name")?.state;

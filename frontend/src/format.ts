@@ -1,5 +1,5 @@
 // Numbers, money, dates and times in the user's locale settings (hass.locale), as HA formats them.
-import type { HomeAssistant } from "./types";
+import type { HassEntityState, HomeAssistant } from "./types";
 
 /** The Intl locale for numbers: HA's number_format setting, else the user's language. */
 export function numberLocale(hass: HomeAssistant): string | undefined {
@@ -138,4 +138,11 @@ export function periodDays(period: PeriodKey, today = new Date()): { start: stri
     default:
       return null;
   }
+}
+
+/** An image entity's picture, only while it has an image: without one Home Assistant answers
+ * the picture's address with an error (the state is then unknown or unavailable). */
+export function pictureOf(state: HassEntityState | undefined): string | undefined {
+  if (!state || state.state === "unknown" || state.state === "unavailable") return undefined;
+  return state.attributes.entity_picture as string | undefined;
 }

@@ -121,6 +121,13 @@ def session(stack: Stack, browser: Browser) -> Iterator[OpenSession]:
             else None,
         )
         page.on("pageerror", lambda err: current.errors.append(f"page error: {err}"))
+        # The console says only "status of 500"; the response says which address failed.
+        page.on(
+            "response",
+            lambda r: current.errors.append(f"HTTP {r.status} {r.url}")
+            if r.status >= 500
+            else None,
+        )
         page.goto(stack.url)
         page.locator("input[name=username]").fill(USERNAME)
         page.locator("input[name=password]").fill(PASSWORD)
@@ -134,4 +141,8 @@ def session(stack: Stack, browser: Browser) -> Iterator[OpenSession]:
     errors = {s.name: s.errors for s, _ in opened if s.errors}
     for _, context in opened:
         context.close()  # type: ignore[attr-defined]
-    assert errors == {}, f"console errors: {errors}"
+    if errors:
+        ha_errors = [
+            line for line in stack.log_tail("home-assistant", 400).splitlines() if " ERROR " in line
+        ]
+        raise AssertionError(f"console errors: {errors}\nHome Assistant's errors: {ha_errors}")

@@ -1,6 +1,6 @@
 // Farm: a tile per printer with its live state, today's cost and pause/resume/stop.
 import { css, html } from "lit";
-import { formatMoney, formatNumber, formatTime } from "../format";
+import { formatMoney, formatNumber, formatTime, pictureOf } from "../format";
 import { baseStyles, PanelView, statusClass } from "../shared";
 import type { LiveEvent, PrinterState } from "../types";
 
@@ -37,7 +37,7 @@ export class FarmView extends PanelView {
 
   private thumbnail(printer: PrinterState) {
     const id = printer.entities.thumbnail;
-    const url = id ? this.hass.states[id]?.attributes.entity_picture : undefined;
+    const url = id ? pictureOf(this.hass.states[id]) : undefined;
     return url
       ? html`<img class="thumb" src=${url} alt="" loading="lazy" />`
       : html`<div class="thumb placeholder"><ha-icon icon="mdi:printer-3d"></ha-icon></div>`;
