@@ -191,3 +191,67 @@ def test_end_estimated_needs_a_boolean_column(ledger: Ledger) -> None:
             started_at=T0,
             category="private",
         )
+
+
+def test_v3_database_upgrades_to_schema_4(tmp_path: pathlib.Path) -> None:
+    """Schema 4: v3 jobs are watched jobs (`source` printer), the queue and plates start empty,
+    a new printer's plate is clear and a job's end makes it not clear."""
+    path = tmp_path / "printernizer.db"
+    _v1_database(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        for number, script in schema.MIGRATIONS[1:3]:
+            conn.execute("BEGIN")
+            for statement in schema._split(script):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_version VALUES (?, '2025-02-01T00:00:00+00:00')", (number,)
+            )
+            conn.execute("COMMIT")
+        conn.execute(
+            "INSERT INTO job_photos VALUES (1, 'printernizer/photos/1.jpg', 'camera', 1234,"
+            " '2025-03-01T09:30:00.000000Z', NULL)"
+        )
+    finally:
+        conn.close()
+    ledger = Ledger(path, clock=lambda: CLOCK)
+    ledger.open()
+    try:
+        with ledger.read() as conn:
+            versions = [row[0] for row in conn.execute("SELECT version FROM schema_version")]
+            queue_rows = conn.execute("SELECT COUNT(*) FROM queue_items").fetchone()[0]
+        assert versions == [1, 2, 3, 4]
+        assert queue_rows == 0
+        ended = ledger.get_job(1)
+        assert ended is not None
+        assert (ended.source, ended.revision, ended.category) == ("printer", 2, "private")
+        assert ended.cost == CostBreakdown(100, 5, 300, 405, 77, 482)
+        assert ended.photo == "printernizer/photos/1.jpg"
+        assert ledger.printer_totals("SERIAL1").jobs == 1
+        from custom_components.printernizer.ledger import queue as queue_repo
+
+        assert queue_repo.plates(ledger, ["SERIAL1"]) == {"SERIAL1": True}
+        ledger.finish_job(
+            2,
+            status="finished",
+            ended_at=T0 + timedelta(days=1, hours=1),
+            duration_s=3600,
+            paused_s=0,
+            last_progress=100.0,
+            materials=[],
+            energy_kwh=Decimal("0.105"),
+            energy_source="estimated",
+            prices={},
+            cost=COST,
+            currency="EUR",
+            complete=False,
+        )
+        assert queue_repo.plates(ledger, ["SERIAL1", "NEW"]) == {"SERIAL1": False, "NEW": True}
+        with pytest.raises(sqlite3.IntegrityError), ledger.write() as conn:
+            conn.execute(
+                "INSERT INTO jobs (printer_uid, printer_name, entry_id, job_key, status,"
+                " started_at, category, created_at, updated_at, source) VALUES"
+                " ('X', 'X', '', 'k', 'printing', 't', 'private', 't', 't', 'other')"
+            )
+    finally:
+        ledger.close()

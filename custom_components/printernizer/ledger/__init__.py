@@ -193,6 +193,11 @@ class Ledger:
                 conn, job_id, reason=reason, changes=changes, now=self._clock(), user_id=user_id
             )
 
+    def add_manual_job(self, **fields: Any) -> JobRecord:
+        """Record a print entered by hand, ended and priced (see ledger.jobs.add_manual_job)."""
+        with self._db.write() as conn:
+            return _jobs.add_manual_job(conn, now=self._clock(), **fields)
+
     def get_job(self, job_id: int) -> JobRecord | None:
         """A job at its latest revision."""
         with self._db.read() as conn:

@@ -89,6 +89,8 @@ class JobRecord:
     user_id: str | None = None
     # schema 3: the job's photo, relative to the media folder (None: none, or cleaned up)
     photo: str | None = None
+    # schema 4: watched on a printer (`printer`) or entered by hand (`manual`)
+    source: str = "printer"
 
     @property
     def material_g(self) -> Decimal | None:
@@ -124,7 +126,7 @@ SELECT j.id, j.printer_uid, j.printer_name, j.entry_id, j.job_key, j.name, j.fil
        r.customer AS r_customer, r.note, r.materials AS r_materials, r.energy_kwh,
        r.energy_source, r.prices, r.material_cents, r.energy_cents, r.machine_cents,
        r.net_cents, r.vat_cents, r.gross_cents, r.currency, r.complete, r.material_g,
-       j.end_estimated, r.user_id, p.path AS photo
+       j.end_estimated, r.user_id, p.path AS photo, j.source
 """
 _ALL_REVISIONS_JOIN = """
 FROM jobs AS j
@@ -174,7 +176,7 @@ def _record(row: sqlite3.Row) -> JobRecord:
         r_customer, note, r_materials, energy_kwh,
         energy_source, prices, material_cents, energy_cents, machine_cents,
         net_cents, vat_cents, gross_cents, currency, complete, material_g,
-        end_estimated, user_id, photo,
+        end_estimated, user_id, photo, source,
     ) = row  # fmt: skip
     if revision is None:  # open job: no priced record yet
         materials = _materials_from_json(j_materials)
@@ -186,6 +188,7 @@ def _record(row: sqlite3.Row) -> JobRecord:
             materials=materials, energy_kwh=None, energy_source=None, prices={}, cost=None,
             currency=DEFAULT_CURRENCY, category=j_category, customer=j_customer, note=None,
             revision=0, complete=False, end_estimated=bool(end_estimated), photo=photo,
+            source=source,
         )  # fmt: skip
     cost = (
         None
@@ -206,7 +209,7 @@ def _record(row: sqlite3.Row) -> JobRecord:
         complete=bool(complete), revised_at=_time(r_created_at), reason=reason,
         changed_fields=tuple(json.loads(changed)),
         stored_material_g=None if material_g is None else Decimal(material_g),
-        end_estimated=bool(end_estimated), user_id=user_id, photo=photo,
+        end_estimated=bool(end_estimated), user_id=user_id, photo=photo, source=source,
     )  # fmt: skip
 
 
@@ -458,6 +461,113 @@ def finish_job(
         currency=currency,
         complete=complete,
     )
+    # what was printed is on the plate until someone clears it (the queue waits for that)
+    set_plate_clear(conn, job.printer_uid, clear=False, now=now)
+    return _require(conn, job_id)
+
+
+def set_plate_clear(
+    conn: sqlite3.Connection,
+    printer_uid: str,
+    *,
+    clear: bool,
+    now: datetime,
+    user_id: str | None = None,
+) -> None:
+    """Remember whether the printer's plate is clear (no row: clear, a new printer's plate)."""
+    conn.execute(
+        "INSERT INTO plate_state (printer_uid, clear, changed_at, user_id) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (printer_uid) DO UPDATE SET clear = excluded.clear,"
+        " changed_at = excluded.changed_at, user_id = excluded.user_id",
+        (printer_uid, 1 if clear else 0, to_db_time(now), user_id),
+    )
+
+
+def plate_clear(conn: sqlite3.Connection, printer_uid: str) -> bool:
+    """The printer's plate flag (clear until a job ends on it)."""
+    row = conn.execute(
+        "SELECT clear FROM plate_state WHERE printer_uid = ?", (printer_uid,)
+    ).fetchone()
+    return row is None or bool(row[0])
+
+
+def add_manual_job(
+    conn: sqlite3.Connection,
+    *,
+    printer_uid: str,
+    printer_name: str,
+    entry_id: str,
+    job_key: str,
+    name: str,
+    status: str,
+    started_at: datetime,
+    ended_at: datetime,
+    materials: Sequence[MaterialUsage],
+    energy_kwh: Decimal | None,
+    energy_source: str | None,
+    prices: Mapping[str, str],
+    cost: CostBreakdown | None,
+    currency: str,
+    category: str,
+    customer: str | None,
+    note: str | None,
+    now: datetime,
+    user_id: str | None,
+) -> JobRecord:
+    """Record a print Home Assistant did not watch: an ended job and its revision 1 at once.
+
+    Its `source` is `manual`, revision 1 names the user who entered it; the plate flag is left
+    alone (the print is long gone from the plate).
+    """
+    if status not in ENDED_STATUSES:
+        raise LedgerError(f"a job cannot end with status {status!r}")
+    if category not in CATEGORIES:
+        raise LedgerError(f"invalid category {category!r}")
+    if ended_at < started_at:
+        raise LedgerError("a job cannot end before it started")
+    duration_s = int((ended_at - started_at).total_seconds())
+    cursor = conn.execute(
+        "INSERT INTO jobs (printer_uid, printer_name, entry_id, job_key, name, file_name,"
+        " status, started_at, ended_at, duration_s, paused_s, last_progress, materials,"
+        " category, customer, created_at, updated_at, source)"
+        " VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, 0, NULL, ?, ?, ?, ?, ?, 'manual')",
+        (
+            printer_uid,
+            printer_name,
+            entry_id,
+            job_key,
+            name,
+            status,
+            to_db_time(started_at),
+            to_db_time(ended_at),
+            duration_s,
+            _materials_to_json(materials),
+            category,
+            customer,
+            to_db_time(now),
+            to_db_time(now),
+        ),
+    )
+    job_id = int(cursor.lastrowid)  # type: ignore[arg-type]
+    _insert_revision(
+        conn,
+        job_id=job_id,
+        revision=1,
+        created_at=now,
+        reason="add_job",
+        changed=(),
+        category=category,
+        customer=customer,
+        note=note,
+        materials=materials,
+        energy_kwh=energy_kwh,
+        energy_source=energy_source,
+        prices=prices,
+        cost=cost,
+        currency=currency,
+        complete=bool(materials),
+        user_id=user_id,
+    )
     return _require(conn, job_id)
 
 
@@ -675,15 +785,17 @@ def report_jobs(
     return [_record(row) for row in conn.execute(sql, params)]
 
 
+# Totals are what Home Assistant watched: manual jobs count in reports, not here (the Energy
+# dashboard would book a manual job's old kWh at the time it was entered).
 PRINTER_TOTALS_SQL = (
     "SELECT COUNT(*), COALESCE(SUM(r.gross_cents), 0), COALESCE(SUM(r.net_cents), 0) "
     + _LATEST_JOIN
-    + " WHERE j.printer_uid = ? AND j.ended_at IS NOT NULL"
+    + " WHERE j.printer_uid = ? AND j.ended_at IS NOT NULL AND j.source = 'printer'"
 )
 PRINTER_AMOUNTS_SQL = (
     "SELECT r.material_g, r.energy_kwh "
     + _LATEST_JOIN
-    + " WHERE j.printer_uid = ? AND j.ended_at IS NOT NULL"
+    + " WHERE j.printer_uid = ? AND j.ended_at IS NOT NULL AND j.source = 'printer'"
 )
 
 
@@ -705,7 +817,8 @@ def printer_totals(conn: sqlite3.Connection, printer_uid: str) -> Totals:
 
 LAST_ENDED_SQL = (
     _SELECT
-    + " WHERE j.printer_uid = ? AND j.ended_at IS NOT NULL ORDER BY j.ended_at DESC, j.id DESC LIMIT 1"
+    + " WHERE j.printer_uid = ? AND j.ended_at IS NOT NULL AND j.source = 'printer'"
+    " ORDER BY j.ended_at DESC, j.id DESC LIMIT 1"
 )
 
 

@@ -146,8 +146,52 @@ CREATE TABLE job_photos (
 CREATE INDEX idx_job_photos_taken ON job_photos (taken_at);
 """
 
+# Version 4: the print queue (items printed in `position` order by whichever of their printers
+# is free first, with a clear plate), each printer's plate flag (a row only once it changed:
+# no row = clear, so a new printer's plate is clear; a job's end sets it not clear in the same
+# transaction), and the source of a job: watched on a printer, or entered by hand (`manual`
+# jobs count in reports, not in a printer's totals).
+_V4 = """
+CREATE TABLE queue_items (
+    id              INTEGER PRIMARY KEY,
+    position        INTEGER NOT NULL,
+    name            TEXT    NOT NULL,
+    source_kind     TEXT    NOT NULL CHECK (source_kind IN ('local', 'file', 'remote')),
+    local_path      TEXT,
+    file_id         INTEGER,
+    remote_path     TEXT,
+    printers        TEXT    NOT NULL DEFAULT '[]',
+    options         TEXT    NOT NULL DEFAULT '{}',
+    not_before      TEXT,
+    status          TEXT    NOT NULL DEFAULT 'waiting'
+                    CHECK (status IN ('waiting', 'uploading', 'starting', 'printing', 'done',
+                                      'failed', 'cancelled')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    entry_id        TEXT,
+    printer_uid     TEXT,
+    job_watermark   INTEGER,
+    start_sent_at   TEXT,
+    job_id          INTEGER REFERENCES jobs (id),
+    error           TEXT,
+    created_at      TEXT    NOT NULL,
+    updated_at      TEXT    NOT NULL,
+    user_id         TEXT
+);
+CREATE INDEX idx_queue_status_position ON queue_items (status, position);
+
+CREATE TABLE plate_state (
+    printer_uid     TEXT    PRIMARY KEY,
+    clear           INTEGER NOT NULL CHECK (clear IN (0, 1)),
+    changed_at      TEXT    NOT NULL,
+    user_id         TEXT
+);
+
+ALTER TABLE jobs ADD COLUMN source TEXT NOT NULL DEFAULT 'printer'
+    CHECK (source IN ('printer', 'manual'));
+"""
+
 # Append new scripts here; never edit a released one.
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2), (3, _V3))
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
