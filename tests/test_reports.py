@@ -359,6 +359,7 @@ async def test_list_jobs(hass: HomeAssistant, ledger: Ledger, seeded) -> None:
         "end_estimated": False,
         "user_id": None,
         "photo": None,
+        "source": "printer",
     }
     j2 = result["jobs"][2]
     assert (j2["started_at"], j2["ended_at"]) == (

@@ -67,6 +67,7 @@ from .jobs import (
 from .ledger import JobRecord, Ledger
 from .migrate import async_migrate_entity_keys
 from .photos import async_take_job_photo
+from .printing.queue import PrintQueue
 from .services import async_setup_services
 from .settings import SettingsStore
 
@@ -92,9 +93,11 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     await settings.async_load()
     ledger = Ledger(Path(hass.config.path(STORAGE_DIR, DB_FILENAME)))
     await hass.async_add_executor_job(ledger.open)
-    hass.data[DATA_SHARED] = PrinternizerShared(ledger=ledger, settings=settings)
+    queue = PrintQueue(hass, ledger)
+    hass.data[DATA_SHARED] = PrinternizerShared(ledger=ledger, settings=settings, queue=queue)
 
     async def _close_ledger(_: Event) -> None:
+        await queue.async_shutdown()
         await hass.async_add_executor_job(ledger.close)
 
     hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _close_ledger)
@@ -211,6 +214,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
         )
     )
 
+    await shared.queue.async_attach(entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     await panel.async_register_frontend(hass)

@@ -1,4 +1,4 @@
-"""Binary sensors: online, printing, problem, attention, door."""
+"""Binary sensors: online, printing, problem, attention, door, plate_clear."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from homeassistant.const import EntityCategory
 
 from .api import PrinterSnapshot, PrinterStatus
 from .coordinator import PrinterCoordinator
+from .data import DATA_SHARED
 from .entity import PrinternizerEntity
 
 if TYPE_CHECKING:
@@ -80,6 +81,13 @@ BINARY_SENSORS: tuple[PrinternizerBinarySensorDescription, ...] = (
         device_class=BinarySensorDeviceClass.DOOR,
         is_on_fn=lambda c: c.data.door_open,
         exists_fn=lambda c: c.data is not None and c.data.door_open is not None,
+    ),
+    PrinternizerBinarySensorDescription(
+        # The queue starts a print only on a clear plate; a job's end makes it not clear.
+        key="plate_clear",
+        translation_key="plate_clear",
+        is_on_fn=lambda c: c.hass.data[DATA_SHARED].queue.plate_clear(c.printer_uid),
+        always_available=True,
     ),
 )
 

@@ -1,4 +1,4 @@
-"""Buttons: pause, resume, stop, refresh."""
+"""Buttons: pause, resume, stop, refresh; clear_plate (the print queue may go on)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.const import EntityCategory
 
 from .coordinator import PrinterCoordinator
+from .data import DATA_SHARED
 from .entity import PrinternizerEntity
 
 if TYPE_CHECKING:
@@ -48,6 +49,9 @@ BUTTONS: tuple[PrinternizerButtonDescription, ...] = (
 )
 
 
+CLEAR_PLATE = ButtonEntityDescription(key="clear_plate", translation_key="clear_plate")
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: PrinternizerConfigEntry,
@@ -55,7 +59,12 @@ async def async_setup_entry(
 ) -> None:
     """Add the control buttons."""
     coordinator = entry.runtime_data.coordinator
-    async_add_entities(PrinternizerButton(coordinator, description) for description in BUTTONS)
+    async_add_entities(
+        [
+            *(PrinternizerButton(coordinator, description) for description in BUTTONS),
+            ClearPlateButton(coordinator, CLEAR_PLATE),
+        ]
+    )
 
 
 class PrinternizerButton(PrinternizerEntity, ButtonEntity):
@@ -70,3 +79,29 @@ class PrinternizerButton(PrinternizerEntity, ButtonEntity):
     async def async_press(self) -> None:
         """Send the command."""
         await self.entity_description.press_fn(self.coordinator)
+
+
+class ClearPlateButton(PrinternizerEntity, ButtonEntity):
+    """Say the plate is empty: the queue may start its next print on this printer.
+
+    Always available: the flag lives in the ledger, and a plate can be cleared while the
+    printer is switched off.
+    """
+
+    @property
+    def available(self) -> bool:
+        """The flag is ours, not the printer's."""
+        return True
+
+    def probe(self) -> Callable[[], object]:
+        """Nothing a report changes."""
+        return lambda: None
+
+    async def async_press(self) -> None:
+        """Mark the plate clear, as the user who pressed."""
+        await self.hass.data[DATA_SHARED].queue.async_set_plate(
+            self.coordinator.printer_uid, clear=True, user_id=self._context_user()
+        )
+
+    def _context_user(self) -> str | None:
+        return self._context.user_id if self._context is not None else None

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .files import FileManager
     from .jobs import JobTracker
     from .ledger import Ledger
+    from .printing.queue import PrintQueue
     from .settings import SettingsStore
 
 
@@ -29,10 +30,11 @@ class PrinternizerData:
 
 @dataclass(slots=True)
 class PrinternizerShared:
-    """Shared by all printers: the job ledger and the shared settings."""
+    """Shared by all printers: the job ledger, the shared settings and the print queue."""
 
     ledger: Ledger
     settings: SettingsStore
+    queue: PrintQueue
 
 
 type PrinternizerConfigEntry = ConfigEntry[PrinternizerData]

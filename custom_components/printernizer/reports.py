@@ -124,7 +124,8 @@ def job_fields(job: JobRecord, tz: tzinfo) -> dict[str, Any]:
     """A job as list_jobs and set_job_category answer it: the export's fields, plus whether its
     end was estimated (it ended while Home Assistant was away), where each material's price
     came from (`price_source`: table, default, None when not recorded), the user who made
-    the revision shown (None for the automatic one) and its photo (`/media/local/...`)."""
+    the revision shown (None for the automatic one), its photo (`/media/local/...`) and its
+    `source` (`printer`: watched, `manual`: entered with add_job)."""
     fields = job_to_dict(job, tz)
     fields["end_estimated"] = job.end_estimated
     fields["materials"] = [
@@ -133,6 +134,7 @@ def job_fields(job: JobRecord, tz: tzinfo) -> dict[str, Any]:
     ]
     fields["user_id"] = job.user_id
     fields["photo"] = photo_url(job.photo)
+    fields["source"] = job.source
     return fields
 
 
@@ -161,6 +163,28 @@ async def async_get_job(hass: HomeAssistant, ledger: Ledger, job_id: int) -> dic
         "job": revision_fields(job, tz),
         "revisions": [revision_fields(revision, tz) for revision in revisions],
     }
+
+
+def job_with_revisions(result: dict[str, Any]) -> dict[str, Any]:
+    """What get_job answers, from `async_get_job`: the job as list_jobs shows it and its
+    audit trail, each revision with its time, reason, user and changed fields."""
+    job = {k: v for k, v in result["job"].items() if k not in REVISION_ONLY}
+    return {
+        **job,
+        "revisions": [
+            {
+                "revision": revision["revision"],
+                "time": revision["revised_at"],
+                "reason": revision["reason"],
+                "user_id": revision["user_id"],
+                "changed": revision["changed_fields"],
+            }
+            for revision in result["revisions"]
+        ],
+    }
+
+
+REVISION_ONLY = ("prices", "revised_at", "reason", "changed_fields")
 
 
 async def async_list_jobs(

@@ -34,6 +34,7 @@ from homeassistant.util import dt as dt_util
 from .api import AmsTray, AmsUnit, PrinterFamily, PrinterSnapshot, PrinterStatus
 from .api.bambu.report import NOZZLE_TYPES
 from .api.bambu.stages import STAGE_KEYS
+from .data import DATA_SHARED
 from .entity import PrinternizerEntity, PrinterUpdates, as_displayed
 
 if TYPE_CHECKING:
@@ -322,6 +323,16 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=3,
         value_fn=lambda d: d.tracker.totals.energy_kwh,
+        always_available=True,
+    ),
+    PrinternizerSensorDescription(
+        # waiting queue items this printer may take
+        key="queue_length",
+        translation_key="queue_length",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda d: d.coordinator.hass.data[DATA_SHARED].queue.queue_length(
+            d.coordinator.config_entry.entry_id
+        ),
         always_available=True,
     ),
     PrinternizerSensorDescription(

@@ -12,7 +12,7 @@ from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, Supp
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
-from . import reports
+from . import manual, reports
 from .api import PrinterError
 from .const import CATEGORIES, DOMAIN
 from .data import DATA_SHARED, PrinternizerConfigEntry
@@ -25,7 +25,7 @@ from .exceptions import (
 )
 from .export import EXPORT_FORMATS
 from .ledger.files import STATUS_FAILED as FILE_FAILED, STATUSES as FILE_STATUSES
-from .ledger.jobs import STATUSES as JOB_STATUSES
+from .ledger.jobs import ENDED_STATUSES as JOB_ENDED, STATUSES as JOB_STATUSES
 from .reports import GROUP_BY
 
 ATTR_ENTRY = "config_entry_id"
@@ -80,6 +80,44 @@ SCHEMAS: dict[str, vol.Schema] = {
             vol.Optional("format", default="csv_de"): vol.In(EXPORT_FORMATS),
             vol.Optional("category"): vol.In(CATEGORIES),
         }
+    ),
+    "add_job": vol.Schema(
+        {
+            vol.Exclusive(ATTR_ENTRY, "printer"): cv.string,
+            vol.Exclusive("printer_name", "printer"): cv.string,
+            vol.Required("name"): cv.string,
+            vol.Required("started_at"): cv.datetime,
+            vol.Exclusive("ended_at", "end"): cv.datetime,
+            vol.Exclusive("duration_s", "end"): vol.All(vol.Coerce(int), vol.Range(min=0)),
+            vol.Optional("status", default="finished"): vol.In(JOB_ENDED),
+            vol.Optional("materials", default=dict): {cv.string: _AMOUNT},
+            vol.Optional("energy_kwh"): _AMOUNT,
+            vol.Optional("category"): vol.In(CATEGORIES),
+            vol.Optional("customer"): cv.string,
+            vol.Optional("note"): cv.string,
+        }
+    ),
+    "get_job": vol.Schema({vol.Required("job_id"): vol.Coerce(int)}),
+    "queue_print": vol.Schema(
+        {
+            vol.Required(ATTR_ENTRY): vol.All(cv.ensure_list, [cv.string]),
+            vol.Exclusive("source", "file"): cv.string,
+            vol.Exclusive("file_id", "file"): vol.Coerce(int),
+            vol.Exclusive("path", "file"): cv.string,
+            vol.Optional("copies", default=1): vol.Coerce(int),
+            vol.Optional("not_before"): cv.datetime,
+            vol.Optional("plate"): vol.All(vol.Coerce(int), vol.Range(min=1)),
+            vol.Optional("use_ams"): cv.boolean,
+            vol.Optional("ams_mapping"): vol.All(cv.ensure_list, [vol.Coerce(int)]),
+            vol.Optional("bed_leveling"): cv.boolean,
+            vol.Optional("timelapse"): cv.boolean,
+            vol.Optional("flow_calibration"): cv.boolean,
+        }
+    ),
+    "list_queue": vol.Schema({vol.Optional("include_ended", default=False): cv.boolean}),
+    "cancel_queue_item": vol.Schema({vol.Required("queue_id"): vol.Coerce(int)}),
+    "move_queue_item": vol.Schema(
+        {vol.Required("queue_id"): vol.Coerce(int), vol.Required("position"): vol.Coerce(int)}
     ),
     "update_settings": vol.Schema({}, extra=vol.ALLOW_EXTRA),
     "get_settings": vol.Schema({}),
@@ -174,6 +212,72 @@ async def _set_job_category(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
         customer=call.data.get("customer"),
         note=call.data.get("note"),
         user_id=call.context.user_id,
+    )
+
+
+async def _add_job(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """A job entered by hand; the ledger records who entered it."""
+    data = call.data
+    return await manual.async_add_job(
+        hass,
+        entry_id=data.get(ATTR_ENTRY),
+        printer_name=data.get("printer_name"),
+        name=data["name"],
+        started_at=data["started_at"],
+        ended_at=data.get("ended_at"),
+        duration_s=data.get("duration_s"),
+        status=data["status"],
+        materials=data["materials"],
+        energy_kwh=data.get("energy_kwh"),
+        category=data.get("category"),
+        customer=data.get("customer"),
+        note=data.get("note"),
+        user_id=call.context.user_id,
+    )
+
+
+async def _get_job(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    result = await reports.async_get_job(hass, hass.data[DATA_SHARED].ledger, call.data["job_id"])
+    return reports.job_with_revisions(result)
+
+
+QUEUE_START_OPTIONS = (
+    "plate",
+    "use_ams",
+    "ams_mapping",
+    "bed_leveling",
+    "timelapse",
+    "flow_calibration",
+)
+
+
+async def _queue_print(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    data = call.data
+    return await hass.data[DATA_SHARED].queue.async_queue_print(
+        entry_ids=data[ATTR_ENTRY],
+        source=data.get("source"),
+        file_id=data.get("file_id"),
+        path=data.get("path"),
+        copies=data["copies"],
+        not_before=data.get("not_before"),
+        options={key: data[key] for key in QUEUE_START_OPTIONS if key in data},
+        user_id=call.context.user_id,
+    )
+
+
+async def _list_queue(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    return await hass.data[DATA_SHARED].queue.async_list(
+        include_ended=call.data["include_ended"]
+    )
+
+
+async def _cancel_queue_item(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    return await hass.data[DATA_SHARED].queue.async_cancel(call.data["queue_id"])
+
+
+async def _move_queue_item(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    return await hass.data[DATA_SHARED].queue.async_move(
+        call.data["queue_id"], call.data["position"]
     )
 
 
@@ -279,6 +383,12 @@ HANDLERS: dict[
     "calculate_cost": _calculate_cost,
     "list_jobs": _list_jobs,
     "set_job_category": _set_job_category,
+    "add_job": _add_job,
+    "get_job": _get_job,
+    "queue_print": _queue_print,
+    "list_queue": _list_queue,
+    "cancel_queue_item": _cancel_queue_item,
+    "move_queue_item": _move_queue_item,
     "cost_report": _cost_report,
     "export_report": _export_report,
     "update_settings": _update_settings,
@@ -290,7 +400,15 @@ HANDLERS: dict[
 }
 
 # Services that only read answer only with data; the others also act.
-READ_ONLY = {"calculate_cost", "list_jobs", "cost_report", "get_settings", "list_files"}
+READ_ONLY = {
+    "calculate_cost",
+    "list_jobs",
+    "get_job",
+    "list_queue",
+    "cost_report",
+    "get_settings",
+    "list_files",
+}
 
 
 def async_setup_services(hass: HomeAssistant) -> None:

@@ -1,0 +1,1 @@
+"""Print control: start and reprint (control.py) and the print queue (queue.py)."""
