@@ -61,7 +61,11 @@ async def test_manual_job_is_priced_and_kept_out_of_the_totals(
         customer="Müller",
     )
     assert job["source"] == "manual"
-    assert (job["printer"], job["entry_id"], job["printer_uid"]) == ("Core One", printed.entry_id, uid)
+    assert (job["printer"], job["entry_id"], job["printer_uid"]) == (
+        "Core One",
+        printed.entry_id,
+        uid,
+    )
     assert (job["started_at"], job["ended_at"]) == (
         "2026-11-19T14:00:00+01:00",
         "2026-11-19T16:00:00+01:00",

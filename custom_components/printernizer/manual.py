@@ -45,7 +45,7 @@ def as_utc(value: datetime | date | str, name: str) -> datetime:
             raise service_error("invalid_date", value=f"{name}={value}")
         value = parsed
     if not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day)
+        value = datetime(value.year, value.month, value.day, tzinfo=dt_util.get_default_time_zone())
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt_util.get_default_time_zone())
     return value.astimezone(UTC)

@@ -266,9 +266,7 @@ async def _queue_print(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
 
 
 async def _list_queue(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
-    return await hass.data[DATA_SHARED].queue.async_list(
-        include_ended=call.data["include_ended"]
-    )
+    return await hass.data[DATA_SHARED].queue.async_list(include_ended=call.data["include_ended"])
 
 
 async def _cancel_queue_item(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:

@@ -42,8 +42,9 @@ from .export import EXPORT_FORMATS
 from .ledger.files import STATUSES as FILE_STATUSES
 from .ledger.jobs import JOB_ORDER, STATUSES as JOB_STATUSES
 from .panel import EXPORT_URL
+from .printing.queue import SIGNAL_QUEUE_CHANGED
 from .reports import GROUP_BY
-from .services import loaded_entry
+from .services import QUEUE_START_OPTIONS, loaded_entry
 
 ATTR_ENTRY = "config_entry_id"
 SIGNAL_JOB_CHANGED = f"{DOMAIN}_job_changed"
@@ -349,6 +350,106 @@ async def ws_export(hass: HomeAssistant, connection: Connection, msg: dict[str, 
     connection.send_result(msg["id"], {**result, "name": name, "url": url})
 
 
+# --- the print queue --------------------------------------------------------------------
+
+
+@websocket_command(
+    {
+        vol.Required("type"): "printernizer/queue",
+        vol.Optional("include_ended", default=False): bool,
+    }
+)
+@async_response
+async def ws_queue(hass: HomeAssistant, connection: Connection, msg: dict[str, Any]) -> None:
+    """The queue as list_queue answers it, and each printer's plate flag and queue length."""
+    queue = hass.data[DATA_SHARED].queue
+    result = await queue.async_list(include_ended=msg["include_ended"])
+    printers = [
+        {
+            "entry_id": entry.entry_id,
+            "name": entry.title,
+            "plate_clear": queue.plate_clear(entry.runtime_data.coordinator.printer_uid),
+            "queue_length": queue.queue_length(entry.entry_id),
+        }
+        for entry in _loaded_entries(hass, None)
+    ]
+    connection.send_result(msg["id"], {**result, "printers": printers})
+
+
+@websocket_command(
+    {
+        vol.Required("type"): "printernizer/queue/add",
+        vol.Required(ATTR_ENTRY): vol.All(cv.ensure_list, [cv.string]),
+        vol.Exclusive("source", "file"): cv.string,
+        vol.Exclusive("file_id", "file"): int,
+        vol.Exclusive("path", "file"): cv.string,
+        vol.Optional("copies", default=1): int,
+        vol.Optional("not_before"): cv.datetime,
+        vol.Optional("plate"): vol.All(int, vol.Range(min=1)),
+        vol.Optional("use_ams"): bool,
+        vol.Optional("ams_mapping"): [int],
+        vol.Optional("bed_leveling"): bool,
+        vol.Optional("timelapse"): bool,
+        vol.Optional("flow_calibration"): bool,
+    }
+)
+@async_response
+async def ws_queue_add(hass: HomeAssistant, connection: Connection, msg: dict[str, Any]) -> None:
+    """Queue prints, as queue_print does: {"queue_ids": [...]}."""
+    result = await hass.data[DATA_SHARED].queue.async_queue_print(
+        entry_ids=msg[ATTR_ENTRY],
+        source=msg.get("source"),
+        file_id=msg.get("file_id"),
+        path=msg.get("path"),
+        copies=msg["copies"],
+        not_before=msg.get("not_before"),
+        options={key: msg[key] for key in QUEUE_START_OPTIONS if key in msg},
+        user_id=connection.user.id,
+    )
+    connection.send_result(msg["id"], result)
+
+
+@websocket_command(
+    {vol.Required("type"): "printernizer/queue/cancel", vol.Required("queue_id"): int}
+)
+@async_response
+async def ws_queue_cancel(hass: HomeAssistant, connection: Connection, msg: dict[str, Any]) -> None:
+    """Cancel a waiting item, as cancel_queue_item does."""
+    result = await hass.data[DATA_SHARED].queue.async_cancel(msg["queue_id"])
+    connection.send_result(msg["id"], result)
+
+
+@websocket_command(
+    {
+        vol.Required("type"): "printernizer/queue/move",
+        vol.Required("queue_id"): int,
+        vol.Required("position"): int,
+    }
+)
+@async_response
+async def ws_queue_move(hass: HomeAssistant, connection: Connection, msg: dict[str, Any]) -> None:
+    """Move a waiting item, as move_queue_item does."""
+    result = await hass.data[DATA_SHARED].queue.async_move(msg["queue_id"], msg["position"])
+    connection.send_result(msg["id"], result)
+
+
+@websocket_command(
+    {
+        vol.Required("type"): "printernizer/queue/plate",
+        vol.Required(ATTR_ENTRY): cv.string,
+        vol.Optional("clear", default=True): bool,
+    }
+)
+@async_response
+async def ws_queue_plate(hass: HomeAssistant, connection: Connection, msg: dict[str, Any]) -> None:
+    """Mark a printer's plate clear, as its clear_plate button does."""
+    entry = loaded_entry(hass, msg[ATTR_ENTRY])
+    await hass.data[DATA_SHARED].queue.async_set_plate(
+        entry.runtime_data.coordinator.printer_uid, clear=msg["clear"], user_id=connection.user.id
+    )
+    connection.send_result(msg["id"], {"plate_clear": msg["clear"]})
+
+
 # --- live updates ------------------------------------------------------------------------
 
 
@@ -372,6 +473,9 @@ class _Subscription:
         )
         self._unsubscribe.append(
             async_dispatcher_connect(self._hass, SIGNAL_JOB_CHANGED, self._job_corrected)
+        )
+        self._unsubscribe.append(
+            async_dispatcher_connect(self._hass, SIGNAL_QUEUE_CHANGED, self._queue_changed)
         )
 
     @callback
@@ -438,6 +542,10 @@ class _Subscription:
         self._send({"kind": "job", "event": "revised", "entry_id": entry_id, "job_id": job_id})
 
     @callback
+    def _queue_changed(self) -> None:
+        self._send({"kind": "queue"})
+
+    @callback
     def _files_changed(self, entry: PrinternizerConfigEntry) -> None:
         self._send({"kind": "files", "entry_id": entry.entry_id})
 
@@ -445,7 +553,8 @@ class _Subscription:
 @websocket_command({vol.Required("type"): "printernizer/subscribe"})
 @callback
 def ws_subscribe(hass: HomeAssistant, connection: Connection, msg: dict[str, Any]) -> None:
-    """Push {"kind": "printer" | "job" | "files" | "printers", ...} until unsubscribed."""
+    """Push {"kind": "printer" | "job" | "files" | "printers" | "queue", ...} until
+    unsubscribed."""
     subscription = _Subscription(hass, connection, msg["id"])
     subscription.start()
     connection.subscriptions[msg["id"]] = subscription.stop
@@ -462,6 +571,11 @@ COMMANDS = (
     ws_files_cleanup,
     ws_report,
     ws_export,
+    ws_queue,
+    ws_queue_add,
+    ws_queue_cancel,
+    ws_queue_move,
+    ws_queue_plate,
     ws_subscribe,
 )
 

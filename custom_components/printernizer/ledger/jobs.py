@@ -816,8 +816,7 @@ def printer_totals(conn: sqlite3.Connection, printer_uid: str) -> Totals:
 
 
 LAST_ENDED_SQL = (
-    _SELECT
-    + " WHERE j.printer_uid = ? AND j.ended_at IS NOT NULL AND j.source = 'printer'"
+    _SELECT + " WHERE j.printer_uid = ? AND j.ended_at IS NOT NULL AND j.source = 'printer'"
     " ORDER BY j.ended_at DESC, j.id DESC LIMIT 1"
 )
 

@@ -199,8 +199,7 @@ def list_items(ledger: Ledger, *, include_ended: bool = False) -> list[QueueItem
         others = [
             _item(row)
             for row in conn.execute(
-                _SELECT
-                + " WHERE status IN ('uploading', 'starting', 'printing', 'failed')"
+                _SELECT + " WHERE status IN ('uploading', 'starting', 'printing', 'failed')"
                 " ORDER BY updated_at DESC, id DESC"
             )
         ]
@@ -293,9 +292,7 @@ def claim(
         return _get(conn, queue_id)
 
 
-def mark_starting(
-    ledger: Ledger, queue_id: int, *, remote_path: str, now: datetime
-) -> QueueItem:
+def mark_starting(ledger: Ledger, queue_id: int, *, remote_path: str, now: datetime) -> QueueItem:
     """The file is on the printer; the start command goes out now."""
     with ledger.write() as conn:
         conn.execute(

@@ -29,19 +29,24 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
-from ..api import PrinterError
-from ..const import DOMAIN, LOGGER
-from ..exceptions import service_error
-from ..jobs import JOB_EVENT_CANCELLED, JOB_EVENT_FAILED, JOB_EVENT_FINISHED, JOB_EVENT_STARTED
-from ..ledger import Ledger, LedgerError
-from ..ledger import queue as repo
-from ..ledger.queue import QueueItem, QueueItemError
-from ..manual import as_utc
-from ..services import loaded_entry
+from custom_components.printernizer.api import PrinterError
+from custom_components.printernizer.const import DOMAIN, LOGGER
+from custom_components.printernizer.exceptions import service_error
+from custom_components.printernizer.jobs import (
+    JOB_EVENT_CANCELLED,
+    JOB_EVENT_FAILED,
+    JOB_EVENT_FINISHED,
+    JOB_EVENT_STARTED,
+)
+from custom_components.printernizer.ledger import Ledger, LedgerError, queue as repo
+from custom_components.printernizer.ledger.queue import QueueItem, QueueItemError
+from custom_components.printernizer.manual import as_utc
+from custom_components.printernizer.services import loaded_entry
+
 from . import control
 
 if TYPE_CHECKING:
-    from ..data import PrinternizerConfigEntry
+    from custom_components.printernizer.data import PrinternizerConfigEntry
 
 MAX_ATTEMPTS = 3
 # A start sent to a printer that still looks idle after this long did not take (a P1P can
@@ -179,9 +184,12 @@ class PrintQueue:
         changed = await run(partial(repo.attach_jobs, self._ledger, now=now))
         items = await run(self._ledger_items)
         for item in items:
-            if item.status in repo.ACTIVE and item.entry_id not in self._starts:
-                if await self._async_settle(item, now):
-                    changed.append(item)
+            if (
+                item.status in repo.ACTIVE
+                and item.entry_id not in self._starts
+                and await self._async_settle(item, now)
+            ):
+                changed.append(item)
         if changed:
             items = await run(self._ledger_items)
         uids = {
@@ -272,8 +280,8 @@ class PrintQueue:
             if item.source_kind != "remote":
                 local = (
                     Path(item.local_path)
-                    if item.source_kind == "local" and item.local_path
-                    else control.local_file_for(self._hass, item.file_id)
+                    if item.local_path is not None
+                    else control.local_file_for(self._hass, int(item.file_id or 0))
                 )
                 uploaded = await control.async_upload(self._hass, entry, local, overwrite=True)
                 remote = uploaded.remote_path
@@ -290,9 +298,7 @@ class PrintQueue:
             options = control.StartOptions(
                 **{k: v for k, v in item.options.items() if k in START_OPTIONS}
             )
-            await control.async_start_print(
-                self._hass, entry, remote, options, local_file=local
-            )
+            await control.async_start_print(self._hass, entry, remote, options, local_file=local)
         except (HomeAssistantError, PrinterError, OSError) as err:
             failed = await run(
                 partial(
@@ -482,9 +488,13 @@ class PrintQueue:
         if position < 1:
             raise service_error("invalid_position", position=position)
         await self._async_item_change(
-            partial(repo.move_item, self._ledger, int(queue_id), int(position), now=dt_util.utcnow())
+            partial(
+                repo.move_item, self._ledger, int(queue_id), int(position), now=dt_util.utcnow()
+            )
         )
-        return item_fields(await self._hass.async_add_executor_job(repo.get_item, self._ledger, int(queue_id)))
+        return item_fields(
+            await self._hass.async_add_executor_job(repo.get_item, self._ledger, int(queue_id))
+        )
 
     async def async_set_plate(
         self, printer_uid: str, *, clear: bool = True, user_id: str | None = None
