@@ -170,8 +170,37 @@ export interface Report {
   groups: (ReportFigures & { key: string })[];
 }
 
+export interface QueueItem {
+  queue_id: number;
+  position: number | null;
+  name: string;
+  printers: string[];
+  status: string;
+  attempts: number;
+  job_id: number | null;
+  error: string | null;
+  config_entry_id: string | null;
+  source: "local" | "file" | "remote";
+  path: string | null;
+  file_id: number | null;
+  not_before: string | null;
+}
+
+export interface QueuePrinter {
+  entry_id: string;
+  name: string;
+  plate_clear: boolean;
+  queue_length: number;
+}
+
+export interface QueueState {
+  items: QueueItem[];
+  printers: QueuePrinter[];
+}
+
 export type LiveEvent =
   | { kind: "printer"; printer: PrinterState }
   | { kind: "printers" }
   | { kind: "job"; event: string; entry_id: string; job_id: number | null }
-  | { kind: "files"; entry_id: string };
+  | { kind: "files"; entry_id: string }
+  | { kind: "queue" };

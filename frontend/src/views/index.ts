@@ -4,6 +4,7 @@ import "./farm";
 import "./jobs";
 import "./files";
 import "./costs";
+import "./queue";
 
 export interface ViewDefinition {
   /** URL segment: /printernizer/<id> */
@@ -18,6 +19,7 @@ export interface ViewDefinition {
 export const VIEWS: ViewDefinition[] = [
   { id: "farm", tag: "printernizer-farm", icon: "mdi:printer-3d", label: "view_farm" },
   { id: "jobs", tag: "printernizer-jobs", icon: "mdi:format-list-bulleted", label: "view_jobs" },
+  { id: "queue", tag: "printernizer-queue", icon: "mdi:tray-full", label: "view_queue" },
   { id: "files", tag: "printernizer-files", icon: "mdi:folder-multiple-outline", label: "view_files" },
   { id: "costs", tag: "printernizer-costs", icon: "mdi:cash-multiple", label: "view_costs" },
 ];

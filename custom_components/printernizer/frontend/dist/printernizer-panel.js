@@ -1,12 +1,12 @@
-var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&&"adoptedStyleSheets"in Document.prototype&&"replace"in CSSStyleSheet.prototype,rt=Symbol(),xt=new WeakMap,H=class{constructor(t,e,i){if(this._$cssResult$=!0,i!==rt)throw Error("CSSResult is not constructable. Use `unsafeCSS` or `css` instead.");this.cssText=t,this.t=e}get styleSheet(){let t=this.o,e=this.t;if(Z&&t===void 0){let i=e!==void 0&&e.length===1;i&&(t=xt.get(e)),t===void 0&&((this.o=t=new CSSStyleSheet).replaceSync(this.cssText),i&&xt.set(e,t))}return t}toString(){return this.cssText}},wt=r=>new H(typeof r=="string"?r:r+"",void 0,rt),f=(r,...t)=>{let e=r.length===1?r[0]:t.reduce((i,s,a)=>i+(o=>{if(o._$cssResult$===!0)return o.cssText;if(typeof o=="number")return o;throw Error("Value passed to 'css' function must be a 'css' function result: "+o+". Use 'unsafeCSS' to pass non-literal values, but take care to ensure page security.")})(s)+r[a+1],r[0]);return new H(e,r,rt)},Et=(r,t)=>{if(Z)r.adoptedStyleSheets=t.map(e=>e instanceof CSSStyleSheet?e:e.styleSheet);else for(let e of t){let i=document.createElement("style"),s=Y.litNonce;s!==void 0&&i.setAttribute("nonce",s),i.textContent=e.cssText,r.appendChild(i)}},at=Z?r=>r:r=>r instanceof CSSStyleSheet?(t=>{let e="";for(let i of t.cssRules)e+=i.cssText;return wt(e)})(r):r;var{is:Xt,defineProperty:te,getOwnPropertyDescriptor:ee,getOwnPropertyNames:ie,getOwnPropertySymbols:se,getPrototypeOf:re}=Object,Q=globalThis,St=Q.trustedTypes,ae=St?St.emptyScript:"",ne=Q.reactiveElementPolyfillSupport,R=(r,t)=>r,nt={toAttribute(r,t){switch(t){case Boolean:r=r?ae:null;break;case Object:case Array:r=r==null?r:JSON.stringify(r)}return r},fromAttribute(r,t){let e=r;switch(t){case Boolean:e=r!==null;break;case Number:e=r===null?null:Number(r);break;case Object:case Array:try{e=JSON.parse(r)}catch{e=null}}return e}},kt=(r,t)=>!Xt(r,t),At={attribute:!0,type:String,converter:nt,reflect:!1,useDefault:!1,hasChanged:kt};Symbol.metadata??=Symbol("metadata"),Q.litPropertyMetadata??=new WeakMap;var x=class extends HTMLElement{static addInitializer(t){this._$Ei(),(this.l??=[]).push(t)}static get observedAttributes(){return this.finalize(),this._$Eh&&[...this._$Eh.keys()]}static createProperty(t,e=At){if(e.state&&(e.attribute=!1),this._$Ei(),this.prototype.hasOwnProperty(t)&&((e=Object.create(e)).wrapped=!0),this.elementProperties.set(t,e),!e.noAccessor){let i=Symbol(),s=this.getPropertyDescriptor(t,i,e);s!==void 0&&te(this.prototype,t,s)}}static getPropertyDescriptor(t,e,i){let{get:s,set:a}=ee(this.prototype,t)??{get(){return this[e]},set(o){this[e]=o}};return{get:s,set(o){let c=s?.call(this);a?.call(this,o),this.requestUpdate(t,c,i)},configurable:!0,enumerable:!0}}static getPropertyOptions(t){return this.elementProperties.get(t)??At}static _$Ei(){if(this.hasOwnProperty(R("elementProperties")))return;let t=re(this);t.finalize(),t.l!==void 0&&(this.l=[...t.l]),this.elementProperties=new Map(t.elementProperties)}static finalize(){if(this.hasOwnProperty(R("finalized")))return;if(this.finalized=!0,this._$Ei(),this.hasOwnProperty(R("properties"))){let e=this.properties,i=[...ie(e),...se(e)];for(let s of i)this.createProperty(s,e[s])}let t=this[Symbol.metadata];if(t!==null){let e=litPropertyMetadata.get(t);if(e!==void 0)for(let[i,s]of e)this.elementProperties.set(i,s)}this._$Eh=new Map;for(let[e,i]of this.elementProperties){let s=this._$Eu(e,i);s!==void 0&&this._$Eh.set(s,e)}this.elementStyles=this.finalizeStyles(this.styles)}static finalizeStyles(t){let e=[];if(Array.isArray(t)){let i=new Set(t.flat(1/0).reverse());for(let s of i)e.unshift(at(s))}else t!==void 0&&e.push(at(t));return e}static _$Eu(t,e){let i=e.attribute;return i===!1?void 0:typeof i=="string"?i:typeof t=="string"?t.toLowerCase():void 0}constructor(){super(),this._$Ep=void 0,this.isUpdatePending=!1,this.hasUpdated=!1,this._$Em=null,this._$Ev()}_$Ev(){this._$ES=new Promise(t=>this.enableUpdating=t),this._$AL=new Map,this._$E_(),this.requestUpdate(),this.constructor.l?.forEach(t=>t(this))}addController(t){(this._$EO??=new Set).add(t),this.renderRoot!==void 0&&this.isConnected&&t.hostConnected?.()}removeController(t){this._$EO?.delete(t)}_$E_(){let t=new Map,e=this.constructor.elementProperties;for(let i of e.keys())this.hasOwnProperty(i)&&(t.set(i,this[i]),delete this[i]);t.size>0&&(this._$Ep=t)}createRenderRoot(){let t=this.shadowRoot??this.attachShadow(this.constructor.shadowRootOptions);return Et(t,this.constructor.elementStyles),t}connectedCallback(){this.renderRoot??=this.createRenderRoot(),this.enableUpdating(!0),this._$EO?.forEach(t=>t.hostConnected?.())}enableUpdating(t){}disconnectedCallback(){this._$EO?.forEach(t=>t.hostDisconnected?.())}attributeChangedCallback(t,e,i){this._$AK(t,i)}_$ET(t,e){let i=this.constructor.elementProperties.get(t),s=this.constructor._$Eu(t,i);if(s!==void 0&&i.reflect===!0){let a=(i.converter?.toAttribute!==void 0?i.converter:nt).toAttribute(e,i.type);this._$Em=t,a==null?this.removeAttribute(s):this.setAttribute(s,a),this._$Em=null}}_$AK(t,e){let i=this.constructor,s=i._$Eh.get(t);if(s!==void 0&&this._$Em!==s){let a=i.getPropertyOptions(s),o=typeof a.converter=="function"?{fromAttribute:a.converter}:a.converter?.fromAttribute!==void 0?a.converter:nt;this._$Em=s;let c=o.fromAttribute(e,a.type);this[s]=c??this._$Ej?.get(s)??c,this._$Em=null}}requestUpdate(t,e,i,s=!1,a){if(t!==void 0){let o=this.constructor;if(s===!1&&(a=this[t]),i??=o.getPropertyOptions(t),!((i.hasChanged??kt)(a,e)||i.useDefault&&i.reflect&&a===this._$Ej?.get(t)&&!this.hasAttribute(o._$Eu(t,i))))return;this.C(t,e,i)}this.isUpdatePending===!1&&(this._$ES=this._$EP())}C(t,e,{useDefault:i,reflect:s,wrapped:a},o){i&&!(this._$Ej??=new Map).has(t)&&(this._$Ej.set(t,o??e??this[t]),a!==!0||o!==void 0)||(this._$AL.has(t)||(this.hasUpdated||i||(e=void 0),this._$AL.set(t,e)),s===!0&&this._$Em!==t&&(this._$Eq??=new Set).add(t))}async _$EP(){this.isUpdatePending=!0;try{await this._$ES}catch(e){Promise.reject(e)}let t=this.scheduleUpdate();return t!=null&&await t,!this.isUpdatePending}scheduleUpdate(){return this.performUpdate()}performUpdate(){if(!this.isUpdatePending)return;if(!this.hasUpdated){if(this.renderRoot??=this.createRenderRoot(),this._$Ep){for(let[s,a]of this._$Ep)this[s]=a;this._$Ep=void 0}let i=this.constructor.elementProperties;if(i.size>0)for(let[s,a]of i){let{wrapped:o}=a,c=this[s];o!==!0||this._$AL.has(s)||c===void 0||this.C(s,void 0,a,c)}}let t=!1,e=this._$AL;try{t=this.shouldUpdate(e),t?(this.willUpdate(e),this._$EO?.forEach(i=>i.hostUpdate?.()),this.update(e)):this._$EM()}catch(i){throw t=!1,this._$EM(),i}t&&this._$AE(e)}willUpdate(t){}_$AE(t){this._$EO?.forEach(e=>e.hostUpdated?.()),this.hasUpdated||(this.hasUpdated=!0,this.firstUpdated(t)),this.updated(t)}_$EM(){this._$AL=new Map,this.isUpdatePending=!1}get updateComplete(){return this.getUpdateComplete()}getUpdateComplete(){return this._$ES}shouldUpdate(t){return!0}update(t){this._$Eq&&=this._$Eq.forEach(e=>this._$ET(e,this[e])),this._$EM()}updated(t){}firstUpdated(t){}};x.elementStyles=[],x.shadowRootOptions={mode:"open"},x[R("elementProperties")]=new Map,x[R("finalized")]=new Map,ne?.({ReactiveElement:x}),(Q.reactiveElementVersions??=[]).push("2.1.2");var ut=globalThis,Pt=r=>r,X=ut.trustedTypes,Ct=X?X.createPolicy("lit-html",{createHTML:r=>r}):void 0,Tt="$lit$",S=`lit$${Math.random().toFixed(9).slice(2)}$`,Ht="?"+S,oe=`<${Ht}>`,P=document,B=()=>P.createComment(""),O=r=>r===null||typeof r!="object"&&typeof r!="function",mt=Array.isArray,le=r=>mt(r)||typeof r?.[Symbol.iterator]=="function",ot=`[ 	
-\f\r]`,N=/<(?:(!--|\/[^a-zA-Z])|(\/?[a-zA-Z][^>\s]*)|(\/?$))/g,Dt=/-->/g,zt=/>/g,A=RegExp(`>|${ot}(?:([^\\s"'>=/]+)(${ot}*=${ot}*(?:[^ 	
-\f\r"'\`<>=]|("|')|))|$)`,"g"),jt=/'/g,Lt=/"/g,Rt=/^(?:script|style|textarea|title)$/i,gt=r=>(t,...e)=>({_$litType$:r,strings:t,values:e}),n=gt(1),tt=gt(2),Nt=gt(3),C=Symbol.for("lit-noChange"),l=Symbol.for("lit-nothing"),Mt=new WeakMap,k=P.createTreeWalker(P,129);function Bt(r,t){if(!mt(r)||!r.hasOwnProperty("raw"))throw Error("invalid template strings array");return Ct!==void 0?Ct.createHTML(t):t}var de=(r,t)=>{let e=r.length-1,i=[],s,a=t===2?"<svg>":t===3?"<math>":"",o=N;for(let c=0;c<e;c++){let d=r[c],h,m,p=-1,_=0;for(;_<d.length&&(o.lastIndex=_,m=o.exec(d),m!==null);)_=o.lastIndex,o===N?m[1]==="!--"?o=Dt:m[1]!==void 0?o=zt:m[2]!==void 0?(Rt.test(m[2])&&(s=RegExp("</"+m[2],"g")),o=A):m[3]!==void 0&&(o=A):o===A?m[0]===">"?(o=s??N,p=-1):m[1]===void 0?p=-2:(p=o.lastIndex-m[2].length,h=m[1],o=m[3]===void 0?A:m[3]==='"'?Lt:jt):o===Lt||o===jt?o=A:o===Dt||o===zt?o=N:(o=A,s=void 0);let E=o===A&&r[c+1].startsWith("/>")?" ":"";a+=o===N?d+oe:p>=0?(i.push(h),d.slice(0,p)+Tt+d.slice(p)+S+E):d+S+(p===-2?c:E)}return[Bt(r,a+(r[e]||"<?>")+(t===2?"</svg>":t===3?"</math>":"")),i]},U=class r{constructor({strings:t,_$litType$:e},i){let s;this.parts=[];let a=0,o=0,c=t.length-1,d=this.parts,[h,m]=de(t,e);if(this.el=r.createElement(h,i),k.currentNode=this.el.content,e===2||e===3){let p=this.el.content.firstChild;p.replaceWith(...p.childNodes)}for(;(s=k.nextNode())!==null&&d.length<c;){if(s.nodeType===1){if(s.hasAttributes())for(let p of s.getAttributeNames())if(p.endsWith(Tt)){let _=m[o++],E=s.getAttribute(p).split(S),q=/([.?@])?(.*)/.exec(_);d.push({type:1,index:a,name:q[2],strings:E,ctor:q[1]==="."?dt:q[1]==="?"?ct:q[1]==="@"?ht:L}),s.removeAttribute(p)}else p.startsWith(S)&&(d.push({type:6,index:a}),s.removeAttribute(p));if(Rt.test(s.tagName)){let p=s.textContent.split(S),_=p.length-1;if(_>0){s.textContent=X?X.emptyScript:"";for(let E=0;E<_;E++)s.append(p[E],B()),k.nextNode(),d.push({type:2,index:++a});s.append(p[_],B())}}}else if(s.nodeType===8)if(s.data===Ht)d.push({type:2,index:a});else{let p=-1;for(;(p=s.data.indexOf(S,p+1))!==-1;)d.push({type:7,index:a}),p+=S.length-1}a++}}static createElement(t,e){let i=P.createElement("template");return i.innerHTML=t,i}};function j(r,t,e=r,i){if(t===C)return t;let s=i!==void 0?e._$Co?.[i]:e._$Cl,a=O(t)?void 0:t._$litDirective$;return s?.constructor!==a&&(s?._$AO?.(!1),a===void 0?s=void 0:(s=new a(r),s._$AT(r,e,i)),i!==void 0?(e._$Co??=[])[i]=s:e._$Cl=s),s!==void 0&&(t=j(r,s._$AS(r,t.values),s,i)),t}var lt=class{constructor(t,e){this._$AV=[],this._$AN=void 0,this._$AD=t,this._$AM=e}get parentNode(){return this._$AM.parentNode}get _$AU(){return this._$AM._$AU}u(t){let{el:{content:e},parts:i}=this._$AD,s=(t?.creationScope??P).importNode(e,!0);k.currentNode=s;let a=k.nextNode(),o=0,c=0,d=i[0];for(;d!==void 0;){if(o===d.index){let h;d.type===2?h=new F(a,a.nextSibling,this,t):d.type===1?h=new d.ctor(a,d.name,d.strings,this,t):d.type===6&&(h=new pt(a,this,t)),this._$AV.push(h),d=i[++c]}o!==d?.index&&(a=k.nextNode(),o++)}return k.currentNode=P,s}p(t){let e=0;for(let i of this._$AV)i!==void 0&&(i.strings!==void 0?(i._$AI(t,i,e),e+=i.strings.length-2):i._$AI(t[e])),e++}},F=class r{get _$AU(){return this._$AM?._$AU??this._$Cv}constructor(t,e,i,s){this.type=2,this._$AH=l,this._$AN=void 0,this._$AA=t,this._$AB=e,this._$AM=i,this.options=s,this._$Cv=s?.isConnected??!0}get parentNode(){let t=this._$AA.parentNode,e=this._$AM;return e!==void 0&&t?.nodeType===11&&(t=e.parentNode),t}get startNode(){return this._$AA}get endNode(){return this._$AB}_$AI(t,e=this){t=j(this,t,e),O(t)?t===l||t==null||t===""?(this._$AH!==l&&this._$AR(),this._$AH=l):t!==this._$AH&&t!==C&&this._(t):t._$litType$!==void 0?this.$(t):t.nodeType!==void 0?this.T(t):le(t)?this.k(t):this._(t)}O(t){return this._$AA.parentNode.insertBefore(t,this._$AB)}T(t){this._$AH!==t&&(this._$AR(),this._$AH=this.O(t))}_(t){this._$AH!==l&&O(this._$AH)?this._$AA.nextSibling.data=t:this.T(P.createTextNode(t)),this._$AH=t}$(t){let{values:e,_$litType$:i}=t,s=typeof i=="number"?this._$AC(t):(i.el===void 0&&(i.el=U.createElement(Bt(i.h,i.h[0]),this.options)),i);if(this._$AH?._$AD===s)this._$AH.p(e);else{let a=new lt(s,this),o=a.u(this.options);a.p(e),this.T(o),this._$AH=a}}_$AC(t){let e=Mt.get(t.strings);return e===void 0&&Mt.set(t.strings,e=new U(t)),e}k(t){mt(this._$AH)||(this._$AH=[],this._$AR());let e=this._$AH,i,s=0;for(let a of t)s===e.length?e.push(i=new r(this.O(B()),this.O(B()),this,this.options)):i=e[s],i._$AI(a),s++;s<e.length&&(this._$AR(i&&i._$AB.nextSibling,s),e.length=s)}_$AR(t=this._$AA.nextSibling,e){for(this._$AP?.(!1,!0,e);t!==this._$AB;){let i=Pt(t).nextSibling;Pt(t).remove(),t=i}}setConnected(t){this._$AM===void 0&&(this._$Cv=t,this._$AP?.(t))}},L=class{get tagName(){return this.element.tagName}get _$AU(){return this._$AM._$AU}constructor(t,e,i,s,a){this.type=1,this._$AH=l,this._$AN=void 0,this.element=t,this.name=e,this._$AM=s,this.options=a,i.length>2||i[0]!==""||i[1]!==""?(this._$AH=Array(i.length-1).fill(new String),this.strings=i):this._$AH=l}_$AI(t,e=this,i,s){let a=this.strings,o=!1;if(a===void 0)t=j(this,t,e,0),o=!O(t)||t!==this._$AH&&t!==C,o&&(this._$AH=t);else{let c=t,d,h;for(t=a[0],d=0;d<a.length-1;d++)h=j(this,c[i+d],e,d),h===C&&(h=this._$AH[d]),o||=!O(h)||h!==this._$AH[d],h===l?t=l:t!==l&&(t+=(h??"")+a[d+1]),this._$AH[d]=h}o&&!s&&this.j(t)}j(t){t===l?this.element.removeAttribute(this.name):this.element.setAttribute(this.name,t??"")}},dt=class extends L{constructor(){super(...arguments),this.type=3}j(t){this.element[this.name]=t===l?void 0:t}},ct=class extends L{constructor(){super(...arguments),this.type=4}j(t){this.element.toggleAttribute(this.name,!!t&&t!==l)}},ht=class extends L{constructor(t,e,i,s,a){super(t,e,i,s,a),this.type=5}_$AI(t,e=this){if((t=j(this,t,e,0)??l)===C)return;let i=this._$AH,s=t===l&&i!==l||t.capture!==i.capture||t.once!==i.once||t.passive!==i.passive,a=t!==l&&(i===l||s);s&&this.element.removeEventListener(this.name,this,i),a&&this.element.addEventListener(this.name,this,t),this._$AH=t}handleEvent(t){typeof this._$AH=="function"?this._$AH.call(this.options?.host??this.element,t):this._$AH.handleEvent(t)}},pt=class{constructor(t,e,i){this.element=t,this.type=6,this._$AN=void 0,this._$AM=e,this.options=i}get _$AU(){return this._$AM._$AU}_$AI(t){j(this,t)}};var ce=ut.litHtmlPolyfillSupport;ce?.(U,F),(ut.litHtmlVersions??=[]).push("3.3.3");var Ot=(r,t,e)=>{let i=e?.renderBefore??t,s=i._$litPart$;if(s===void 0){let a=e?.renderBefore??null;i._$litPart$=s=new F(t.insertBefore(B(),a),a,void 0,e??{})}return s._$AI(r),s};var ft=globalThis,$=class extends x{constructor(){super(...arguments),this.renderOptions={host:this},this._$Do=void 0}createRenderRoot(){let t=super.createRenderRoot();return this.renderOptions.renderBefore??=t.firstChild,t}update(t){let e=this.render();this.hasUpdated||(this.renderOptions.isConnected=this.isConnected),super.update(t),this._$Do=Ot(e,this.renderRoot,this.renderOptions)}connectedCallback(){super.connectedCallback(),this._$Do?.setConnected(!0)}disconnectedCallback(){super.disconnectedCallback(),this._$Do?.setConnected(!1)}render(){return C}};$._$litElement$=!0,$.finalized=!0,ft.litElementHydrateSupport?.({LitElement:$});var he=ft.litElementPolyfillSupport;he?.({LitElement:$});(ft.litElementVersions??=[]).push("4.2.2");var Ft=Symbol.for(""),pe=r=>{if(r?.r===Ft)return r?._$litStatic$},Wt=r=>({_$litStatic$:r,r:Ft});var Ut=new Map,bt=r=>(t,...e)=>{let i=e.length,s,a,o=[],c=[],d,h=0,m=!1;for(;h<i;){for(d=t[h];h<i&&(a=e[h],(s=pe(a))!==void 0);)d+=s+t[++h],m=!0;h!==i&&c.push(a),o.push(d),h++}if(h===i&&o.push(t[i]),m){let p=o.join("$$lit$$");(t=Ut.get(p))===void 0&&(o.raw=o,Ut.set(p,t=o)),e=c}return r(t,...e)},It=bt(n),Me=bt(tt),Te=bt(Nt);function Jt(r){return(t,e,i={})=>{let s=(t?.language??"en").split("-")[0];return(r[s]?.[e]??r.en[e]??e).replace(/\{(\w+)\}/g,(o,c)=>String(i[c]??""))}}var Kt={en:{title:"Printernizer",menu:"Menu",view_farm:"Farm",view_jobs:"Jobs",view_files:"Files",view_costs:"Costs",read_only:"Read-only",loading:"Loading…",error:"Error: {message}",retry:"Retry",close:"Close",cancel:"Cancel",save:"Save",saved:"Saved",confirm:"Confirm",all:"All",none:"—",yes:"Yes",no:"No","reason.job_finished":"Job finished","reason.job_failed":"Job failed","reason.job_cancelled":"Job cancelled","reason.set_job_category":"Corrected","status.offline":"Offline","status.idle":"Idle","status.preparing":"Preparing","status.printing":"Printing","status.paused":"Paused","status.finished":"Finished","status.failed":"Failed","status.error":"Error","status.cancelled":"Cancelled","category.business":"Business","category.private":"Private",no_printers:"No printer is set up yet. Add one under Settings → Devices & services → Printernizer.",progress:"Progress",remaining:"Remaining",ends:"Ends",job:"Job",nozzle:"Nozzle",bed:"Bed",chamber:"Chamber",layer:"Layer {current} of {total}",today_cost:"Today",job_cost:"Job cost",pause:"Pause",resume:"Resume",stop:"Stop",confirm_pause:"Pause the print on {printer}?",confirm_resume:"Resume the print on {printer}?",confirm_stop:"Stop the print on {printer}? A stopped print cannot be resumed.",period:"Period","period.all":"All time","period.this_month":"This month","period.last_month":"Last month","period.this_year":"This year","period.custom":"Custom",from:"From",to:"To",printer:"Printer",status:"Status",category:"Category",date:"Date",duration:"Duration",material:"Material",gross:"Gross",net:"Net",vat:"VAT",jobs_count:"Jobs",energy:"Energy",machine:"Machine",page:"{first}–{last} of {total}",previous_page:"Previous page",next_page:"Next page",no_jobs:"No jobs in this selection.",job_details:"Job {id}",cost_breakdown:"Cost breakdown",prices_used:"Prices used",revisions:"Revisions",revision:"Revision {revision}",changed:"Changed: {fields}",customer:"Customer",note:"Note",edit:"Correct",started:"Started",ended:"Ended",file:"File",incomplete:"Incomplete record",photo_of:"Photo of {name} as it ended",sort_by:"Sort by {column}","price.material":"{material} per kg","price.from_default":"(default price: not in the table)","price.default_material_price":"Other materials per kg","price.electricity_price":"Electricity per kWh","price.machine_rate":"Machine rate per hour","price.vat_rate":"VAT rate (%)","price.small_business":"Kleinunternehmer (§19 UStG)","price.power_watts":"Power while printing (W)",search:"Search",name:"Name",size:"Size","file.remote":"On the printer","file.downloading":"Downloading","file.downloaded":"Downloaded","file.failed":"Failed","file.local_only":"Local only","file.deleted":"Deleted",download:"Download",no_files:"No files.",cleanup:"Clean up downloads",older_than:"Downloaded more than … days ago",include_business:"Include files of business jobs within the retention period",preview:"Preview",preview_result:"{count} files, {size} would be deleted.",nothing_to_delete:"Nothing would be deleted.",delete_files:"Delete {count} files",confirm_delete:"Delete {count} downloaded files ({size})? Files on the printers stay.",deleted_result:"{count} files deleted, {size} freed.",group_by:"Group by","group.printer":"Printer","group.category":"Category","group.material":"Material","group.month":"Month",totals:"Totals",material_g:"Material",energy_kwh:"Energy",material_cost:"Material cost",chart_title:"{figure} by {group}",export:"Export",format:"Format","format.csv_de":"CSV (German Excel)","format.csv":"CSV","format.json":"JSON",exported:"{rows} jobs exported: {name}",unpriced:"{count} jobs without a price"},de:{title:"Printernizer",menu:"Menü",view_farm:"Farm",view_jobs:"Aufträge",view_files:"Dateien",view_costs:"Kosten",read_only:"Nur lesen",loading:"Wird geladen …",error:"Fehler: {message}",retry:"Erneut versuchen",close:"Schließen",cancel:"Abbrechen",save:"Speichern",saved:"Gespeichert",confirm:"Bestätigen",all:"Alle",none:"—",yes:"Ja",no:"Nein","reason.job_finished":"Auftrag fertig","reason.job_failed":"Auftrag fehlgeschlagen","reason.job_cancelled":"Auftrag abgebrochen","reason.set_job_category":"Korrigiert","status.offline":"Offline","status.idle":"Bereit","status.preparing":"Vorbereitung","status.printing":"Druckt","status.paused":"Pausiert","status.finished":"Fertig","status.failed":"Fehlgeschlagen","status.error":"Fehler","status.cancelled":"Abgebrochen","category.business":"Geschäftlich","category.private":"Privat",no_printers:"Noch kein Drucker eingerichtet. Füge einen unter Einstellungen → Geräte & Dienste → Printernizer hinzu.",progress:"Fortschritt",remaining:"Verbleibend",ends:"Ende",job:"Auftrag",nozzle:"Düse",bed:"Bett",chamber:"Bauraum",layer:"Schicht {current} von {total}",today_cost:"Heute",job_cost:"Auftragskosten",pause:"Pausieren",resume:"Fortsetzen",stop:"Stoppen",confirm_pause:"Den Druck auf {printer} pausieren?",confirm_resume:"Den Druck auf {printer} fortsetzen?",confirm_stop:"Den Druck auf {printer} stoppen? Ein gestoppter Druck lässt sich nicht fortsetzen.",period:"Zeitraum","period.all":"Gesamter Zeitraum","period.this_month":"Dieser Monat","period.last_month":"Letzter Monat","period.this_year":"Dieses Jahr","period.custom":"Benutzerdefiniert",from:"Von",to:"Bis",printer:"Drucker",status:"Status",category:"Kategorie",date:"Datum",duration:"Dauer",material:"Material",gross:"Brutto",net:"Netto",vat:"USt",jobs_count:"Aufträge",energy:"Energie",machine:"Maschine",page:"{first}–{last} von {total}",previous_page:"Vorherige Seite",next_page:"Nächste Seite",no_jobs:"Keine Aufträge in dieser Auswahl.",job_details:"Auftrag {id}",cost_breakdown:"Kostenaufstellung",prices_used:"Verwendete Preise",revisions:"Revisionen",revision:"Revision {revision}",changed:"Geändert: {fields}",customer:"Kunde",note:"Notiz",edit:"Korrigieren",started:"Beginn",ended:"Ende",file:"Datei",incomplete:"Unvollständiger Eintrag",photo_of:"Foto von {name} zum Ende des Auftrags",sort_by:"Nach {column} sortieren","price.material":"{material} je kg","price.from_default":"(Standardpreis: nicht in der Tabelle)","price.default_material_price":"Andere Materialien je kg","price.electricity_price":"Strom je kWh","price.machine_rate":"Maschinensatz je Stunde","price.vat_rate":"USt-Satz (%)","price.small_business":"Kleinunternehmer (§ 19 UStG)","price.power_watts":"Leistung beim Drucken (W)",search:"Suchen",name:"Name",size:"Größe","file.remote":"Auf dem Drucker","file.downloading":"Wird heruntergeladen","file.downloaded":"Heruntergeladen","file.failed":"Fehlgeschlagen","file.local_only":"Nur lokal","file.deleted":"Gelöscht",download:"Herunterladen",no_files:"Keine Dateien.",cleanup:"Downloads aufräumen",older_than:"Vor mehr als … Tagen heruntergeladen",include_business:"Dateien geschäftlicher Aufträge in der Aufbewahrungsfrist einschließen",preview:"Vorschau",preview_result:"{count} Dateien, {size} würden gelöscht.",nothing_to_delete:"Es würde nichts gelöscht.",delete_files:"{count} Dateien löschen",confirm_delete:"{count} heruntergeladene Dateien ({size}) löschen? Die Dateien auf den Druckern bleiben.",deleted_result:"{count} Dateien gelöscht, {size} frei.",group_by:"Gruppieren nach","group.printer":"Drucker","group.category":"Kategorie","group.material":"Material","group.month":"Monat",totals:"Summen",material_g:"Material",energy_kwh:"Energie",material_cost:"Materialkosten",chart_title:"{figure} nach {group}",export:"Exportieren",format:"Format","format.csv_de":"CSV (deutsches Excel)","format.csv":"CSV","format.json":"JSON",exported:"{rows} Aufträge exportiert: {name}",unpriced:"{count} Aufträge ohne Preis"}};var D=Jt(Kt);function ue(r,t){let e=t;if(e?.translation_key){let i=r.localize(`component.printernizer.exceptions.${e.translation_key}.message`,e.translation_placeholders??{});if(i)return i}return e?.message??String(t)}var et=class extends EventTarget{emit(t){this.dispatchEvent(new CustomEvent("live",{detail:t}))}},g=class extends ${constructor(){super();this.loaded=!1;this.onLive=e=>this.handleLive(e.detail);this.narrow=!1,this.readOnly=!0,this.error=null}connectedCallback(){super.connectedCallback(),this.live?.addEventListener("live",this.onLive),this.loaded&&this.run(()=>this.load())}disconnectedCallback(){super.disconnectedCallback(),this.live?.removeEventListener("live",this.onLive)}willUpdate(e){e.has("live")&&(e.get("live")?.removeEventListener("live",this.onLive),this.live?.addEventListener("live",this.onLive)),!this.loaded&&this.hass&&(this.loaded=!0,this.run(()=>this.load()))}async load(){}handleLive(e){}async run(e){try{return await e(),this.error=null,!0}catch(i){return this.error=ue(this.hass,i),!1}}t(e,i){return D(this.hass,e,i)}renderError(){return this.error?n`<div class="error" role="alert">${this.error}</div>`:null}confirm(e,i){let s=document.createElement("printernizer-confirm");return s.text=e,s.confirmLabel=i??this.t("confirm"),s.cancelLabel=this.t("cancel"),this.shadowRoot.appendChild(s),s.ask()}};g.properties={hass:{attribute:!1},narrow:{type:Boolean},readOnly:{type:Boolean},live:{attribute:!1},error:{state:!0}};var W=class extends ${async ask(){return await this.updateComplete,this.shadowRoot.querySelector("dialog").showModal(),new Promise(e=>{this.resolve=e})}close(t){this.shadowRoot.querySelector("dialog").close(),this.resolve?.(t),this.remove()}render(){return n`<dialog @cancel=${t=>{t.preventDefault(),this.close(!1)}}>
+var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&&"adoptedStyleSheets"in Document.prototype&&"replace"in CSSStyleSheet.prototype,at=Symbol(),xt=new WeakMap,q=class{constructor(t,e,i){if(this._$cssResult$=!0,i!==at)throw Error("CSSResult is not constructable. Use `unsafeCSS` or `css` instead.");this.cssText=t,this.t=e}get styleSheet(){let t=this.o,e=this.t;if(Z&&t===void 0){let i=e!==void 0&&e.length===1;i&&(t=xt.get(e)),t===void 0&&((this.o=t=new CSSStyleSheet).replaceSync(this.cssText),i&&xt.set(e,t))}return t}toString(){return this.cssText}},Et=r=>new q(typeof r=="string"?r:r+"",void 0,at),f=(r,...t)=>{let e=r.length===1?r[0]:t.reduce((i,s,n)=>i+(o=>{if(o._$cssResult$===!0)return o.cssText;if(typeof o=="number")return o;throw Error("Value passed to 'css' function must be a 'css' function result: "+o+". Use 'unsafeCSS' to pass non-literal values, but take care to ensure page security.")})(s)+r[n+1],r[0]);return new q(e,r,at)},St=(r,t)=>{if(Z)r.adoptedStyleSheets=t.map(e=>e instanceof CSSStyleSheet?e:e.styleSheet);else for(let e of t){let i=document.createElement("style"),s=Y.litNonce;s!==void 0&&i.setAttribute("nonce",s),i.textContent=e.cssText,r.appendChild(i)}},nt=Z?r=>r:r=>r instanceof CSSStyleSheet?(t=>{let e="";for(let i of t.cssRules)e+=i.cssText;return Et(e)})(r):r;var{is:te,defineProperty:ee,getOwnPropertyDescriptor:ie,getOwnPropertyNames:se,getOwnPropertySymbols:re,getPrototypeOf:ae}=Object,X=globalThis,kt=X.trustedTypes,ne=kt?kt.emptyScript:"",oe=X.reactiveElementPolyfillSupport,H=(r,t)=>r,ot={toAttribute(r,t){switch(t){case Boolean:r=r?ne:null;break;case Object:case Array:r=r==null?r:JSON.stringify(r)}return r},fromAttribute(r,t){let e=r;switch(t){case Boolean:e=r!==null;break;case Number:e=r===null?null:Number(r);break;case Object:case Array:try{e=JSON.parse(r)}catch{e=null}}return e}},Pt=(r,t)=>!te(r,t),At={attribute:!0,type:String,converter:ot,reflect:!1,useDefault:!1,hasChanged:Pt};Symbol.metadata??=Symbol("metadata"),X.litPropertyMetadata??=new WeakMap;var w=class extends HTMLElement{static addInitializer(t){this._$Ei(),(this.l??=[]).push(t)}static get observedAttributes(){return this.finalize(),this._$Eh&&[...this._$Eh.keys()]}static createProperty(t,e=At){if(e.state&&(e.attribute=!1),this._$Ei(),this.prototype.hasOwnProperty(t)&&((e=Object.create(e)).wrapped=!0),this.elementProperties.set(t,e),!e.noAccessor){let i=Symbol(),s=this.getPropertyDescriptor(t,i,e);s!==void 0&&ee(this.prototype,t,s)}}static getPropertyDescriptor(t,e,i){let{get:s,set:n}=ie(this.prototype,t)??{get(){return this[e]},set(o){this[e]=o}};return{get:s,set(o){let c=s?.call(this);n?.call(this,o),this.requestUpdate(t,c,i)},configurable:!0,enumerable:!0}}static getPropertyOptions(t){return this.elementProperties.get(t)??At}static _$Ei(){if(this.hasOwnProperty(H("elementProperties")))return;let t=ae(this);t.finalize(),t.l!==void 0&&(this.l=[...t.l]),this.elementProperties=new Map(t.elementProperties)}static finalize(){if(this.hasOwnProperty(H("finalized")))return;if(this.finalized=!0,this._$Ei(),this.hasOwnProperty(H("properties"))){let e=this.properties,i=[...se(e),...re(e)];for(let s of i)this.createProperty(s,e[s])}let t=this[Symbol.metadata];if(t!==null){let e=litPropertyMetadata.get(t);if(e!==void 0)for(let[i,s]of e)this.elementProperties.set(i,s)}this._$Eh=new Map;for(let[e,i]of this.elementProperties){let s=this._$Eu(e,i);s!==void 0&&this._$Eh.set(s,e)}this.elementStyles=this.finalizeStyles(this.styles)}static finalizeStyles(t){let e=[];if(Array.isArray(t)){let i=new Set(t.flat(1/0).reverse());for(let s of i)e.unshift(nt(s))}else t!==void 0&&e.push(nt(t));return e}static _$Eu(t,e){let i=e.attribute;return i===!1?void 0:typeof i=="string"?i:typeof t=="string"?t.toLowerCase():void 0}constructor(){super(),this._$Ep=void 0,this.isUpdatePending=!1,this.hasUpdated=!1,this._$Em=null,this._$Ev()}_$Ev(){this._$ES=new Promise(t=>this.enableUpdating=t),this._$AL=new Map,this._$E_(),this.requestUpdate(),this.constructor.l?.forEach(t=>t(this))}addController(t){(this._$EO??=new Set).add(t),this.renderRoot!==void 0&&this.isConnected&&t.hostConnected?.()}removeController(t){this._$EO?.delete(t)}_$E_(){let t=new Map,e=this.constructor.elementProperties;for(let i of e.keys())this.hasOwnProperty(i)&&(t.set(i,this[i]),delete this[i]);t.size>0&&(this._$Ep=t)}createRenderRoot(){let t=this.shadowRoot??this.attachShadow(this.constructor.shadowRootOptions);return St(t,this.constructor.elementStyles),t}connectedCallback(){this.renderRoot??=this.createRenderRoot(),this.enableUpdating(!0),this._$EO?.forEach(t=>t.hostConnected?.())}enableUpdating(t){}disconnectedCallback(){this._$EO?.forEach(t=>t.hostDisconnected?.())}attributeChangedCallback(t,e,i){this._$AK(t,i)}_$ET(t,e){let i=this.constructor.elementProperties.get(t),s=this.constructor._$Eu(t,i);if(s!==void 0&&i.reflect===!0){let n=(i.converter?.toAttribute!==void 0?i.converter:ot).toAttribute(e,i.type);this._$Em=t,n==null?this.removeAttribute(s):this.setAttribute(s,n),this._$Em=null}}_$AK(t,e){let i=this.constructor,s=i._$Eh.get(t);if(s!==void 0&&this._$Em!==s){let n=i.getPropertyOptions(s),o=typeof n.converter=="function"?{fromAttribute:n.converter}:n.converter?.fromAttribute!==void 0?n.converter:ot;this._$Em=s;let c=o.fromAttribute(e,n.type);this[s]=c??this._$Ej?.get(s)??c,this._$Em=null}}requestUpdate(t,e,i,s=!1,n){if(t!==void 0){let o=this.constructor;if(s===!1&&(n=this[t]),i??=o.getPropertyOptions(t),!((i.hasChanged??Pt)(n,e)||i.useDefault&&i.reflect&&n===this._$Ej?.get(t)&&!this.hasAttribute(o._$Eu(t,i))))return;this.C(t,e,i)}this.isUpdatePending===!1&&(this._$ES=this._$EP())}C(t,e,{useDefault:i,reflect:s,wrapped:n},o){i&&!(this._$Ej??=new Map).has(t)&&(this._$Ej.set(t,o??e??this[t]),n!==!0||o!==void 0)||(this._$AL.has(t)||(this.hasUpdated||i||(e=void 0),this._$AL.set(t,e)),s===!0&&this._$Em!==t&&(this._$Eq??=new Set).add(t))}async _$EP(){this.isUpdatePending=!0;try{await this._$ES}catch(e){Promise.reject(e)}let t=this.scheduleUpdate();return t!=null&&await t,!this.isUpdatePending}scheduleUpdate(){return this.performUpdate()}performUpdate(){if(!this.isUpdatePending)return;if(!this.hasUpdated){if(this.renderRoot??=this.createRenderRoot(),this._$Ep){for(let[s,n]of this._$Ep)this[s]=n;this._$Ep=void 0}let i=this.constructor.elementProperties;if(i.size>0)for(let[s,n]of i){let{wrapped:o}=n,c=this[s];o!==!0||this._$AL.has(s)||c===void 0||this.C(s,void 0,n,c)}}let t=!1,e=this._$AL;try{t=this.shouldUpdate(e),t?(this.willUpdate(e),this._$EO?.forEach(i=>i.hostUpdate?.()),this.update(e)):this._$EM()}catch(i){throw t=!1,this._$EM(),i}t&&this._$AE(e)}willUpdate(t){}_$AE(t){this._$EO?.forEach(e=>e.hostUpdated?.()),this.hasUpdated||(this.hasUpdated=!0,this.firstUpdated(t)),this.updated(t)}_$EM(){this._$AL=new Map,this.isUpdatePending=!1}get updateComplete(){return this.getUpdateComplete()}getUpdateComplete(){return this._$ES}shouldUpdate(t){return!0}update(t){this._$Eq&&=this._$Eq.forEach(e=>this._$ET(e,this[e])),this._$EM()}updated(t){}firstUpdated(t){}};w.elementStyles=[],w.shadowRootOptions={mode:"open"},w[H("elementProperties")]=new Map,w[H("finalized")]=new Map,oe?.({ReactiveElement:w}),(X.reactiveElementVersions??=[]).push("2.1.2");var mt=globalThis,Dt=r=>r,tt=mt.trustedTypes,Ct=tt?tt.createPolicy("lit-html",{createHTML:r=>r}):void 0,qt="$lit$",k=`lit$${Math.random().toFixed(9).slice(2)}$`,Ht="?"+k,le=`<${Ht}>`,C=document,R=()=>C.createComment(""),B=r=>r===null||typeof r!="object"&&typeof r!="function",gt=Array.isArray,de=r=>gt(r)||typeof r?.[Symbol.iterator]=="function",lt=`[ 	
+\f\r]`,N=/<(?:(!--|\/[^a-zA-Z])|(\/?[a-zA-Z][^>\s]*)|(\/?$))/g,zt=/-->/g,Lt=/>/g,P=RegExp(`>|${lt}(?:([^\\s"'>=/]+)(${lt}*=${lt}*(?:[^ 	
+\f\r"'\`<>=]|("|')|))|$)`,"g"),Mt=/'/g,jt=/"/g,Nt=/^(?:script|style|textarea|title)$/i,ft=r=>(t,...e)=>({_$litType$:r,strings:t,values:e}),a=ft(1),et=ft(2),Rt=ft(3),z=Symbol.for("lit-noChange"),l=Symbol.for("lit-nothing"),Tt=new WeakMap,D=C.createTreeWalker(C,129);function Bt(r,t){if(!gt(r)||!r.hasOwnProperty("raw"))throw Error("invalid template strings array");return Ct!==void 0?Ct.createHTML(t):t}var ce=(r,t)=>{let e=r.length-1,i=[],s,n=t===2?"<svg>":t===3?"<math>":"",o=N;for(let c=0;c<e;c++){let d=r[c],h,m,u=-1,y=0;for(;y<d.length&&(o.lastIndex=y,m=o.exec(d),m!==null);)y=o.lastIndex,o===N?m[1]==="!--"?o=zt:m[1]!==void 0?o=Lt:m[2]!==void 0?(Nt.test(m[2])&&(s=RegExp("</"+m[2],"g")),o=P):m[3]!==void 0&&(o=P):o===P?m[0]===">"?(o=s??N,u=-1):m[1]===void 0?u=-2:(u=o.lastIndex-m[2].length,h=m[1],o=m[3]===void 0?P:m[3]==='"'?jt:Mt):o===jt||o===Mt?o=P:o===zt||o===Lt?o=N:(o=P,s=void 0);let S=o===P&&r[c+1].startsWith("/>")?" ":"";n+=o===N?d+le:u>=0?(i.push(h),d.slice(0,u)+qt+d.slice(u)+k+S):d+k+(u===-2?c:S)}return[Bt(r,n+(r[e]||"<?>")+(t===2?"</svg>":t===3?"</math>":"")),i]},O=class r{constructor({strings:t,_$litType$:e},i){let s;this.parts=[];let n=0,o=0,c=t.length-1,d=this.parts,[h,m]=ce(t,e);if(this.el=r.createElement(h,i),D.currentNode=this.el.content,e===2||e===3){let u=this.el.content.firstChild;u.replaceWith(...u.childNodes)}for(;(s=D.nextNode())!==null&&d.length<c;){if(s.nodeType===1){if(s.hasAttributes())for(let u of s.getAttributeNames())if(u.endsWith(qt)){let y=m[o++],S=s.getAttribute(u).split(k),Q=/([.?@])?(.*)/.exec(y);d.push({type:1,index:n,name:Q[2],strings:S,ctor:Q[1]==="."?ct:Q[1]==="?"?ht:Q[1]==="@"?ut:j}),s.removeAttribute(u)}else u.startsWith(k)&&(d.push({type:6,index:n}),s.removeAttribute(u));if(Nt.test(s.tagName)){let u=s.textContent.split(k),y=u.length-1;if(y>0){s.textContent=tt?tt.emptyScript:"";for(let S=0;S<y;S++)s.append(u[S],R()),D.nextNode(),d.push({type:2,index:++n});s.append(u[y],R())}}}else if(s.nodeType===8)if(s.data===Ht)d.push({type:2,index:n});else{let u=-1;for(;(u=s.data.indexOf(k,u+1))!==-1;)d.push({type:7,index:n}),u+=k.length-1}n++}}static createElement(t,e){let i=C.createElement("template");return i.innerHTML=t,i}};function M(r,t,e=r,i){if(t===z)return t;let s=i!==void 0?e._$Co?.[i]:e._$Cl,n=B(t)?void 0:t._$litDirective$;return s?.constructor!==n&&(s?._$AO?.(!1),n===void 0?s=void 0:(s=new n(r),s._$AT(r,e,i)),i!==void 0?(e._$Co??=[])[i]=s:e._$Cl=s),s!==void 0&&(t=M(r,s._$AS(r,t.values),s,i)),t}var dt=class{constructor(t,e){this._$AV=[],this._$AN=void 0,this._$AD=t,this._$AM=e}get parentNode(){return this._$AM.parentNode}get _$AU(){return this._$AM._$AU}u(t){let{el:{content:e},parts:i}=this._$AD,s=(t?.creationScope??C).importNode(e,!0);D.currentNode=s;let n=D.nextNode(),o=0,c=0,d=i[0];for(;d!==void 0;){if(o===d.index){let h;d.type===2?h=new U(n,n.nextSibling,this,t):d.type===1?h=new d.ctor(n,d.name,d.strings,this,t):d.type===6&&(h=new pt(n,this,t)),this._$AV.push(h),d=i[++c]}o!==d?.index&&(n=D.nextNode(),o++)}return D.currentNode=C,s}p(t){let e=0;for(let i of this._$AV)i!==void 0&&(i.strings!==void 0?(i._$AI(t,i,e),e+=i.strings.length-2):i._$AI(t[e])),e++}},U=class r{get _$AU(){return this._$AM?._$AU??this._$Cv}constructor(t,e,i,s){this.type=2,this._$AH=l,this._$AN=void 0,this._$AA=t,this._$AB=e,this._$AM=i,this.options=s,this._$Cv=s?.isConnected??!0}get parentNode(){let t=this._$AA.parentNode,e=this._$AM;return e!==void 0&&t?.nodeType===11&&(t=e.parentNode),t}get startNode(){return this._$AA}get endNode(){return this._$AB}_$AI(t,e=this){t=M(this,t,e),B(t)?t===l||t==null||t===""?(this._$AH!==l&&this._$AR(),this._$AH=l):t!==this._$AH&&t!==z&&this._(t):t._$litType$!==void 0?this.$(t):t.nodeType!==void 0?this.T(t):de(t)?this.k(t):this._(t)}O(t){return this._$AA.parentNode.insertBefore(t,this._$AB)}T(t){this._$AH!==t&&(this._$AR(),this._$AH=this.O(t))}_(t){this._$AH!==l&&B(this._$AH)?this._$AA.nextSibling.data=t:this.T(C.createTextNode(t)),this._$AH=t}$(t){let{values:e,_$litType$:i}=t,s=typeof i=="number"?this._$AC(t):(i.el===void 0&&(i.el=O.createElement(Bt(i.h,i.h[0]),this.options)),i);if(this._$AH?._$AD===s)this._$AH.p(e);else{let n=new dt(s,this),o=n.u(this.options);n.p(e),this.T(o),this._$AH=n}}_$AC(t){let e=Tt.get(t.strings);return e===void 0&&Tt.set(t.strings,e=new O(t)),e}k(t){gt(this._$AH)||(this._$AH=[],this._$AR());let e=this._$AH,i,s=0;for(let n of t)s===e.length?e.push(i=new r(this.O(R()),this.O(R()),this,this.options)):i=e[s],i._$AI(n),s++;s<e.length&&(this._$AR(i&&i._$AB.nextSibling,s),e.length=s)}_$AR(t=this._$AA.nextSibling,e){for(this._$AP?.(!1,!0,e);t!==this._$AB;){let i=Dt(t).nextSibling;Dt(t).remove(),t=i}}setConnected(t){this._$AM===void 0&&(this._$Cv=t,this._$AP?.(t))}},j=class{get tagName(){return this.element.tagName}get _$AU(){return this._$AM._$AU}constructor(t,e,i,s,n){this.type=1,this._$AH=l,this._$AN=void 0,this.element=t,this.name=e,this._$AM=s,this.options=n,i.length>2||i[0]!==""||i[1]!==""?(this._$AH=Array(i.length-1).fill(new String),this.strings=i):this._$AH=l}_$AI(t,e=this,i,s){let n=this.strings,o=!1;if(n===void 0)t=M(this,t,e,0),o=!B(t)||t!==this._$AH&&t!==z,o&&(this._$AH=t);else{let c=t,d,h;for(t=n[0],d=0;d<n.length-1;d++)h=M(this,c[i+d],e,d),h===z&&(h=this._$AH[d]),o||=!B(h)||h!==this._$AH[d],h===l?t=l:t!==l&&(t+=(h??"")+n[d+1]),this._$AH[d]=h}o&&!s&&this.j(t)}j(t){t===l?this.element.removeAttribute(this.name):this.element.setAttribute(this.name,t??"")}},ct=class extends j{constructor(){super(...arguments),this.type=3}j(t){this.element[this.name]=t===l?void 0:t}},ht=class extends j{constructor(){super(...arguments),this.type=4}j(t){this.element.toggleAttribute(this.name,!!t&&t!==l)}},ut=class extends j{constructor(t,e,i,s,n){super(t,e,i,s,n),this.type=5}_$AI(t,e=this){if((t=M(this,t,e,0)??l)===z)return;let i=this._$AH,s=t===l&&i!==l||t.capture!==i.capture||t.once!==i.once||t.passive!==i.passive,n=t!==l&&(i===l||s);s&&this.element.removeEventListener(this.name,this,i),n&&this.element.addEventListener(this.name,this,t),this._$AH=t}handleEvent(t){typeof this._$AH=="function"?this._$AH.call(this.options?.host??this.element,t):this._$AH.handleEvent(t)}},pt=class{constructor(t,e,i){this.element=t,this.type=6,this._$AN=void 0,this._$AM=e,this.options=i}get _$AU(){return this._$AM._$AU}_$AI(t){M(this,t)}};var he=mt.litHtmlPolyfillSupport;he?.(O,U),(mt.litHtmlVersions??=[]).push("3.3.3");var Ot=(r,t,e)=>{let i=e?.renderBefore??t,s=i._$litPart$;if(s===void 0){let n=e?.renderBefore??null;i._$litPart$=s=new U(t.insertBefore(R(),n),n,void 0,e??{})}return s._$AI(r),s};var bt=globalThis,v=class extends w{constructor(){super(...arguments),this.renderOptions={host:this},this._$Do=void 0}createRenderRoot(){let t=super.createRenderRoot();return this.renderOptions.renderBefore??=t.firstChild,t}update(t){let e=this.render();this.hasUpdated||(this.renderOptions.isConnected=this.isConnected),super.update(t),this._$Do=Ot(e,this.renderRoot,this.renderOptions)}connectedCallback(){super.connectedCallback(),this._$Do?.setConnected(!0)}disconnectedCallback(){super.disconnectedCallback(),this._$Do?.setConnected(!1)}render(){return z}};v._$litElement$=!0,v.finalized=!0,bt.litElementHydrateSupport?.({LitElement:v});var ue=bt.litElementPolyfillSupport;ue?.({LitElement:v});(bt.litElementVersions??=[]).push("4.2.2");var It=Symbol.for(""),pe=r=>{if(r?.r===It)return r?._$litStatic$},Ft=r=>({_$litStatic$:r,r:It});var Ut=new Map,$t=r=>(t,...e)=>{let i=e.length,s,n,o=[],c=[],d,h=0,m=!1;for(;h<i;){for(d=t[h];h<i&&(n=e[h],(s=pe(n))!==void 0);)d+=s+t[++h],m=!0;h!==i&&c.push(n),o.push(d),h++}if(h===i&&o.push(t[i]),m){let u=o.join("$$lit$$");(t=Ut.get(u))===void 0&&(o.raw=o,Ut.set(u,t=o)),e=c}return r(t,...e)},Wt=$t(a),He=$t(et),Ne=$t(Rt);function Kt(r){return(t,e,i={})=>{let s=(t?.language??"en").split("-")[0];return(r[s]?.[e]??r.en[e]??e).replace(/\{(\w+)\}/g,(o,c)=>String(i[c]??""))}}var Jt={en:{title:"Printernizer",menu:"Menu",view_farm:"Farm",view_jobs:"Jobs",view_files:"Files",view_costs:"Costs",read_only:"Read-only",loading:"Loading…",error:"Error: {message}",retry:"Retry",close:"Close",cancel:"Cancel",save:"Save",saved:"Saved",confirm:"Confirm",all:"All",none:"—",yes:"Yes",no:"No","reason.job_finished":"Job finished","reason.job_failed":"Job failed","reason.job_cancelled":"Job cancelled","reason.set_job_category":"Corrected","status.offline":"Offline","status.idle":"Idle","status.preparing":"Preparing","status.printing":"Printing","status.paused":"Paused","status.finished":"Finished","status.failed":"Failed","status.error":"Error","status.cancelled":"Cancelled","category.business":"Business","category.private":"Private",no_printers:"No printer is set up yet. Add one under Settings → Devices & services → Printernizer.",progress:"Progress",remaining:"Remaining",ends:"Ends",job:"Job",nozzle:"Nozzle",bed:"Bed",chamber:"Chamber",layer:"Layer {current} of {total}",today_cost:"Today",job_cost:"Job cost",pause:"Pause",resume:"Resume",stop:"Stop",confirm_pause:"Pause the print on {printer}?",confirm_resume:"Resume the print on {printer}?",confirm_stop:"Stop the print on {printer}? A stopped print cannot be resumed.",period:"Period","period.all":"All time","period.this_month":"This month","period.last_month":"Last month","period.this_year":"This year","period.custom":"Custom",from:"From",to:"To",printer:"Printer",status:"Status",category:"Category",date:"Date",duration:"Duration",material:"Material",gross:"Gross",net:"Net",vat:"VAT",jobs_count:"Jobs",energy:"Energy",machine:"Machine",page:"{first}–{last} of {total}",previous_page:"Previous page",next_page:"Next page",no_jobs:"No jobs in this selection.",job_details:"Job {id}",cost_breakdown:"Cost breakdown",prices_used:"Prices used",revisions:"Revisions",revision:"Revision {revision}",changed:"Changed: {fields}",customer:"Customer",note:"Note",edit:"Correct",started:"Started",ended:"Ended",file:"File",incomplete:"Incomplete record",photo_of:"Photo of {name} as it ended",sort_by:"Sort by {column}","price.material":"{material} per kg","price.from_default":"(default price: not in the table)","price.default_material_price":"Other materials per kg","price.electricity_price":"Electricity per kWh","price.machine_rate":"Machine rate per hour","price.vat_rate":"VAT rate (%)","price.small_business":"Kleinunternehmer (§19 UStG)","price.power_watts":"Power while printing (W)",search:"Search",name:"Name",size:"Size","file.remote":"On the printer","file.downloading":"Downloading","file.downloaded":"Downloaded","file.failed":"Failed","file.local_only":"Local only","file.deleted":"Deleted",download:"Download",no_files:"No files.",cleanup:"Clean up downloads",older_than:"Downloaded more than … days ago",include_business:"Include files of business jobs within the retention period",preview:"Preview",preview_result:"{count} files, {size} would be deleted.",nothing_to_delete:"Nothing would be deleted.",delete_files:"Delete {count} files",confirm_delete:"Delete {count} downloaded files ({size})? Files on the printers stay.",deleted_result:"{count} files deleted, {size} freed.",group_by:"Group by","group.printer":"Printer","group.category":"Category","group.material":"Material","group.month":"Month",totals:"Totals",material_g:"Material",energy_kwh:"Energy",material_cost:"Material cost",chart_title:"{figure} by {group}",export:"Export",format:"Format","format.csv_de":"CSV (German Excel)","format.csv":"CSV","format.json":"JSON",exported:"{rows} jobs exported: {name}",unpriced:"{count} jobs without a price",view_queue:"Queue",queue_printers:"Printers",plate_clear:"Plate clear",plate_not_clear:"Plate not clear",mark_plate_clear:"Plate is clear",mark_plate_clear_of:"Mark the plate of {printer} clear",waiting_for_printer:"{count} waiting",queue_add:"Queue a print",queue_source:"What to print","source.file":"Downloaded file","source.remote":"File on the printer",queue_file:"File",queue_path:"Path on the printer",queue_for:"Printers (whichever is free first)",copies:"Copies",add_to_queue:"Add to queue",queued:"{count} queued",no_queue:"The queue is empty.",no_downloads:"No downloaded files.",position:"Position",attempts:"Attempts",move_up:"Move up",move_down:"Move down",cancel_item:"Cancel",confirm_cancel_item:"Take {name} out of the queue?","queue.waiting":"Waiting","queue.uploading":"Uploading","queue.starting":"Starting","queue.printing":"Printing","queue.done":"Done","queue.failed":"Failed","queue.cancelled":"Cancelled",queue_rule:"A printer takes the next print only when it is idle and its plate is marked clear; a print's end marks the plate not clear."},de:{title:"Printernizer",menu:"Menü",view_farm:"Farm",view_jobs:"Aufträge",view_files:"Dateien",view_costs:"Kosten",read_only:"Nur lesen",loading:"Wird geladen …",error:"Fehler: {message}",retry:"Erneut versuchen",close:"Schließen",cancel:"Abbrechen",save:"Speichern",saved:"Gespeichert",confirm:"Bestätigen",all:"Alle",none:"—",yes:"Ja",no:"Nein","reason.job_finished":"Auftrag fertig","reason.job_failed":"Auftrag fehlgeschlagen","reason.job_cancelled":"Auftrag abgebrochen","reason.set_job_category":"Korrigiert","status.offline":"Offline","status.idle":"Bereit","status.preparing":"Vorbereitung","status.printing":"Druckt","status.paused":"Pausiert","status.finished":"Fertig","status.failed":"Fehlgeschlagen","status.error":"Fehler","status.cancelled":"Abgebrochen","category.business":"Geschäftlich","category.private":"Privat",no_printers:"Noch kein Drucker eingerichtet. Füge einen unter Einstellungen → Geräte & Dienste → Printernizer hinzu.",progress:"Fortschritt",remaining:"Verbleibend",ends:"Ende",job:"Auftrag",nozzle:"Düse",bed:"Bett",chamber:"Bauraum",layer:"Schicht {current} von {total}",today_cost:"Heute",job_cost:"Auftragskosten",pause:"Pausieren",resume:"Fortsetzen",stop:"Stoppen",confirm_pause:"Den Druck auf {printer} pausieren?",confirm_resume:"Den Druck auf {printer} fortsetzen?",confirm_stop:"Den Druck auf {printer} stoppen? Ein gestoppter Druck lässt sich nicht fortsetzen.",period:"Zeitraum","period.all":"Gesamter Zeitraum","period.this_month":"Dieser Monat","period.last_month":"Letzter Monat","period.this_year":"Dieses Jahr","period.custom":"Benutzerdefiniert",from:"Von",to:"Bis",printer:"Drucker",status:"Status",category:"Kategorie",date:"Datum",duration:"Dauer",material:"Material",gross:"Brutto",net:"Netto",vat:"USt",jobs_count:"Aufträge",energy:"Energie",machine:"Maschine",page:"{first}–{last} von {total}",previous_page:"Vorherige Seite",next_page:"Nächste Seite",no_jobs:"Keine Aufträge in dieser Auswahl.",job_details:"Auftrag {id}",cost_breakdown:"Kostenaufstellung",prices_used:"Verwendete Preise",revisions:"Revisionen",revision:"Revision {revision}",changed:"Geändert: {fields}",customer:"Kunde",note:"Notiz",edit:"Korrigieren",started:"Beginn",ended:"Ende",file:"Datei",incomplete:"Unvollständiger Eintrag",photo_of:"Foto von {name} zum Ende des Auftrags",sort_by:"Nach {column} sortieren","price.material":"{material} je kg","price.from_default":"(Standardpreis: nicht in der Tabelle)","price.default_material_price":"Andere Materialien je kg","price.electricity_price":"Strom je kWh","price.machine_rate":"Maschinensatz je Stunde","price.vat_rate":"USt-Satz (%)","price.small_business":"Kleinunternehmer (§ 19 UStG)","price.power_watts":"Leistung beim Drucken (W)",search:"Suchen",name:"Name",size:"Größe","file.remote":"Auf dem Drucker","file.downloading":"Wird heruntergeladen","file.downloaded":"Heruntergeladen","file.failed":"Fehlgeschlagen","file.local_only":"Nur lokal","file.deleted":"Gelöscht",download:"Herunterladen",no_files:"Keine Dateien.",cleanup:"Downloads aufräumen",older_than:"Vor mehr als … Tagen heruntergeladen",include_business:"Dateien geschäftlicher Aufträge in der Aufbewahrungsfrist einschließen",preview:"Vorschau",preview_result:"{count} Dateien, {size} würden gelöscht.",nothing_to_delete:"Es würde nichts gelöscht.",delete_files:"{count} Dateien löschen",confirm_delete:"{count} heruntergeladene Dateien ({size}) löschen? Die Dateien auf den Druckern bleiben.",deleted_result:"{count} Dateien gelöscht, {size} frei.",group_by:"Gruppieren nach","group.printer":"Drucker","group.category":"Kategorie","group.material":"Material","group.month":"Monat",totals:"Summen",material_g:"Material",energy_kwh:"Energie",material_cost:"Materialkosten",chart_title:"{figure} nach {group}",export:"Exportieren",format:"Format","format.csv_de":"CSV (deutsches Excel)","format.csv":"CSV","format.json":"JSON",exported:"{rows} Aufträge exportiert: {name}",unpriced:"{count} Aufträge ohne Preis",view_queue:"Warteschlange",queue_printers:"Drucker",plate_clear:"Druckplatte frei",plate_not_clear:"Druckplatte belegt",mark_plate_clear:"Druckplatte ist frei",mark_plate_clear_of:"Druckplatte von {printer} als frei markieren",waiting_for_printer:"{count} wartend",queue_add:"Druck einreihen",queue_source:"Was gedruckt wird","source.file":"Heruntergeladene Datei","source.remote":"Datei auf dem Drucker",queue_file:"Datei",queue_path:"Pfad auf dem Drucker",queue_for:"Drucker (der erste freie)",copies:"Anzahl",add_to_queue:"Einreihen",queued:"{count} eingereiht",no_queue:"Die Warteschlange ist leer.",no_downloads:"Keine heruntergeladenen Dateien.",position:"Position",attempts:"Versuche",move_up:"Nach oben",move_down:"Nach unten",cancel_item:"Abbrechen",confirm_cancel_item:"{name} aus der Warteschlange nehmen?","queue.waiting":"Wartend","queue.uploading":"Wird hochgeladen","queue.starting":"Startet","queue.printing":"Druckt","queue.done":"Erledigt","queue.failed":"Fehlgeschlagen","queue.cancelled":"Abgebrochen",queue_rule:"Ein Drucker nimmt den nächsten Druck nur, wenn er bereit ist und seine Druckplatte als frei markiert ist; das Ende eines Drucks markiert sie als belegt."}};var L=Kt(Jt);function me(r,t){let e=t;if(e?.translation_key){let i=r.localize(`component.printernizer.exceptions.${e.translation_key}.message`,e.translation_placeholders??{});if(i)return i}return e?.message??String(t)}var it=class extends EventTarget{emit(t){this.dispatchEvent(new CustomEvent("live",{detail:t}))}},g=class extends v{constructor(){super();this.loaded=!1;this.onLive=e=>this.handleLive(e.detail);this.narrow=!1,this.readOnly=!0,this.error=null}connectedCallback(){super.connectedCallback(),this.live?.addEventListener("live",this.onLive),this.loaded&&this.run(()=>this.load())}disconnectedCallback(){super.disconnectedCallback(),this.live?.removeEventListener("live",this.onLive)}willUpdate(e){e.has("live")&&(e.get("live")?.removeEventListener("live",this.onLive),this.live?.addEventListener("live",this.onLive)),!this.loaded&&this.hass&&(this.loaded=!0,this.run(()=>this.load()))}async load(){}handleLive(e){}async run(e){try{return await e(),this.error=null,!0}catch(i){return this.error=me(this.hass,i),!1}}t(e,i){return L(this.hass,e,i)}renderError(){return this.error?a`<div class="error" role="alert">${this.error}</div>`:null}confirm(e,i){let s=document.createElement("printernizer-confirm");return s.text=e,s.confirmLabel=i??this.t("confirm"),s.cancelLabel=this.t("cancel"),this.shadowRoot.appendChild(s),s.ask()}};g.properties={hass:{attribute:!1},narrow:{type:Boolean},readOnly:{type:Boolean},live:{attribute:!1},error:{state:!0}};var I=class extends v{async ask(){return await this.updateComplete,this.shadowRoot.querySelector("dialog").showModal(),new Promise(e=>{this.resolve=e})}close(t){this.shadowRoot.querySelector("dialog").close(),this.resolve?.(t),this.remove()}render(){return a`<dialog @cancel=${t=>{t.preventDefault(),this.close(!1)}}>
       <p>${this.text}</p>
       <div class="actions">
         <button class="secondary" @click=${()=>this.close(!1)}>${this.cancelLabel}</button>
         <button class="primary" autofocus @click=${()=>this.close(!0)}>${this.confirmLabel}</button>
       </div>
-    </dialog>`}};W.properties={text:{},confirmLabel:{},cancelLabel:{}},W.styles=[f`
+    </dialog>`}};I.properties={text:{},confirmLabel:{},cancelLabel:{}},I.styles=[f`
       dialog {
         border: none;
         border-radius: 12px;
@@ -23,7 +23,7 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
         margin: 0 0 20px;
         line-height: 1.5;
       }
-    `];customElements.define("printernizer-confirm",W);var v=f`
+    `];customElements.define("printernizer-confirm",I);var $=f`
   :host {
     display: block;
     color: var(--primary-text-color);
@@ -167,16 +167,16 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
   ha-icon {
     --mdc-icon-size: 18px;
   }
-`;function z(r){switch(r){case"printing":case"preparing":case"downloading":return"busy";case"finished":case"downloaded":case"idle":return"ok";case"paused":case"cancelled":case"local_only":return"warn";case"failed":case"error":case"offline":return"bad";default:return""}}function $t(r,t){return r.reduce((e,i)=>e+(t(i)??0),0)}function Vt(r){let{language:t,number_format:e}=r.locale??{language:r.language};switch(e){case"comma_decimal":return"en-US";case"decimal_comma":return"de";case"space_comma":return"fr";case"system":return;default:return t}}function Gt(r){return r.locale?.number_format!=="none"}function me(r){switch(r.locale?.date_format){case"DMY":return"en-GB";case"MDY":return"en-US";case"YMD":return"sv-SE";case"system":return;default:return r.locale?.language??r.language}}function qt(r){return r.locale?.time_zone==="server"?r.config.time_zone:void 0}function ge(r){let t=r.locale?.time_format;return t==="12"?!0:t==="24"?!1:void 0}function u(r,t,e=0){return t==null||Number.isNaN(t)?"—":new Intl.NumberFormat(Vt(r),{minimumFractionDigits:e,maximumFractionDigits:e,useGrouping:Gt(r)}).format(t)}function y(r,t,e="EUR"){return t==null?"—":e==="mixed"?u(r,t,2):new Intl.NumberFormat(Vt(r),{style:"currency",currency:e,useGrouping:Gt(r)}).format(t)}function Yt(r){return typeof r=="string"?new Date(r):r}function vt(r,t){return t?new Intl.DateTimeFormat(me(r),{year:"numeric",month:"2-digit",day:"2-digit",timeZone:qt(r)}).format(Yt(t)):"—"}function yt(r,t){return t?new Intl.DateTimeFormat(r.locale?.language??r.language,{hour:"2-digit",minute:"2-digit",hour12:ge(r),timeZone:qt(r)}).format(Yt(t)):"—"}function M(r,t){return t?`${vt(r,t)} ${yt(r,t)}`:"—"}function _t(r){if(r==null)return"—";let t=Math.round(r/60),e=Math.floor(t/60),i=t%60;return e?`${e} h ${String(i).padStart(2,"0")} min`:`${i} min`}function T(r,t){if(t==null)return"—";let e=["B","KB","MB","GB","TB"],i=t,s=0;for(;i>=1024&&s<e.length-1;)i/=1024,s+=1;return`${u(r,i,s?1:0)} ${e[s]}`}function w(r){let t=e=>String(e).padStart(2,"0");return`${r.getFullYear()}-${t(r.getMonth()+1)}-${t(r.getDate())}`}function it(r,t=new Date){let e=t.getFullYear(),i=t.getMonth();switch(r){case"this_month":return{start:w(new Date(e,i,1)),end:w(new Date(e,i+1,0))};case"last_month":return{start:w(new Date(e,i-1,1)),end:w(new Date(e,i,0))};case"this_year":return{start:w(new Date(e,0,1)),end:w(new Date(e,11,31))};default:return null}}function Zt(r){if(!(!r||r.state==="unknown"||r.state==="unavailable"))return r.attributes.entity_picture}var I=class extends g{constructor(){super(),this.printers=null}async load(){let t=await this.hass.callWS({type:"printernizer/printers"});this.printers=t.printers}handleLive(t){t.kind==="printer"&&this.printers?this.printers=this.printers.map(e=>e.entry_id===t.printer.entry_id?{...t.printer,today_cost:e.today_cost}:e):(t.kind==="printers"||t.kind==="job"&&t.event!=="revised")&&this.run(()=>this.load())}async control(t,e){let i=t.entities[e];if(!i)return;await this.confirm(this.t(`confirm_${e}`,{printer:t.name}),this.t(e))&&await this.run(()=>this.hass.callService("button","press",{entity_id:i}).then(()=>{}))}thumbnail(t){let e=t.entities.thumbnail,i=e?Zt(this.hass.states[e]):void 0;return i?n`<img class="thumb" src=${i} alt="" loading="lazy" />`:n`<div class="thumb placeholder"><ha-icon icon="mdi:printer-3d"></ha-icon></div>`}temperature(t,e){if(t===null)return this.t("none");let i=`${u(this.hass,t,0)} °C`;return e?`${i} / ${u(this.hass,e,0)} °C`:i}tile(t){let e=["printing","preparing","paused"].includes(t.status);return n`<article class="card tile" aria-label=${t.name}>
+`;function x(r){switch(r){case"printing":case"preparing":case"downloading":return"busy";case"finished":case"downloaded":case"idle":return"ok";case"paused":case"cancelled":case"local_only":return"warn";case"failed":case"error":case"offline":return"bad";default:return""}}function vt(r,t){return r.reduce((e,i)=>e+(t(i)??0),0)}function Vt(r){let{language:t,number_format:e}=r.locale??{language:r.language};switch(e){case"comma_decimal":return"en-US";case"decimal_comma":return"de";case"space_comma":return"fr";case"system":return;default:return t}}function Gt(r){return r.locale?.number_format!=="none"}function ge(r){switch(r.locale?.date_format){case"DMY":return"en-GB";case"MDY":return"en-US";case"YMD":return"sv-SE";case"system":return;default:return r.locale?.language??r.language}}function Qt(r){return r.locale?.time_zone==="server"?r.config.time_zone:void 0}function fe(r){let t=r.locale?.time_format;return t==="12"?!0:t==="24"?!1:void 0}function p(r,t,e=0){return t==null||Number.isNaN(t)?"—":new Intl.NumberFormat(Vt(r),{minimumFractionDigits:e,maximumFractionDigits:e,useGrouping:Gt(r)}).format(t)}function _(r,t,e="EUR"){return t==null?"—":e==="mixed"?p(r,t,2):new Intl.NumberFormat(Vt(r),{style:"currency",currency:e,useGrouping:Gt(r)}).format(t)}function Yt(r){return typeof r=="string"?new Date(r):r}function _t(r,t){return t?new Intl.DateTimeFormat(ge(r),{year:"numeric",month:"2-digit",day:"2-digit",timeZone:Qt(r)}).format(Yt(t)):"—"}function yt(r,t){return t?new Intl.DateTimeFormat(r.locale?.language??r.language,{hour:"2-digit",minute:"2-digit",hour12:fe(r),timeZone:Qt(r)}).format(Yt(t)):"—"}function A(r,t){return t?`${_t(r,t)} ${yt(r,t)}`:"—"}function wt(r){if(r==null)return"—";let t=Math.round(r/60),e=Math.floor(t/60),i=t%60;return e?`${e} h ${String(i).padStart(2,"0")} min`:`${i} min`}function T(r,t){if(t==null)return"—";let e=["B","KB","MB","GB","TB"],i=t,s=0;for(;i>=1024&&s<e.length-1;)i/=1024,s+=1;return`${p(r,i,s?1:0)} ${e[s]}`}function E(r){let t=e=>String(e).padStart(2,"0");return`${r.getFullYear()}-${t(r.getMonth()+1)}-${t(r.getDate())}`}function st(r,t=new Date){let e=t.getFullYear(),i=t.getMonth();switch(r){case"this_month":return{start:E(new Date(e,i,1)),end:E(new Date(e,i+1,0))};case"last_month":return{start:E(new Date(e,i-1,1)),end:E(new Date(e,i,0))};case"this_year":return{start:E(new Date(e,0,1)),end:E(new Date(e,11,31))};default:return null}}function Zt(r){if(!(!r||r.state==="unknown"||r.state==="unavailable"))return r.attributes.entity_picture}var F=class extends g{constructor(){super(),this.printers=null}async load(){let t=await this.hass.callWS({type:"printernizer/printers"});this.printers=t.printers}handleLive(t){t.kind==="printer"&&this.printers?this.printers=this.printers.map(e=>e.entry_id===t.printer.entry_id?{...t.printer,today_cost:e.today_cost}:e):(t.kind==="printers"||t.kind==="job"&&t.event!=="revised")&&this.run(()=>this.load())}async control(t,e){let i=t.entities[e];if(!i)return;await this.confirm(this.t(`confirm_${e}`,{printer:t.name}),this.t(e))&&await this.run(()=>this.hass.callService("button","press",{entity_id:i}).then(()=>{}))}thumbnail(t){let e=t.entities.thumbnail,i=e?Zt(this.hass.states[e]):void 0;return i?a`<img class="thumb" src=${i} alt="" loading="lazy" />`:a`<div class="thumb placeholder"><ha-icon icon="mdi:printer-3d"></ha-icon></div>`}temperature(t,e){if(t===null)return this.t("none");let i=`${p(this.hass,t,0)} °C`;return e?`${i} / ${p(this.hass,e,0)} °C`:i}tile(t){let e=["printing","preparing","paused"].includes(t.status);return a`<article class="card tile" aria-label=${t.name}>
       <header>
         ${this.thumbnail(t)}
         <div class="title">
           <h2>${t.name}</h2>
           <div class="muted">${t.model??(t.family==="bambu"?"Bambu Lab":"Prusa")}</div>
-          <span class="chip ${z(t.status)}">${this.t(`status.${t.status}`)}</span>
+          <span class="chip ${x(t.status)}">${this.t(`status.${t.status}`)}</span>
         </div>
       </header>
-      ${e?n`<div class="job" title=${t.job_name??""}>${t.job_name??this.t("none")}</div>
+      ${e?a`<div class="job" title=${t.job_name??""}>${t.job_name??this.t("none")}</div>
             <div
               class="bar"
               role="progressbar"
@@ -189,30 +189,30 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
             </div>
             <dl>
               <dt>${this.t("progress")}</dt>
-              <dd>${u(this.hass,t.progress,0)} %</dd>
+              <dd>${p(this.hass,t.progress,0)} %</dd>
               <dt>${this.t("remaining")}</dt>
-              <dd>${t.remaining_min===null?this.t("none"):`${u(this.hass,t.remaining_min)} min`}</dd>
+              <dd>${t.remaining_min===null?this.t("none"):`${p(this.hass,t.remaining_min)} min`}</dd>
               <dt>${this.t("ends")}</dt>
               <dd>${yt(this.hass,t.end_time)}</dd>
               <dt>${this.t("job_cost")}</dt>
-              <dd>${y(this.hass,t.job_cost)}</dd>
+              <dd>${_(this.hass,t.job_cost)}</dd>
             </dl>`:null}
       <dl>
         <dt>${this.t("nozzle")}</dt>
         <dd>${this.temperature(t.nozzle_temperature,t.nozzle_target_temperature)}</dd>
         <dt>${this.t("bed")}</dt>
         <dd>${this.temperature(t.bed_temperature,t.bed_target_temperature)}</dd>
-        ${t.chamber_temperature!==null?n`<dt>${this.t("chamber")}</dt>
+        ${t.chamber_temperature!==null?a`<dt>${this.t("chamber")}</dt>
               <dd>${this.temperature(t.chamber_temperature,null)}</dd>`:null}
         <dt>${this.t("today_cost")}</dt>
-        <dd class="today">${y(this.hass,t.today_cost??0)}</dd>
+        <dd class="today">${_(this.hass,t.today_cost??0)}</dd>
       </dl>
-      ${this.readOnly||!e?null:n`<div class="actions">
-            ${t.status==="paused"?n`<button @click=${()=>this.control(t,"resume")}>${this.t("resume")}</button>`:n`<button @click=${()=>this.control(t,"pause")}>${this.t("pause")}</button>`}
+      ${this.readOnly||!e?null:a`<div class="actions">
+            ${t.status==="paused"?a`<button @click=${()=>this.control(t,"resume")}>${this.t("resume")}</button>`:a`<button @click=${()=>this.control(t,"pause")}>${this.t("pause")}</button>`}
             <button class="danger" @click=${()=>this.control(t,"stop")}>${this.t("stop")}</button>
           </div>`}
-    </article>`}render(){return this.printers===null?n`${this.renderError()}<p class="muted">${this.t("loading")}</p>`:n`${this.renderError()}
-      ${this.printers.length===0?n`<p class="notice">${this.t("no_printers")}</p>`:n`<div class="grid">${this.printers.map(t=>this.tile(t))}</div>`}`}};I.properties={...g.properties,printers:{state:!0}},I.styles=[v,f`
+    </article>`}render(){return this.printers===null?a`${this.renderError()}<p class="muted">${this.t("loading")}</p>`:a`${this.renderError()}
+      ${this.printers.length===0?a`<p class="notice">${this.t("no_printers")}</p>`:a`<div class="grid">${this.printers.map(t=>this.tile(t))}</div>`}`}};F.properties={...g.properties,printers:{state:!0}},F.styles=[$,f`
       .grid {
         display: grid;
         grid-template-columns: repeat(auto-fill, minmax(300px, 1fr));
@@ -284,16 +284,16 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
         text-align: right;
         font-variant-numeric: tabular-nums;
       }
-    `];customElements.define("printernizer-farm",I);var st=50,fe=[{key:"date",order:"started_at",label:"date"},{key:"printer",order:"printer",label:"printer",optional:!0},{key:"job",order:"name",label:"job"},{key:"status",order:"status",label:"status"},{key:"duration",order:"duration",label:"duration",num:!0,optional:!0},{key:"material",order:"material",label:"material",num:!0,optional:!0},{key:"gross",order:"gross",label:"gross",num:!0}],J=class extends g{constructor(){super(),this.jobs=null,this.total=0,this.offset=0,this.orderBy="started_at",this.descending=!0,this.period="all",this.customStart="",this.customEnd="",this.printer="",this.status="",this.category="",this.printers=[],this.detail=null,this.revisions=[],this.photoUrl=null,this.saved=!1}async load(){if(!this.printers.length){let{printers:t}=await this.hass.callWS({type:"printernizer/printers"});this.printers=t}await this.loadPage()}query(){let t={type:"printernizer/jobs",limit:st,offset:this.offset,order_by:this.orderBy,descending:this.descending},e=this.period==="custom"?null:it(this.period);return e&&Object.assign(t,e),this.period==="custom"&&(this.customStart&&(t.start=this.customStart),this.customEnd&&(t.end=this.customEnd)),this.printer&&(t.config_entry_id=this.printer),this.status&&(t.status=this.status),this.category&&(t.category=this.category),t}async loadPage(){let t=await this.hass.callWS(this.query());this.jobs=t.jobs,this.total=t.total}handleLive(t){t.kind==="job"&&["started","finished","failed","cancelled","revised"].includes(t.event)&&(this.run(()=>this.loadPage()),this.detail&&this.detail.job_id===t.job_id&&this.run(()=>this.openJob(t.job_id)))}refilter(t){t(),this.offset=0,this.run(()=>this.loadPage())}sort(t){this.refilter(()=>{this.orderBy===t?this.descending=!this.descending:(this.orderBy=t,this.descending=t==="started_at"||t==="gross"||t==="duration"||t==="material")})}page(t){this.offset=Math.max(0,this.offset+t*st),this.run(()=>this.loadPage())}async openJob(t){let e=await this.hass.callWS({type:"printernizer/job",job_id:t});this.detail?.job_id!==t&&(this.saved=!1),this.photoUrl=e.job.photo?(await this.hass.callWS({type:"auth/sign_path",path:e.job.photo,expires:3600})).path:null,this.detail=e.job,this.revisions=e.revisions,await this.updateComplete;let i=this.shadowRoot.querySelector("dialog.detail");i&&!i.open&&i.showModal()}closeDetail(){this.shadowRoot.querySelector("dialog.detail")?.close(),this.detail=null}async save(t){t.preventDefault();let e=t.target,i=new FormData(e),s=this.detail.job_id,a=await this.run(async()=>{await this.hass.callWS({type:"printernizer/job/update",job_id:s,category:i.get("category"),customer:i.get("customer")??"",note:i.get("note")??""}),await this.openJob(s)});this.saved=a}jobName(t){return t.name??t.file_name??`#${t.job_id}`}materialText(t){return t.material_g===null?this.t("none"):`${u(this.hass,t.material_g,1)} g`}renderFilters(){return n`<div class="filters">
+    `];customElements.define("printernizer-farm",F);var rt=50,be=[{key:"date",order:"started_at",label:"date"},{key:"printer",order:"printer",label:"printer",optional:!0},{key:"job",order:"name",label:"job"},{key:"status",order:"status",label:"status"},{key:"duration",order:"duration",label:"duration",num:!0,optional:!0},{key:"material",order:"material",label:"material",num:!0,optional:!0},{key:"gross",order:"gross",label:"gross",num:!0}],W=class extends g{constructor(){super(),this.jobs=null,this.total=0,this.offset=0,this.orderBy="started_at",this.descending=!0,this.period="all",this.customStart="",this.customEnd="",this.printer="",this.status="",this.category="",this.printers=[],this.detail=null,this.revisions=[],this.photoUrl=null,this.saved=!1}async load(){if(!this.printers.length){let{printers:t}=await this.hass.callWS({type:"printernizer/printers"});this.printers=t}await this.loadPage()}query(){let t={type:"printernizer/jobs",limit:rt,offset:this.offset,order_by:this.orderBy,descending:this.descending},e=this.period==="custom"?null:st(this.period);return e&&Object.assign(t,e),this.period==="custom"&&(this.customStart&&(t.start=this.customStart),this.customEnd&&(t.end=this.customEnd)),this.printer&&(t.config_entry_id=this.printer),this.status&&(t.status=this.status),this.category&&(t.category=this.category),t}async loadPage(){let t=await this.hass.callWS(this.query());this.jobs=t.jobs,this.total=t.total}handleLive(t){t.kind==="job"&&["started","finished","failed","cancelled","revised"].includes(t.event)&&(this.run(()=>this.loadPage()),this.detail&&this.detail.job_id===t.job_id&&this.run(()=>this.openJob(t.job_id)))}refilter(t){t(),this.offset=0,this.run(()=>this.loadPage())}sort(t){this.refilter(()=>{this.orderBy===t?this.descending=!this.descending:(this.orderBy=t,this.descending=t==="started_at"||t==="gross"||t==="duration"||t==="material")})}page(t){this.offset=Math.max(0,this.offset+t*rt),this.run(()=>this.loadPage())}async openJob(t){let e=await this.hass.callWS({type:"printernizer/job",job_id:t});this.detail?.job_id!==t&&(this.saved=!1),this.photoUrl=e.job.photo?(await this.hass.callWS({type:"auth/sign_path",path:e.job.photo,expires:3600})).path:null,this.detail=e.job,this.revisions=e.revisions,await this.updateComplete;let i=this.shadowRoot.querySelector("dialog.detail");i&&!i.open&&i.showModal()}closeDetail(){this.shadowRoot.querySelector("dialog.detail")?.close(),this.detail=null}async save(t){t.preventDefault();let e=t.target,i=new FormData(e),s=this.detail.job_id,n=await this.run(async()=>{await this.hass.callWS({type:"printernizer/job/update",job_id:s,category:i.get("category"),customer:i.get("customer")??"",note:i.get("note")??""}),await this.openJob(s)});this.saved=n}jobName(t){return t.name??t.file_name??`#${t.job_id}`}materialText(t){return t.material_g===null?this.t("none"):`${p(this.hass,t.material_g,1)} g`}renderFilters(){return a`<div class="filters">
       <label class="field">${this.t("period")}
         <select
           .value=${this.period}
           @change=${t=>this.refilter(()=>this.period=t.target.value)}
         >
-          ${["all","this_month","last_month","this_year","custom"].map(t=>n`<option value=${t} ?selected=${this.period===t}>${this.t(`period.${t}`)}</option>`)}
+          ${["all","this_month","last_month","this_year","custom"].map(t=>a`<option value=${t} ?selected=${this.period===t}>${this.t(`period.${t}`)}</option>`)}
         </select>
       </label>
-      ${this.period==="custom"?n`<label class="field">${this.t("from")}
+      ${this.period==="custom"?a`<label class="field">${this.t("from")}
               <input type="date" .value=${this.customStart}
                 @change=${t=>this.refilter(()=>this.customStart=t.target.value)} />
             </label>
@@ -304,25 +304,25 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
       <label class="field">${this.t("printer")}
         <select @change=${t=>this.refilter(()=>this.printer=t.target.value)}>
           <option value="">${this.t("all")}</option>
-          ${this.printers.map(t=>n`<option value=${t.entry_id} ?selected=${this.printer===t.entry_id}>${t.name}</option>`)}
+          ${this.printers.map(t=>a`<option value=${t.entry_id} ?selected=${this.printer===t.entry_id}>${t.name}</option>`)}
         </select>
       </label>
       <label class="field">${this.t("status")}
         <select @change=${t=>this.refilter(()=>this.status=t.target.value)}>
           <option value="">${this.t("all")}</option>
-          ${["finished","failed","cancelled","printing","paused"].map(t=>n`<option value=${t} ?selected=${this.status===t}>${this.t(`status.${t}`)}</option>`)}
+          ${["finished","failed","cancelled","printing","paused"].map(t=>a`<option value=${t} ?selected=${this.status===t}>${this.t(`status.${t}`)}</option>`)}
         </select>
       </label>
       <label class="field">${this.t("category")}
         <select @change=${t=>this.refilter(()=>this.category=t.target.value)}>
           <option value="">${this.t("all")}</option>
-          ${["business","private"].map(t=>n`<option value=${t} ?selected=${this.category===t}>${this.t(`category.${t}`)}</option>`)}
+          ${["business","private"].map(t=>a`<option value=${t} ?selected=${this.category===t}>${this.t(`category.${t}`)}</option>`)}
         </select>
       </label>
-    </div>`}renderTable(t){return t.length?n`<table>
+    </div>`}renderTable(t){return t.length?a`<table>
       <thead>
         <tr>
-          ${fe.map(e=>{let i=this.orderBy===e.order;return n`<th
+          ${be.map(e=>{let i=this.orderBy===e.order;return a`<th
               class="${e.num?"num":""} ${e.optional?"optional":""}"
               aria-sort=${i?this.descending?"descending":"ascending":"none"}
             >
@@ -333,44 +333,44 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
         </tr>
       </thead>
       <tbody>
-        ${t.map(e=>n`<tr
+        ${t.map(e=>a`<tr
             tabindex="0"
             data-job=${e.job_id}
             @click=${()=>this.run(()=>this.openJob(e.job_id))}
             @keydown=${i=>{(i.key==="Enter"||i.key===" ")&&(i.preventDefault(),this.run(()=>this.openJob(e.job_id)))}}
           >
-            <td>${vt(this.hass,e.started_at)}</td>
+            <td>${_t(this.hass,e.started_at)}</td>
             <td class="optional">${e.printer}</td>
             <td class="name">${this.jobName(e)}</td>
-            <td><span class="chip ${z(e.status)}">${this.t(`status.${e.status}`)}</span></td>
-            <td class="num optional">${_t(e.duration_s)}</td>
+            <td><span class="chip ${x(e.status)}">${this.t(`status.${e.status}`)}</span></td>
+            <td class="num optional">${wt(e.duration_s)}</td>
             <td class="num optional">${this.materialText(e)}</td>
-            <td class="num gross">${y(this.hass,e.gross,e.currency)}</td>
+            <td class="num gross">${_(this.hass,e.gross,e.currency)}</td>
           </tr>`)}
       </tbody>
     </table>
     <div class="pager">
-      <span>${this.t("page",{first:u(this.hass,this.offset+1),last:u(this.hass,Math.min(this.offset+st,this.total)),total:u(this.hass,this.total)})}</span>
+      <span>${this.t("page",{first:p(this.hass,this.offset+1),last:p(this.hass,Math.min(this.offset+rt,this.total)),total:p(this.hass,this.total)})}</span>
       <button aria-label=${this.t("previous_page")} ?disabled=${this.offset===0} @click=${()=>this.page(-1)}>‹</button>
-      <button aria-label=${this.t("next_page")} ?disabled=${this.offset+st>=this.total} @click=${()=>this.page(1)}>›</button>
-    </div>`:n`<p class="notice">${this.t("no_jobs")}</p>`}priceLabel(t,e){if(t.startsWith("material:")){let s=t.slice(9),a=this.t("price.material",{material:s});return e[`price_source:${s}`]==="default"?`${a} ${this.t("price.from_default")}`:a}let i=this.t(`price.${t}`);return i===`price.${t}`?t:i}priceValue(t){if(t==="true"||t==="false")return this.t(t==="true"?"yes":"no");let e=Number(t);if(Number.isNaN(e))return t;let i=t.includes(".")?Math.min(4,t.split(".")[1].length):0;return u(this.hass,e,i)}reasonText(t){if(!t)return"";let e=`reason.${t.replace(/ /g,"_")}`,i=this.t(e);return i===e?t:i}renderDetail(){let t=this.detail;if(!t)return n`<dialog class="detail"></dialog>`;let e=i=>y(this.hass,i,t.currency);return n`<dialog class="detail" aria-labelledby="job-title" @close=${()=>this.detail=null}>
+      <button aria-label=${this.t("next_page")} ?disabled=${this.offset+rt>=this.total} @click=${()=>this.page(1)}>›</button>
+    </div>`:a`<p class="notice">${this.t("no_jobs")}</p>`}priceLabel(t,e){if(t.startsWith("material:")){let s=t.slice(9),n=this.t("price.material",{material:s});return e[`price_source:${s}`]==="default"?`${n} ${this.t("price.from_default")}`:n}let i=this.t(`price.${t}`);return i===`price.${t}`?t:i}priceValue(t){if(t==="true"||t==="false")return this.t(t==="true"?"yes":"no");let e=Number(t);if(Number.isNaN(e))return t;let i=t.includes(".")?Math.min(4,t.split(".")[1].length):0;return p(this.hass,e,i)}reasonText(t){if(!t)return"";let e=`reason.${t.replace(/ /g,"_")}`,i=this.t(e);return i===e?t:i}renderDetail(){let t=this.detail;if(!t)return a`<dialog class="detail"></dialog>`;let e=i=>_(this.hass,i,t.currency);return a`<dialog class="detail" aria-labelledby="job-title" @close=${()=>this.detail=null}>
       <h2 id="job-title">${this.t("job_details",{id:t.job_id})}: ${this.jobName(t)}</h2>
-      ${this.photoUrl?n`<img class="photo" src=${this.photoUrl} alt=${this.t("photo_of",{name:this.jobName(t)})} />`:l}
+      ${this.photoUrl?a`<img class="photo" src=${this.photoUrl} alt=${this.t("photo_of",{name:this.jobName(t)})} />`:l}
       <dl class="facts">
         <dt>${this.t("printer")}</dt><dd>${t.printer}</dd>
-        <dt>${this.t("status")}</dt><dd><span class="chip ${z(t.status)}">${this.t(`status.${t.status}`)}</span></dd>
-        <dt>${this.t("started")}</dt><dd>${M(this.hass,t.started_at)}</dd>
-        <dt>${this.t("ended")}</dt><dd>${M(this.hass,t.ended_at)}</dd>
-        <dt>${this.t("duration")}</dt><dd>${_t(t.duration_s)}</dd>
+        <dt>${this.t("status")}</dt><dd><span class="chip ${x(t.status)}">${this.t(`status.${t.status}`)}</span></dd>
+        <dt>${this.t("started")}</dt><dd>${A(this.hass,t.started_at)}</dd>
+        <dt>${this.t("ended")}</dt><dd>${A(this.hass,t.ended_at)}</dd>
+        <dt>${this.t("duration")}</dt><dd>${wt(t.duration_s)}</dd>
         <dt>${this.t("material")}</dt>
-        <dd>${t.materials.length?t.materials.map(i=>`${i.material} ${u(this.hass,i.grams,1)} g`).join(", "):this.t("none")}</dd>
+        <dd>${t.materials.length?t.materials.map(i=>`${i.material} ${p(this.hass,i.grams,1)} g`).join(", "):this.t("none")}</dd>
         <dt>${this.t("energy")}</dt>
-        <dd>${t.energy_kwh===null?this.t("none"):`${u(this.hass,t.energy_kwh,3)} kWh`}</dd>
+        <dd>${t.energy_kwh===null?this.t("none"):`${p(this.hass,t.energy_kwh,3)} kWh`}</dd>
         <dt>${this.t("category")}</dt><dd class="category">${this.t(`category.${t.category}`)}</dd>
-        ${t.customer?n`<dt>${this.t("customer")}</dt><dd>${t.customer}</dd>`:l}
-        ${t.note?n`<dt>${this.t("note")}</dt><dd>${t.note}</dd>`:l}
+        ${t.customer?a`<dt>${this.t("customer")}</dt><dd>${t.customer}</dd>`:l}
+        ${t.note?a`<dt>${this.t("note")}</dt><dd>${t.note}</dd>`:l}
       </dl>
-      ${t.complete?l:n`<p class="notice">${this.t("incomplete")}</p>`}
+      ${t.complete?l:a`<p class="notice">${this.t("incomplete")}</p>`}
       <h3>${this.t("cost_breakdown")}</h3>
       <table class="costs">
         <tr><td>${this.t("material")}</td><td class="num">${e(t.material_cost)}</td></tr>
@@ -380,23 +380,23 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
         <tr><td>${this.t("vat")}</td><td class="num">${e(t.vat)}</td></tr>
         <tr class="total"><td>${this.t("gross")}</td><td class="num detail-gross">${e(t.gross)}</td></tr>
       </table>
-      ${Object.keys(t.prices).length?n`<h3>${this.t("prices_used")}</h3>
+      ${Object.keys(t.prices).length?a`<h3>${this.t("prices_used")}</h3>
             <table class="prices">
-              ${Object.entries(t.prices).filter(([i])=>!i.startsWith("price_source:")).map(([i,s])=>n`<tr><td>${this.priceLabel(i,t.prices)}</td><td class="num">${this.priceValue(s)}</td></tr>`)}
+              ${Object.entries(t.prices).filter(([i])=>!i.startsWith("price_source:")).map(([i,s])=>a`<tr><td>${this.priceLabel(i,t.prices)}</td><td class="num">${this.priceValue(s)}</td></tr>`)}
             </table>`:l}
       <h3>${this.t("revisions")}</h3>
       <ol class="revisions">
-        ${this.revisions.map(i=>n`<li>
+        ${this.revisions.map(i=>a`<li>
             <strong>${this.t("revision",{revision:i.revision})}</strong>
-            <span class="muted">${M(this.hass,i.revised_at)} · ${this.reasonText(i.reason)}</span>
-            ${i.changed_fields.length?n`<div>${this.t("changed",{fields:i.changed_fields.map(s=>this.t(s)).join(", ")})}</div>`:l}
+            <span class="muted">${A(this.hass,i.revised_at)} · ${this.reasonText(i.reason)}</span>
+            ${i.changed_fields.length?a`<div>${this.t("changed",{fields:i.changed_fields.map(s=>this.t(s)).join(", ")})}</div>`:l}
           </li>`)}
       </ol>
-      ${this.readOnly||t.ended_at===null?l:n`<h3>${this.t("edit")}</h3>
+      ${this.readOnly||t.ended_at===null?l:a`<h3>${this.t("edit")}</h3>
             <form class="edit" @submit=${this.save}>
               <label class="field">${this.t("category")}
                 <select name="category">
-                  ${["business","private"].map(i=>n`<option value=${i} ?selected=${t.category===i}>${this.t(`category.${i}`)}</option>`)}
+                  ${["business","private"].map(i=>a`<option value=${i} ?selected=${t.category===i}>${this.t(`category.${i}`)}</option>`)}
                 </select>
               </label>
               <label class="field">${this.t("customer")}
@@ -406,7 +406,7 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
                 <input type="text" name="note" .value=${t.note??""} />
               </label>
               <div class="actions">
-                ${this.saved?n`<span class="muted" role="status">${this.t("saved")}</span>`:l}
+                ${this.saved?a`<span class="muted" role="status">${this.t("saved")}</span>`:l}
                 <button class="primary" type="submit">${this.t("save")}</button>
               </div>
             </form>`}
@@ -414,11 +414,11 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
       <div class="actions close">
         <button @click=${()=>this.closeDetail()}>${this.t("close")}</button>
       </div>
-    </dialog>`}render(){return n`${this.renderFilters()} ${this.detail?l:this.renderError()}
+    </dialog>`}render(){return a`${this.renderFilters()} ${this.detail?l:this.renderError()}
       <div class="card">
-        ${this.jobs===null?n`<p class="muted">${this.t("loading")}</p>`:this.renderTable(this.jobs)}
+        ${this.jobs===null?a`<p class="muted">${this.t("loading")}</p>`:this.renderTable(this.jobs)}
       </div>
-      ${this.renderDetail()}`}};J.properties={...g.properties,jobs:{state:!0},total:{state:!0},offset:{state:!0},orderBy:{state:!0},descending:{state:!0},period:{state:!0},customStart:{state:!0},customEnd:{state:!0},printer:{state:!0},status:{state:!0},category:{state:!0},printers:{state:!0},detail:{state:!0},revisions:{state:!0},photoUrl:{state:!0},saved:{state:!0}},J.styles=[v,f`
+      ${this.renderDetail()}`}};W.properties={...g.properties,jobs:{state:!0},total:{state:!0},offset:{state:!0},orderBy:{state:!0},descending:{state:!0},period:{state:!0},customStart:{state:!0},customEnd:{state:!0},printer:{state:!0},status:{state:!0},category:{state:!0},printers:{state:!0},detail:{state:!0},revisions:{state:!0},photoUrl:{state:!0},saved:{state:!0}},W.styles=[$,f`
       tbody tr {
         cursor: pointer;
       }
@@ -538,10 +538,10 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
           padding: 16px;
         }
       }
-    `];customElements.define("printernizer-jobs",J);var Qt={remote:"mdi:cloud-outline",downloading:"mdi:progress-download",downloaded:"mdi:check-circle-outline",failed:"mdi:alert-circle-outline",local_only:"mdi:harddisk",deleted:"mdi:delete-outline"},K=class extends g{constructor(){super(),this.files=null,this.printers=[],this.printer="",this.status="",this.search="",this.days=30,this.includeBusiness=!1,this.preview=null,this.cleaned=null}async load(){if(!this.printers.length){let{printers:i}=await this.hass.callWS({type:"printernizer/printers"});this.printers=i}let t={type:"printernizer/files"};this.printer&&(t.config_entry_id=this.printer),this.status&&(t.status=this.status),this.search&&(t.name_contains=this.search);let{files:e}=await this.hass.callWS(t);this.files=e}handleLive(t){(t.kind==="files"||t.kind==="printers")&&this.run(()=>this.load())}refilter(t){t(),this.run(()=>this.load())}onSearch(t){window.clearTimeout(this.searchTimer),this.searchTimer=window.setTimeout(()=>this.refilter(()=>this.search=t),300)}async download(t){await this.run(async()=>{let e=await this.hass.callWS({type:"printernizer/files/download",config_entry_id:t.entry_id,file_id:t.file_id});this.files=(this.files??[]).map(i=>i.file_id===t.file_id?{...i,status:e.status}:i)})}async runPreview(){this.cleaned=null,await this.run(async()=>{this.preview=await this.hass.callWS({type:"printernizer/files/cleanup",older_than_days:this.days,include_business:this.includeBusiness,dry_run:!0})})}async runCleanup(){let t=this.preview,e=T(this.hass,$t(t.candidates,s=>s.size));await this.confirm(this.t("confirm_delete",{count:t.candidates.length,size:e}),this.t("delete_files",{count:t.candidates.length}))&&await this.run(async()=>{this.cleaned=await this.hass.callWS({type:"printernizer/files/cleanup",older_than_days:this.days,include_business:this.includeBusiness,dry_run:!1}),this.preview=null,await this.load()})}renderStatus(t){return n`<span class="chip ${z(t.status)}" data-status=${t.status}>
-      <ha-icon icon=${Qt[t.status]??"mdi:file-outline"}></ha-icon>${this.t(`file.${t.status}`)}
+    `];customElements.define("printernizer-jobs",W);var Xt={remote:"mdi:cloud-outline",downloading:"mdi:progress-download",downloaded:"mdi:check-circle-outline",failed:"mdi:alert-circle-outline",local_only:"mdi:harddisk",deleted:"mdi:delete-outline"},K=class extends g{constructor(){super(),this.files=null,this.printers=[],this.printer="",this.status="",this.search="",this.days=30,this.includeBusiness=!1,this.preview=null,this.cleaned=null}async load(){if(!this.printers.length){let{printers:i}=await this.hass.callWS({type:"printernizer/printers"});this.printers=i}let t={type:"printernizer/files"};this.printer&&(t.config_entry_id=this.printer),this.status&&(t.status=this.status),this.search&&(t.name_contains=this.search);let{files:e}=await this.hass.callWS(t);this.files=e}handleLive(t){(t.kind==="files"||t.kind==="printers")&&this.run(()=>this.load())}refilter(t){t(),this.run(()=>this.load())}onSearch(t){window.clearTimeout(this.searchTimer),this.searchTimer=window.setTimeout(()=>this.refilter(()=>this.search=t),300)}async download(t){await this.run(async()=>{let e=await this.hass.callWS({type:"printernizer/files/download",config_entry_id:t.entry_id,file_id:t.file_id});this.files=(this.files??[]).map(i=>i.file_id===t.file_id?{...i,status:e.status}:i)})}async runPreview(){this.cleaned=null,await this.run(async()=>{this.preview=await this.hass.callWS({type:"printernizer/files/cleanup",older_than_days:this.days,include_business:this.includeBusiness,dry_run:!0})})}async runCleanup(){let t=this.preview,e=T(this.hass,vt(t.candidates,s=>s.size));await this.confirm(this.t("confirm_delete",{count:t.candidates.length,size:e}),this.t("delete_files",{count:t.candidates.length}))&&await this.run(async()=>{this.cleaned=await this.hass.callWS({type:"printernizer/files/cleanup",older_than_days:this.days,include_business:this.includeBusiness,dry_run:!1}),this.preview=null,await this.load()})}renderStatus(t){return a`<span class="chip ${x(t.status)}" data-status=${t.status}>
+      <ha-icon icon=${Xt[t.status]??"mdi:file-outline"}></ha-icon>${this.t(`file.${t.status}`)}
     </span>
-    ${t.status==="downloading"?n`<div class="indeterminate" role="progressbar" aria-label=${this.t("file.downloading")}><div></div></div>`:l}`}renderFiles(t){return t.length?n`<table>
+    ${t.status==="downloading"?a`<div class="indeterminate" role="progressbar" aria-label=${this.t("file.downloading")}><div></div></div>`:l}`}renderFiles(t){return t.length?a`<table>
       <thead>
         <tr>
           <th>${this.t("name")}</th>
@@ -553,20 +553,20 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
         </tr>
       </thead>
       <tbody>
-        ${t.map(e=>n`<tr data-file=${e.file_id}>
+        ${t.map(e=>a`<tr data-file=${e.file_id}>
             <td class="name" title=${e.remote_path}>${e.name}</td>
             <td class="optional">${e.printer}</td>
             <td class="num optional">${T(this.hass,e.size)}</td>
             <td>${this.renderStatus(e)}</td>
-            <td class="optional">${M(this.hass,e.downloaded_at??e.remote_mtime)}</td>
+            <td class="optional">${A(this.hass,e.downloaded_at??e.remote_mtime)}</td>
             <td class="num">
-              ${["remote","failed"].includes(e.status)&&!this.readOnly?n`<button class="icon" aria-label="${this.t("download")}: ${e.name}" title=${this.t("download")} @click=${()=>this.download(e)}>
+              ${["remote","failed"].includes(e.status)&&!this.readOnly?a`<button class="icon" aria-label="${this.t("download")}: ${e.name}" title=${this.t("download")} @click=${()=>this.download(e)}>
                     <ha-icon icon="mdi:download"></ha-icon>
                   </button>`:l}
             </td>
           </tr>`)}
       </tbody>
-    </table>`:n`<p class="notice">${this.t("no_files")}</p>`}renderCleanup(){let t=this.preview;return n`<section class="card cleanup" aria-labelledby="cleanup-title">
+    </table>`:a`<p class="notice">${this.t("no_files")}</p>`}renderCleanup(){let t=this.preview;return a`<section class="card cleanup" aria-labelledby="cleanup-title">
       <h2 id="cleanup-title">${this.t("cleanup")}</h2>
       <div class="filters">
         <label class="field">${this.t("older_than")}
@@ -580,29 +580,29 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
         </label>
         <button @click=${()=>this.runPreview()}>${this.t("preview")}</button>
       </div>
-      ${t?n`<div class="preview" role="status">
-            ${t.candidates.length?n`<p>${this.t("preview_result",{count:t.candidates.length,size:T(this.hass,$t(t.candidates,e=>e.size))})}</p>
+      ${t?a`<div class="preview" role="status">
+            ${t.candidates.length?a`<p>${this.t("preview_result",{count:t.candidates.length,size:T(this.hass,vt(t.candidates,e=>e.size))})}</p>
                   <ul>
-                    ${t.candidates.map(e=>n`<li><span class="path">${e.local_path}</span> <span class="muted">${T(this.hass,e.size)}</span></li>`)}
+                    ${t.candidates.map(e=>a`<li><span class="path">${e.local_path}</span> <span class="muted">${T(this.hass,e.size)}</span></li>`)}
                   </ul>
-                  ${this.readOnly?l:n`<div class="actions">
+                  ${this.readOnly?l:a`<div class="actions">
                         <button class="danger" @click=${()=>this.runCleanup()}>
                           ${this.t("delete_files",{count:t.candidates.length})}
                         </button>
-                      </div>`}`:n`<p>${this.t("nothing_to_delete")}</p>`}
+                      </div>`}`:a`<p>${this.t("nothing_to_delete")}</p>`}
           </div>`:l}
-      ${this.cleaned?n`<p role="status">${this.t("deleted_result",{count:this.cleaned.deleted,size:T(this.hass,this.cleaned.freed_bytes)})}</p>`:l}
-    </section>`}render(){return n`<div class="filters">
+      ${this.cleaned?a`<p role="status">${this.t("deleted_result",{count:this.cleaned.deleted,size:T(this.hass,this.cleaned.freed_bytes)})}</p>`:l}
+    </section>`}render(){return a`<div class="filters">
         <label class="field">${this.t("printer")}
           <select @change=${t=>this.refilter(()=>this.printer=t.target.value)}>
             <option value="">${this.t("all")}</option>
-            ${this.printers.map(t=>n`<option value=${t.entry_id}>${t.name}</option>`)}
+            ${this.printers.map(t=>a`<option value=${t.entry_id}>${t.name}</option>`)}
           </select>
         </label>
         <label class="field">${this.t("status")}
           <select @change=${t=>this.refilter(()=>this.status=t.target.value)}>
             <option value="">${this.t("all")}</option>
-            ${Object.keys(Qt).map(t=>n`<option value=${t}>${this.t(`file.${t}`)}</option>`)}
+            ${Object.keys(Xt).map(t=>a`<option value=${t}>${this.t(`file.${t}`)}</option>`)}
           </select>
         </label>
         <label class="field">${this.t("search")}
@@ -610,8 +610,8 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
         </label>
       </div>
       ${this.renderError()}
-      <div class="card">${this.files===null?n`<p class="muted">${this.t("loading")}</p>`:this.renderFiles(this.files)}</div>
-      ${this.renderCleanup()}`}};K.properties={...g.properties,files:{state:!0},printers:{state:!0},printer:{state:!0},status:{state:!0},search:{state:!0},days:{state:!0},includeBusiness:{state:!0},preview:{state:!0},cleaned:{state:!0}},K.styles=[v,f`
+      <div class="card">${this.files===null?a`<p class="muted">${this.t("loading")}</p>`:this.renderFiles(this.files)}</div>
+      ${this.renderCleanup()}`}};K.properties={...g.properties,files:{state:!0},printers:{state:!0},printer:{state:!0},status:{state:!0},search:{state:!0},days:{state:!0},includeBusiness:{state:!0},preview:{state:!0},cleaned:{state:!0}},K.styles=[$,f`
       td.name {
         max-width: 320px;
         overflow: hidden;
@@ -689,47 +689,47 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
           max-width: 150px;
         }
       }
-    `];customElements.define("printernizer-files",K);var V=class extends g{constructor(){super();let t=new Date;this.report=null,this.period="this_month",this.customStart=w(new Date(t.getFullYear(),t.getMonth(),1)),this.customEnd=w(t),this.groupBy="printer",this.format="csv_de",this.exported=null}days(){return it(this.period)??{start:this.customStart,end:this.customEnd}}async load(){this.report=await this.hass.callWS({type:"printernizer/report",...this.days(),group_by:this.groupBy})}handleLive(t){t.kind==="job"&&["finished","failed","cancelled","revised"].includes(t.event)&&this.run(()=>this.load())}change(t){t(),this.exported=null,this.run(()=>this.load())}async export(){await this.run(async()=>{let t=await this.hass.callWS({type:"printernizer/export",...this.days(),format:this.format}),e=document.createElement("a");e.href=t.url,e.download=t.name,e.rel="noopener",this.shadowRoot.appendChild(e),e.click(),e.remove(),this.exported=this.t("exported",{rows:t.rows,name:t.name})})}figure(t){return(this.groupBy==="material"?t.material_cost:t.gross)??0}renderChart(t){let e=t.groups;if(!e.length)return l;let i=Math.max(...e.map(o=>this.figure(o)),.01),s=28,a=this.t(this.groupBy==="material"?"material_cost":"gross");return n`<figure class="chart">
-      <figcaption>${this.t("chart_title",{figure:a,group:this.t(`group.${this.groupBy}`)})}</figcaption>
+    `];customElements.define("printernizer-files",K);var J=class extends g{constructor(){super();let t=new Date;this.report=null,this.period="this_month",this.customStart=E(new Date(t.getFullYear(),t.getMonth(),1)),this.customEnd=E(t),this.groupBy="printer",this.format="csv_de",this.exported=null}days(){return st(this.period)??{start:this.customStart,end:this.customEnd}}async load(){this.report=await this.hass.callWS({type:"printernizer/report",...this.days(),group_by:this.groupBy})}handleLive(t){t.kind==="job"&&["finished","failed","cancelled","revised"].includes(t.event)&&this.run(()=>this.load())}change(t){t(),this.exported=null,this.run(()=>this.load())}async export(){await this.run(async()=>{let t=await this.hass.callWS({type:"printernizer/export",...this.days(),format:this.format}),e=document.createElement("a");e.href=t.url,e.download=t.name,e.rel="noopener",this.shadowRoot.appendChild(e),e.click(),e.remove(),this.exported=this.t("exported",{rows:t.rows,name:t.name})})}figure(t){return(this.groupBy==="material"?t.material_cost:t.gross)??0}renderChart(t){let e=t.groups;if(!e.length)return l;let i=Math.max(...e.map(o=>this.figure(o)),.01),s=28,n=this.t(this.groupBy==="material"?"material_cost":"gross");return a`<figure class="chart">
+      <figcaption>${this.t("chart_title",{figure:n,group:this.t(`group.${this.groupBy}`)})}</figcaption>
       <div class="bars" role="list">
-        ${e.map(o=>{let c=this.figure(o);return n`<div class="bar-row" role="listitem">
+        ${e.map(o=>{let c=this.figure(o);return a`<div class="bar-row" role="listitem">
             <span class="label" title=${o.key}>${this.groupLabel(o.key)}</span>
             <svg viewBox="0 0 100 ${s}" preserveAspectRatio="none" height=${s} aria-hidden="true">
-              ${tt`<rect x="0" y="0" height=${s} width=${c/i*100} rx="1"></rect>`}
+              ${et`<rect x="0" y="0" height=${s} width=${c/i*100} rx="1"></rect>`}
             </svg>
-            <span class="value">${y(this.hass,c,t.currency)}</span>
+            <span class="value">${_(this.hass,c,t.currency)}</span>
           </div>`})}
       </div>
-    </figure>`}groupLabel(t){if(this.groupBy==="category")return this.t(`category.${t}`);if(this.groupBy==="month"&&/^\d{4}-\d{2}$/.test(t)){let[e,i]=t.split("-").map(Number);return new Intl.DateTimeFormat(this.hass.locale?.language??this.hass.language,{month:"long",year:"numeric"}).format(new Date(e,i-1,1))}return t}renderTotals(t){let e=t.totals,i=a=>y(this.hass,a,t.currency),s=[["net",this.t("net"),i(e.net)],["vat",this.t("vat"),i(e.vat)],["gross",this.t("gross"),i(e.gross)],["material_g",this.t("material_g"),`${u(this.hass,e.material_g,1)} g`],["energy_kwh",this.t("energy_kwh"),`${u(this.hass,e.energy_kwh,2)} kWh`],["jobs",this.t("jobs_count"),u(this.hass,e.jobs)]];return n`<div class="totals" aria-label=${this.t("totals")}>
-      ${s.map(([a,o,c])=>n`<div class="card total" data-total=${a}>
+    </figure>`}groupLabel(t){if(this.groupBy==="category")return this.t(`category.${t}`);if(this.groupBy==="month"&&/^\d{4}-\d{2}$/.test(t)){let[e,i]=t.split("-").map(Number);return new Intl.DateTimeFormat(this.hass.locale?.language??this.hass.language,{month:"long",year:"numeric"}).format(new Date(e,i-1,1))}return t}renderTotals(t){let e=t.totals,i=n=>_(this.hass,n,t.currency),s=[["net",this.t("net"),i(e.net)],["vat",this.t("vat"),i(e.vat)],["gross",this.t("gross"),i(e.gross)],["material_g",this.t("material_g"),`${p(this.hass,e.material_g,1)} g`],["energy_kwh",this.t("energy_kwh"),`${p(this.hass,e.energy_kwh,2)} kWh`],["jobs",this.t("jobs_count"),p(this.hass,e.jobs)]];return a`<div class="totals" aria-label=${this.t("totals")}>
+      ${s.map(([n,o,c])=>a`<div class="card total" data-total=${n}>
           <div class="muted">${o}</div>
           <div class="amount">${c}</div>
         </div>`)}
     </div>
-    ${e.unpriced_jobs?n`<p class="muted">${this.t("unpriced",{count:e.unpriced_jobs})}</p>`:l}`}renderGroups(t){if(!t.groups.length)return n`<p class="notice">${this.t("no_jobs")}</p>`;let e=this.groupBy==="material",i=s=>y(this.hass,s,t.currency);return n`<table>
+    ${e.unpriced_jobs?a`<p class="muted">${this.t("unpriced",{count:e.unpriced_jobs})}</p>`:l}`}renderGroups(t){if(!t.groups.length)return a`<p class="notice">${this.t("no_jobs")}</p>`;let e=this.groupBy==="material",i=s=>_(this.hass,s,t.currency);return a`<table>
       <thead>
         <tr>
           <th>${this.t(`group.${this.groupBy}`)}</th>
           <th class="num">${this.t("jobs_count")}</th>
           <th class="num optional">${this.t("material_g")}</th>
-          ${e?n`<th class="num">${this.t("material_cost")}</th>`:n`<th class="num optional">${this.t("net")}</th><th class="num">${this.t("gross")}</th>`}
+          ${e?a`<th class="num">${this.t("material_cost")}</th>`:a`<th class="num optional">${this.t("net")}</th><th class="num">${this.t("gross")}</th>`}
         </tr>
       </thead>
       <tbody>
-        ${t.groups.map(s=>n`<tr>
+        ${t.groups.map(s=>a`<tr>
             <td>${this.groupLabel(s.key)}</td>
-            <td class="num">${u(this.hass,s.jobs)}</td>
-            <td class="num optional">${u(this.hass,s.material_g,1)} g</td>
-            ${e?n`<td class="num">${i(s.material_cost)}</td>`:n`<td class="num optional">${i(s.net)}</td><td class="num">${i(s.gross)}</td>`}
+            <td class="num">${p(this.hass,s.jobs)}</td>
+            <td class="num optional">${p(this.hass,s.material_g,1)} g</td>
+            ${e?a`<td class="num">${i(s.material_cost)}</td>`:a`<td class="num optional">${i(s.net)}</td><td class="num">${i(s.gross)}</td>`}
           </tr>`)}
       </tbody>
-    </table>`}render(){return n`<div class="filters">
+    </table>`}render(){return a`<div class="filters">
         <label class="field">${this.t("period")}
           <select @change=${t=>this.change(()=>this.period=t.target.value)}>
-            ${["this_month","last_month","this_year","custom"].map(t=>n`<option value=${t} ?selected=${this.period===t}>${this.t(`period.${t}`)}</option>`)}
+            ${["this_month","last_month","this_year","custom"].map(t=>a`<option value=${t} ?selected=${this.period===t}>${this.t(`period.${t}`)}</option>`)}
           </select>
         </label>
-        ${this.period==="custom"?n`<label class="field">${this.t("from")}
+        ${this.period==="custom"?a`<label class="field">${this.t("from")}
                 <input type="date" .value=${this.customStart} @change=${t=>this.change(()=>this.customStart=t.target.value)} />
               </label>
               <label class="field">${this.t("to")}
@@ -737,20 +737,20 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
               </label>`:l}
         <label class="field">${this.t("group_by")}
           <select @change=${t=>this.change(()=>this.groupBy=t.target.value)}>
-            ${["printer","category","material","month"].map(t=>n`<option value=${t} ?selected=${this.groupBy===t}>${this.t(`group.${t}`)}</option>`)}
+            ${["printer","category","material","month"].map(t=>a`<option value=${t} ?selected=${this.groupBy===t}>${this.t(`group.${t}`)}</option>`)}
           </select>
         </label>
-        ${this.readOnly?l:n`<label class="field">${this.t("format")}
+        ${this.readOnly?l:a`<label class="field">${this.t("format")}
                 <select @change=${t=>this.format=t.target.value}>
-                  ${["csv_de","csv","json"].map(t=>n`<option value=${t} ?selected=${this.format===t}>${this.t(`format.${t}`)}</option>`)}
+                  ${["csv_de","csv","json"].map(t=>a`<option value=${t} ?selected=${this.format===t}>${this.t(`format.${t}`)}</option>`)}
                 </select>
               </label>
               <button class="primary export" @click=${()=>this.export()}>${this.t("export")}</button>`}
       </div>
       ${this.renderError()}
-      ${this.exported?n`<p class="notice" role="status">${this.exported}</p>`:l}
-      ${this.report===null?n`<p class="muted">${this.t("loading")}</p>`:n`${this.renderTotals(this.report)}
-            <div class="card">${this.renderChart(this.report)} ${this.renderGroups(this.report)}</div>`}`}};V.properties={...g.properties,report:{state:!0},period:{state:!0},customStart:{state:!0},customEnd:{state:!0},groupBy:{state:!0},format:{state:!0},exported:{state:!0}},V.styles=[v,f`
+      ${this.exported?a`<p class="notice" role="status">${this.exported}</p>`:l}
+      ${this.report===null?a`<p class="muted">${this.t("loading")}</p>`:a`${this.renderTotals(this.report)}
+            <div class="card">${this.renderChart(this.report)} ${this.renderGroups(this.report)}</div>`}`}};J.properties={...g.properties,report:{state:!0},period:{state:!0},customStart:{state:!0},customEnd:{state:!0},groupBy:{state:!0},format:{state:!0},exported:{state:!0}},J.styles=[$,f`
       .totals {
         display: grid;
         grid-template-columns: repeat(auto-fill, minmax(140px, 1fr));
@@ -804,27 +804,192 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
           padding: 8px;
         }
       }
-    `];customElements.define("printernizer-costs",V);var b=[{id:"farm",tag:"printernizer-farm",icon:"mdi:printer-3d",label:"view_farm"},{id:"jobs",tag:"printernizer-jobs",icon:"mdi:format-list-bulleted",label:"view_jobs"},{id:"files",tag:"printernizer-files",icon:"mdi:folder-multiple-outline",label:"view_files"},{id:"costs",tag:"printernizer-costs",icon:"mdi:cash-multiple",label:"view_costs"}];var G=class extends ${constructor(){super();this.live=new et;this.narrow=!1,this.view=b[0].id}connectedCallback(){super.connectedCallback(),this.hass&&this.subscribe()}disconnectedCallback(){super.disconnectedCallback();let e=this.unsubscribe;this.unsubscribe=void 0,e?.then(i=>i()).catch(()=>{})}willUpdate(e){if(e.has("hass")&&this.hass&&!e.get("hass")&&(this.subscribe(),this.hass.loadBackendTranslation?.("exceptions","printernizer")),e.has("route")&&this.route){let i=this.route.path.split("/")[1];this.view=b.some(s=>s.id===i)?i:b[0].id}}subscribe(){this.unsubscribe||!this.isConnected||(this.unsubscribe=this.hass.connection.subscribeMessage(e=>this.live.emit(e),{type:"printernizer/subscribe"}),this.unsubscribe.catch(()=>{this.unsubscribe=void 0}))}select(e){if(e===this.view)return;this.view=e;let i=this.route?.prefix??"/printernizer";history.pushState(null,"",`${i}/${e}`),window.dispatchEvent(new CustomEvent("location-changed",{detail:{replace:!1}}))}onTabKey(e){let i=b.findIndex(a=>a.id===this.view),s=i;if(e.key==="ArrowRight")s=(i+1)%b.length;else if(e.key==="ArrowLeft")s=(i-1+b.length)%b.length;else if(e.key==="Home")s=0;else if(e.key==="End")s=b.length-1;else return;e.preventDefault(),this.select(b[s].id),this.updateComplete.then(()=>this.shadowRoot.querySelector(`button[data-view="${b[s].id}"]`)?.focus())}toggleMenu(){this.dispatchEvent(new CustomEvent("hass-toggle-menu",{bubbles:!0,composed:!0}))}render(){if(!this.hass)return n``;let e=!this.hass.user?.is_admin,i=b.find(a=>a.id===this.view)??b[0],s=Wt(i.tag);return n`<header class="toolbar">
-        ${this.narrow?n`<button class="menu" aria-label=${D(this.hass,"menu")} @click=${this.toggleMenu}>
+    `];customElements.define("printernizer-costs",J);var $e={waiting:"mdi:timer-sand",uploading:"mdi:upload",starting:"mdi:play-circle-outline",printing:"mdi:printer-3d-nozzle",done:"mdi:check-circle-outline",failed:"mdi:alert-circle-outline",cancelled:"mdi:cancel"},ve={waiting:"idle",uploading:"printing",starting:"printing"},V=class extends g{constructor(){super(),this.queue=null,this.files=[],this.sourceKind="file",this.fileId="",this.path="",this.chosen=[],this.copies=1,this.added=null}async load(){let[t,e]=await Promise.all([this.hass.callWS({type:"printernizer/queue"}),this.hass.callWS({type:"printernizer/files"})]);this.queue=t,this.files=e.files.filter(s=>s.status==="downloaded"||s.status==="local_only");let i=new Set(t.printers.map(s=>s.entry_id));this.chosen=this.chosen.filter(s=>i.has(s))}handleLive(t){(t.kind==="queue"||t.kind==="printers"||t.kind==="files")&&this.run(()=>this.load())}printerName(t){return this.queue?.printers.find(e=>e.entry_id===t)?.name??t}async move(t,e){await this.run(async()=>{await this.hass.callWS({type:"printernizer/queue/move",queue_id:t.queue_id,position:e}),await this.load()})}async cancelItem(t){await this.confirm(this.t("confirm_cancel_item",{name:t.name}),this.t("cancel_item"))&&await this.run(async()=>{await this.hass.callWS({type:"printernizer/queue/cancel",queue_id:t.queue_id}),await this.load()})}async clearPlate(t){await this.run(async()=>{await this.hass.callWS({type:"printernizer/queue/plate",config_entry_id:t.entry_id}),await this.load()})}async add(){let t={type:"printernizer/queue/add",config_entry_id:this.chosen,copies:this.copies};this.sourceKind==="file"?t.file_id=Number(this.fileId):t.path=this.path.trim(),await this.run(async()=>{let e=await this.hass.callWS(t);this.added=e.queue_ids.length,await this.load()})}toggle(t,e){this.chosen=e?[...this.chosen.filter(i=>i!==t),t]:this.chosen.filter(i=>i!==t)}renderPrinters(t){return a`<section class="card printers" aria-labelledby="printers-title">
+      <h2 id="printers-title">${this.t("queue_printers")}</h2>
+      <p class="muted">${this.t("queue_rule")}</p>
+      <ul>
+        ${t.map(e=>a`<li data-printer=${e.entry_id}>
+            <span class="name">${e.name}</span>
+            <span class="chip ${e.plate_clear?"ok":"warn"}" data-plate=${e.plate_clear?"clear":"not_clear"}>
+              <ha-icon icon=${e.plate_clear?"mdi:checkbox-blank-outline":"mdi:layers-triple"}></ha-icon>
+              ${this.t(e.plate_clear?"plate_clear":"plate_not_clear")}
+            </span>
+            <span class="muted">${this.t("waiting_for_printer",{count:e.queue_length})}</span>
+            ${e.plate_clear?l:a`<button class="plate" aria-label=${this.t("mark_plate_clear_of",{printer:e.name})} @click=${()=>this.clearPlate(e)}>
+                  ${this.t("mark_plate_clear")}
+                </button>`}
+          </li>`)}
+      </ul>
+    </section>`}renderItems(t){if(!t.length)return a`<p class="notice">${this.t("no_queue")}</p>`;let e=t.filter(i=>i.status==="waiting").length;return a`<table>
+      <thead>
+        <tr>
+          <th class="num">${this.t("position")}</th>
+          <th>${this.t("name")}</th>
+          <th>${this.t("status")}</th>
+          <th class="optional">${this.t("printer")}</th>
+          <th class="num optional">${this.t("attempts")}</th>
+          <th><span class="visually-hidden">${this.t("cancel_item")}</span></th>
+        </tr>
+      </thead>
+      <tbody>
+        ${t.map(i=>a`<tr data-queue=${i.queue_id} data-status=${i.status}>
+            <td class="num">${i.position??this.t("none")}</td>
+            <td class="name" title=${i.path??i.name}>
+              ${i.name}
+              ${i.not_before?a`<div class="muted">≥ ${A(this.hass,i.not_before)}</div>`:l}
+              ${i.error?a`<div class="item-error">${i.error}</div>`:l}
+            </td>
+            <td>
+              <span class="chip ${x(ve[i.status]??i.status)}">
+                <ha-icon icon=${$e[i.status]??"mdi:tray"}></ha-icon>${this.t(`queue.${i.status}`)}
+              </span>
+            </td>
+            <td class="optional">
+              ${i.config_entry_id?this.printerName(i.config_entry_id):i.printers.map(s=>this.printerName(s)).join(", ")}
+            </td>
+            <td class="num optional">${i.attempts}</td>
+            <td class="num actions-cell">
+              ${i.status==="waiting"?a`<button class="icon" aria-label="${this.t("move_up")}: ${i.name}" title=${this.t("move_up")}
+                      ?disabled=${i.position===1} @click=${()=>this.move(i,(i.position??1)-1)}>
+                      <ha-icon icon="mdi:arrow-up"></ha-icon>
+                    </button>
+                    <button class="icon" aria-label="${this.t("move_down")}: ${i.name}" title=${this.t("move_down")}
+                      ?disabled=${i.position===e} @click=${()=>this.move(i,(i.position??1)+1)}>
+                      <ha-icon icon="mdi:arrow-down"></ha-icon>
+                    </button>`:l}
+              ${i.status==="waiting"||i.status==="failed"?a`<button class="icon cancel" aria-label="${this.t("cancel_item")}: ${i.name}" title=${this.t("cancel_item")} @click=${()=>this.cancelItem(i)}>
+                    <ha-icon icon="mdi:close"></ha-icon>
+                  </button>`:l}
+            </td>
+          </tr>`)}
+      </tbody>
+    </table>`}renderForm(t){let e=this.chosen.length>0&&this.copies>=1&&(this.sourceKind==="file"?this.fileId!=="":this.path.trim()!=="");return a`<section class="card add" aria-labelledby="add-title">
+      <h2 id="add-title">${this.t("queue_add")}</h2>
+      <div class="filters">
+        <label class="field">${this.t("queue_source")}
+          <select class="source-kind" @change=${i=>this.sourceKind=i.target.value}>
+            <option value="file" ?selected=${this.sourceKind==="file"}>${this.t("source.file")}</option>
+            <option value="remote" ?selected=${this.sourceKind==="remote"}>${this.t("source.remote")}</option>
+          </select>
+        </label>
+        ${this.sourceKind==="file"?a`<label class="field">${this.t("queue_file")}
+              <select class="file" @change=${i=>this.fileId=i.target.value}>
+                <option value="" ?selected=${this.fileId===""}>${this.files.length?"":this.t("no_downloads")}</option>
+                ${this.files.map(i=>a`<option value=${String(i.file_id)} ?selected=${this.fileId===String(i.file_id)}>${i.name} (${i.printer})</option>`)}
+              </select>
+            </label>`:a`<label class="field">${this.t("queue_path")}
+              <input class="path" type="text" placeholder="/usb/part.bgcode" .value=${this.path}
+                @input=${i=>this.path=i.target.value} />
+            </label>`}
+        <label class="field">${this.t("copies")}
+          <input class="copies" type="number" min="1" max="100" step="1" .value=${String(this.copies)}
+            @change=${i=>this.copies=Math.max(1,Math.floor(Number(i.target.value)||1))} />
+        </label>
+      </div>
+      <fieldset>
+        <legend>${this.t("queue_for")}</legend>
+        ${t.map(i=>a`<label class="check">
+            <input type="checkbox" data-printer=${i.entry_id} .checked=${this.chosen.includes(i.entry_id)}
+              @change=${s=>this.toggle(i.entry_id,s.target.checked)} />
+            ${i.name}
+          </label>`)}
+      </fieldset>
+      <div class="actions">
+        ${this.added!==null?a`<span role="status" class="muted">${this.t("queued",{count:this.added})}</span>`:l}
+        <button class="primary add-button" ?disabled=${!e} @click=${()=>this.add()}>${this.t("add_to_queue")}</button>
+      </div>
+    </section>`}render(){let t=this.queue;return a`${this.renderError()}
+      ${t===null?a`<div class="card"><p class="muted">${this.t("loading")}</p></div>`:a`${this.renderPrinters(t.printers)}
+            <div class="card items">${this.renderItems(t.items)}</div>
+            ${this.renderForm(t.printers)}`}`}};V.properties={...g.properties,queue:{state:!0},files:{state:!0},sourceKind:{state:!0},fileId:{state:!0},path:{state:!0},chosen:{state:!0},copies:{state:!0},added:{state:!0}},V.styles=[$,f`
+      section.card,
+      .items {
+        margin-bottom: 16px;
+      }
+      h2 {
+        margin: 0 0 12px;
+        font-size: 1.1em;
+        font-weight: 500;
+      }
+      .printers ul {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+      }
+      .printers li {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 12px;
+        padding: 6px 0;
+        border-bottom: 1px solid var(--divider-color);
+      }
+      .printers li .name {
+        font-weight: 500;
+        min-width: 140px;
+      }
+      td.name {
+        max-width: 320px;
+        overflow-wrap: anywhere;
+      }
+      .item-error {
+        color: var(--error-color, #db4437);
+        font-size: 0.9em;
+      }
+      .actions-cell {
+        white-space: nowrap;
+      }
+      button.icon {
+        border: none;
+        padding: 6px;
+        min-height: 0;
+        border-radius: 50%;
+        --mdc-icon-size: 22px;
+      }
+      fieldset {
+        border: 1px solid var(--divider-color);
+        border-radius: 8px;
+        margin: 12px 0;
+      }
+      label.check {
+        display: inline-flex;
+        gap: 6px;
+        align-items: center;
+        margin-right: 16px;
+      }
+      .visually-hidden {
+        position: absolute;
+        width: 1px;
+        height: 1px;
+        overflow: hidden;
+        clip: rect(0 0 0 0);
+      }
+      @media (max-width: 600px) {
+        .optional {
+          display: none;
+        }
+      }
+    `];customElements.define("printernizer-queue",V);var b=[{id:"farm",tag:"printernizer-farm",icon:"mdi:printer-3d",label:"view_farm"},{id:"jobs",tag:"printernizer-jobs",icon:"mdi:format-list-bulleted",label:"view_jobs"},{id:"queue",tag:"printernizer-queue",icon:"mdi:tray-full",label:"view_queue"},{id:"files",tag:"printernizer-files",icon:"mdi:folder-multiple-outline",label:"view_files"},{id:"costs",tag:"printernizer-costs",icon:"mdi:cash-multiple",label:"view_costs"}];var G=class extends v{constructor(){super();this.live=new it;this.narrow=!1,this.view=b[0].id}connectedCallback(){super.connectedCallback(),this.hass&&this.subscribe()}disconnectedCallback(){super.disconnectedCallback();let e=this.unsubscribe;this.unsubscribe=void 0,e?.then(i=>i()).catch(()=>{})}willUpdate(e){if(e.has("hass")&&this.hass&&!e.get("hass")&&(this.subscribe(),this.hass.loadBackendTranslation?.("exceptions","printernizer")),e.has("route")&&this.route){let i=this.route.path.split("/")[1];this.view=b.some(s=>s.id===i)?i:b[0].id}}subscribe(){this.unsubscribe||!this.isConnected||(this.unsubscribe=this.hass.connection.subscribeMessage(e=>this.live.emit(e),{type:"printernizer/subscribe"}),this.unsubscribe.catch(()=>{this.unsubscribe=void 0}))}select(e){if(e===this.view)return;this.view=e;let i=this.route?.prefix??"/printernizer";history.pushState(null,"",`${i}/${e}`),window.dispatchEvent(new CustomEvent("location-changed",{detail:{replace:!1}}))}onTabKey(e){let i=b.findIndex(n=>n.id===this.view),s=i;if(e.key==="ArrowRight")s=(i+1)%b.length;else if(e.key==="ArrowLeft")s=(i-1+b.length)%b.length;else if(e.key==="Home")s=0;else if(e.key==="End")s=b.length-1;else return;e.preventDefault(),this.select(b[s].id),this.updateComplete.then(()=>this.shadowRoot.querySelector(`button[data-view="${b[s].id}"]`)?.focus())}toggleMenu(){this.dispatchEvent(new CustomEvent("hass-toggle-menu",{bubbles:!0,composed:!0}))}render(){if(!this.hass)return a``;let e=!this.hass.user?.is_admin,i=b.find(n=>n.id===this.view)??b[0],s=Ft(i.tag);return a`<header class="toolbar">
+        ${this.narrow?a`<button class="menu" aria-label=${L(this.hass,"menu")} @click=${this.toggleMenu}>
               <ha-icon icon="mdi:menu"></ha-icon>
             </button>`:null}
-        <h1>${D(this.hass,"title")}</h1>
-        ${e?n`<span class="chip">${D(this.hass,"read_only")}</span>`:null}
+        <h1>${L(this.hass,"title")}</h1>
+        ${e?a`<span class="chip">${L(this.hass,"read_only")}</span>`:null}
       </header>
-      <nav role="tablist" aria-label=${D(this.hass,"title")} @keydown=${this.onTabKey}>
-        ${b.map(a=>n`<button
+      <nav role="tablist" aria-label=${L(this.hass,"title")} @keydown=${this.onTabKey}>
+        ${b.map(n=>a`<button
             role="tab"
-            data-view=${a.id}
-            aria-selected=${a.id===i.id?"true":"false"}
-            tabindex=${a.id===i.id?"0":"-1"}
-            @click=${()=>this.select(a.id)}
+            data-view=${n.id}
+            aria-selected=${n.id===i.id?"true":"false"}
+            tabindex=${n.id===i.id?"0":"-1"}
+            @click=${()=>this.select(n.id)}
           >
-            <ha-icon icon=${a.icon}></ha-icon><span>${D(this.hass,a.label)}</span>
+            <ha-icon icon=${n.icon}></ha-icon><span>${L(this.hass,n.label)}</span>
           </button>`)}
       </nav>
       <main role="tabpanel">
-        ${It`<${s} .hass=${this.hass} .narrow=${this.narrow} .readOnly=${e} .live=${this.live}></${s}>`}
-      </main>`}};G.properties={hass:{attribute:!1},narrow:{type:Boolean},route:{attribute:!1},view:{state:!0}},G.styles=[v,f`
+        ${Wt`<${s} .hass=${this.hass} .narrow=${this.narrow} .readOnly=${e} .live=${this.live}></${s}>`}
+      </main>`}};G.properties={hass:{attribute:!1},narrow:{type:Boolean},route:{attribute:!1},view:{state:!0}},G.styles=[$,f`
       :host {
         min-height: 100vh;
         background: var(--primary-background-color);
