@@ -80,7 +80,7 @@ export class QueueView extends PanelView {
   }
 
   private async cancelItem(item: QueueItem) {
-    const ok = await this.confirm(this.t("confirm_cancel_item", { name: item.name }), this.t("cancel_item"));
+    const ok = await this.confirm(this.t("confirm_cancel_item", { name: item.name }), this.t("remove_from_queue"));
     if (!ok) return;
     await this.run(async () => {
       await this.hass.callWS({ type: "printernizer/queue/cancel", queue_id: item.queue_id });
