@@ -116,10 +116,10 @@ def local_file_for(hass: HomeAssistant, file_id: int | str) -> Path:
     try:
         number = int(file_id)
     except (TypeError, ValueError):
-        raise service_error("file_not_found", ref=str(file_id)) from None
+        raise service_error("file_not_found", file=str(file_id)) from None
     record = file_repo.get_file(hass.data[DATA_SHARED].ledger, number)
     if record is None:
-        raise service_error("file_not_found", ref=str(file_id))
+        raise service_error("file_not_found", file=str(file_id))
     if not record.local_path or not Path(record.local_path).is_file():
         raise service_error("file_not_downloaded", name=record.name)
     return Path(record.local_path)

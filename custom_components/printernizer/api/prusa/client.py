@@ -570,6 +570,11 @@ class PrusaLinkClient:
                 )
             )
 
+    def files_path(self, ref: str | None) -> str | None:
+        """`/<storage>/<printer names>` of a listed file by its download ref (for PUT/POST)."""
+        api_path = self._file_api_paths.get(ref or "")
+        return api_path.removeprefix("/api/v1/files") if api_path else None
+
     async def async_get_file_size(self, ref: str) -> int | None:
         """Size of a listed file from its `/api/v1/files` metadata (Buddy listings lack it).
 
