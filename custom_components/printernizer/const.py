@@ -51,6 +51,7 @@ EVENT_JOB_STARTED: Final = "printernizer_job_started"
 EVENT_JOB_FINISHED: Final = "printernizer_job_finished"
 EVENT_FILE_DOWNLOADED: Final = "printernizer_file_downloaded"
 EVENT_FILE_DOWNLOAD_FAILED: Final = "printernizer_file_download_failed"
+EVENT_FILE_UPLOADED: Final = "printernizer_file_uploaded"
 
 # Where the integration keeps its own files, below the HA config folder.
 STORAGE_DIR: Final = "printernizer"

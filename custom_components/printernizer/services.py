@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from decimal import Decimal
 from functools import partial
+from pathlib import Path
 from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntryState
@@ -26,6 +27,8 @@ from .exceptions import (
 from .export import EXPORT_FORMATS
 from .ledger.files import STATUS_FAILED as FILE_FAILED, STATUSES as FILE_STATUSES
 from .ledger.jobs import ENDED_STATUSES as JOB_ENDED, STATUSES as JOB_STATUSES
+from .printing import actions
+from .printing.control import StartOptions, async_local_file_for
 from .reports import GROUP_BY
 
 ATTR_ENTRY = "config_entry_id"
@@ -146,6 +149,63 @@ SCHEMAS: dict[str, vol.Schema] = {
         }
     ),
 }
+
+
+_START_OPTIONS: dict[Any, Any] = {
+    vol.Optional("plate", default=1): vol.All(vol.Coerce(int), vol.Range(min=1, max=64)),
+    vol.Optional("use_ams"): cv.boolean,
+    vol.Optional("ams_mapping"): vol.All(
+        cv.ensure_list, [vol.All(vol.Coerce(int), vol.Range(min=-1, max=255))]
+    ),
+    vol.Optional("bed_leveling", default=True): cv.boolean,
+    vol.Optional("timelapse", default=False): cv.boolean,
+    vol.Optional("flow_calibration", default=False): cv.boolean,
+}
+
+SCHEMAS.update(
+    {
+        "upload_file": vol.Schema(
+            {
+                vol.Required(ATTR_ENTRY): cv.string,
+                vol.Exclusive("source", "file"): cv.string,
+                vol.Exclusive("file_id", "file"): vol.Coerce(int),
+                vol.Optional("name"): cv.string,
+                vol.Optional("folder"): cv.string,
+                vol.Optional("overwrite", default=False): cv.boolean,
+                vol.Optional("start", default=False): cv.boolean,
+                vol.Optional("wait", default=True): cv.boolean,
+                **_START_OPTIONS,
+            }
+        ),
+        "start_print": vol.Schema(
+            {
+                vol.Required(ATTR_ENTRY): cv.string,
+                vol.Exclusive("path", "file"): cv.string,
+                vol.Exclusive("file_id", "file"): vol.Coerce(int),
+                **_START_OPTIONS,
+            }
+        ),
+        "reprint": vol.Schema(
+            {
+                vol.Required("job_id"): vol.Coerce(int),
+                vol.Optional(ATTR_ENTRY): cv.string,
+                **_START_OPTIONS,
+            }
+        ),
+    }
+)
+
+
+def start_options(data: Mapping[str, Any]) -> StartOptions:
+    """The start options of a service call (the defaults where a field is left out)."""
+    return StartOptions(
+        plate=data.get("plate", 1),
+        use_ams=data.get("use_ams"),
+        ams_mapping=list(data["ams_mapping"]) if "ams_mapping" in data else None,
+        bed_leveling=data.get("bed_leveling", True),
+        timelapse=data.get("timelapse", False),
+        flow_calibration=data.get("flow_calibration", False),
+    )
 
 
 def loaded_entry(hass: HomeAssistant, entry_id: str) -> PrinternizerConfigEntry:
@@ -375,6 +435,43 @@ async def _cleanup_files(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
     return result
 
 
+async def _upload_file(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    entry = loaded_entry(hass, call.data[ATTR_ENTRY])
+    if "source" in call.data:
+        source = Path(call.data["source"])
+    elif "file_id" in call.data:
+        source = await async_local_file_for(hass, call.data["file_id"])
+    else:
+        raise service_error("source_or_file_id_required")
+    return await actions.async_upload_file(
+        hass,
+        entry,
+        source=source,
+        name=call.data.get("name"),
+        folder=call.data.get("folder"),
+        overwrite=call.data["overwrite"],
+        start=call.data["start"],
+        wait=call.data["wait"],
+        options=start_options(call.data),
+    )
+
+
+async def _start_print(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    entry = loaded_entry(hass, call.data[ATTR_ENTRY])
+    return await actions.async_start_file(
+        hass,
+        entry,
+        path=call.data.get("path"),
+        file_id=call.data.get("file_id"),
+        options=start_options(call.data),
+    )
+
+
+async def _reprint(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    target = loaded_entry(hass, call.data[ATTR_ENTRY]) if ATTR_ENTRY in call.data else None
+    return await actions.async_reprint(hass, call.data["job_id"], target, start_options(call.data))
+
+
 HANDLERS: dict[
     str, Callable[[HomeAssistant, ServiceCall], Coroutine[Any, Any, ServiceResponse]]
 ] = {
@@ -395,6 +492,9 @@ HANDLERS: dict[
     "list_files": _list_files,
     "download_file": _download_file,
     "cleanup_files": _cleanup_files,
+    "upload_file": _upload_file,
+    "start_print": _start_print,
+    "reprint": _reprint,
 }
 
 # Services that only read answer only with data; the others also act.

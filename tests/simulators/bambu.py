@@ -351,6 +351,8 @@ class BambuSimulator:
         self.state: dict[str, Any] = idle_state(model, host)
         self.requests: list[dict[str, Any]] = []
         self.published: list[dict[str, Any]] = []
+        #: Files started by ``project_file`` commands: (SD card path, the command's body).
+        self.started_files: list[tuple[str, dict[str, Any]]] = []
         self._seq = 2000
         self._job: dict[str, int] = {"total_layers": 0, "prediction_min": 0}
         self.cert_pem, self._key_pem = make_self_signed_cert(serial)
@@ -779,6 +781,9 @@ class BambuSimulator:
             return
         if category not in ("print", "system") or not self.ack_commands:
             return  # without Developer Mode the printer silently drops control commands
+        if category == "print" and command == "project_file":
+            await self._start_project_file(body)
+            return
         ack = {**body, "result": "success", "reason": "success"}
         await self._publish({category: ack})
         if category == "system":
@@ -807,11 +812,39 @@ class BambuSimulator:
             speeds = {1: 50, 2: 100, 3: 124, 4: 166}
             if level in speeds:
                 await self.push({"spd_lvl": level, "spd_mag": speeds[level]})
-        elif command == "project_file" and not active:
-            url = str(body.get("url", ""))
-            file = url.rsplit("/", 1)[-1] or None
-            name = str(body.get("subtask_name") or (file or "job").split(".")[0])
-            await self.start_job(name, file=file)
+
+    def project_file_path(self, url: str) -> str | None:
+        """The SD card path a ``project_file`` url names (``ftp://``, ``ftp:///``, ``file:///sdcard/``)."""
+        for prefix in ("file:///sdcard/", "file:///mnt/sdcard/", "ftp:///", "ftp://"):
+            if url.startswith(prefix):
+                return "/" + url[len(prefix) :].lstrip("/")
+        return None
+
+    async def _start_project_file(self, body: dict[str, Any]) -> None:
+        """Start a file on the SD card, or answer Bambu's error like the firmware does.
+
+        A busy printer answers ``0500_4004`` and starts nothing (an A1 mini would cancel its
+        job: tests assert that nothing reached ``started_files``); a missing file ``0500_C010``.
+        The started file plays as a job named after ``subtask_name``.
+        """
+        gcode_state = self.state.get("gcode_state")
+        path = self.project_file_path(str(body.get("url", "")))
+        local = self._ftps.root
+        error: tuple[int, str] | None = None
+        if gcode_state in ("PREPARE", "SLICING", "RUNNING", "PAUSE"):
+            error = (0x05004004, "the printer is busy")
+        elif path is None or local is None or not (local / path.lstrip("/")).is_file():
+            error = (0x0500C010, "file not found")
+        if error is not None:
+            reply = {**body, "result": "fail", "reason": error[1], "err_code": error[0]}
+            await self._publish({"print": reply})
+            return
+        assert path is not None
+        self.started_files.append((path, copy.deepcopy(body)))
+        await self._publish({"print": {**body, "result": "success", "reason": "success"}})
+        file = path.rsplit("/", 1)[-1]
+        name = str(body.get("subtask_name") or file.split(".")[0])
+        self._spawn(self.start_job(name, file=file))
 
     def _version_reply(self, request: dict[str, Any]) -> dict[str, Any]:
         info = self.model_info

@@ -17,6 +17,11 @@ asyncio). Printer quirks reproduced:
   silent (a hung printer);
 - ``sessions`` counts control connections and ``retrieved`` lists every RETR path, so tests can
   prove that a busy printer was left alone and a file was fetched once;
+- STOR answers ``226`` only once the file is written and closed (``stored`` lists each path
+  stored completely); ``cut_upload_after[path] = n`` stores n bytes of an upload, then drops
+  the data connection and answers ``426``; ``answer_426_after_store`` answers ``426`` after a
+  complete upload, as a P2S may; ``upload_bps`` receives at most that many bytes per second
+  (a P1/A1 takes about 70 KB/s);
 - ``SIZE`` works in ASCII mode too; X1 models answer ``NLST`` with full paths.
 
 The virtual tree lives in a temporary directory that ``stop()`` removes.
@@ -32,6 +37,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from typing import IO, Any
 
 from cryptography import x509
@@ -93,6 +99,25 @@ class _CutFile:
         return getattr(self._fobj, name)
 
 
+class _CutWriteFile:
+    """Upload target that stores ``limit`` bytes and then fails, like a link dropped mid-upload."""
+
+    def __init__(self, fobj: IO[bytes], limit: int) -> None:
+        self._fobj = fobj
+        self._left = max(limit, 0)
+
+    def write(self, data: bytes) -> int:
+        if len(data) > self._left:
+            self._fobj.write(data[: self._left])
+            self._left = 0
+            raise _TransferCutError("simulated cut upload")
+        self._left -= len(data)
+        return self._fobj.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._fobj, name)
+
+
 class _Authorizer(DummyAuthorizer):
     """Single user ``bblp`` whose password is whatever the printer's access code is now."""
 
@@ -114,6 +139,8 @@ class _FS(AbstractedFS):
         server: BambuFtpsServer = self.cmd_channel.ftps
         path = self.fs2ftp(filename)
         if "r" not in mode:
+            if (limit := server.cut_upload_after.get(path)) is not None:
+                return _CutWriteFile(fobj, limit)
             return fobj
         if (limit := server.stall_transfer_after.get(path)) is not None:
             return _CutFile(fobj, limit, stall=True)
@@ -134,6 +161,46 @@ class _DTP(TLS_DTPHandler):
         if not self._ssl_established:
             return 0
         return int(super().send(data))
+
+    def recv(self, buffer_size: int) -> bytes:
+        """Receive, held to ``upload_bps`` by pausing the channel (pyftpdlib's throttle)."""
+        limit = self.cmd_channel.ftps.upload_bps
+        if limit:
+            buffer_size = min(buffer_size, max(limit // 10, 1024))
+        chunk: bytes = super().recv(buffer_size)
+        if limit and chunk:
+            self._throttle(len(chunk), limit)
+        return chunk
+
+    def _throttle(self, size: int, limit: int) -> None:
+        now = time.monotonic()
+        began = getattr(self, "_throttle_began", None)
+        if began is None:
+            began = self._throttle_began = now
+            self._throttle_bytes = 0
+        self._throttle_bytes += size
+        ahead = self._throttle_bytes / limit - (now - began)
+        if ahead > 0.01:
+            self.del_channel()
+
+            def wake() -> None:
+                if not self._closed:
+                    self.add_channel(events=self.ioloop.READ)
+
+            self._throttle_timer = self.ioloop.call_later(ahead, wake, _errback=self.handle_error)
+
+    def close(self) -> None:
+        """Answer 426 after a complete upload when asked to (P2S); list stored files."""
+        timer = getattr(self, "_throttle_timer", None)
+        if timer is not None and not timer.cancelled:
+            timer.cancel()
+        ftps = self.cmd_channel.ftps
+        if not self._closed and self.receive and self.transfer_finished and self.file_obj:
+            path = self.cmd_channel.fs.fs2ftp(self.file_obj.name)
+            ftps.stored.append(path)
+            if ftps.answer_426_after_store and self._resp:
+                self._resp = ("426 Connection closed; transfer aborted.", _ftp_logger.info)
+        super().close()
 
     def handle_ssl_established(self) -> None:
         if not _openssl_lib.SSL_session_reused(self.socket._ssl):
@@ -241,6 +308,10 @@ class BambuFtpsServer:
         self.stalled: list[_DTP] = []  # stalled data channels, closed on stop
         self.sessions = 0
         self.retrieved: list[str] = []
+        self.cut_upload_after: dict[str, int] = {}
+        self.answer_426_after_store = False
+        self.upload_bps: int | None = None
+        self.stored: list[str] = []
         self.root: Path | None = None
         self._handler_cls: type[_Handler] = type(
             "_SimHandler", (_Handler,), {"ftps": self, "ssl_context": None}

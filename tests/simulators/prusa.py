@@ -260,6 +260,10 @@ class PrusaLinkSimulator:
         self.downloads_open = asyncio.Event()
         self.downloads_open.set()
         self.throttle_bps: int | None = None  # file bytes per second (a Buddy serves ~200 KB/s)
+        self.upload_bps: int | None = None  # upload body bytes per second received
+        # Observation of uploads: body bytes received by any request, paths stored by PUT.
+        self.upload_body_bytes = 0
+        self.uploaded: list[str] = []
         # Observation.
         self.requests: list[tuple[float, str, str]] = []
         self.max_in_flight = 0
@@ -661,6 +665,8 @@ class PrusaLinkSimulator:
                     self._drop(request)
             denied = self._check_auth(request)
             if denied is not None:
+                if request.can_read_body:
+                    await self._receive_body(request)  # the client sent it: count it
                 return denied
             self.requests.append((asyncio.get_running_loop().time(), request.method, request.path))
             return await handler(request)
@@ -1270,20 +1276,47 @@ class PrusaLinkSimulator:
             return self._error(request, 415, "Unsupported Media Type", "Not a G-code file")
         if request.content_length == 0:
             return self._error(request, 501, "Not Implemented", "Empty file")
+        start = request.headers.get("Print-After-Upload", "").lower() in ("?1", "1", "true")
+        if start and self.state in (*_ACTIVE, "BUSY"):
+            await self._receive_body(request)
+            return self._error(request, 409, "Conflict", "Can't print right now")
         existing = self._lookup_file(path)
         if existing is not None:
             if self._job is not None and self._job.file is existing:
+                await self._receive_body(request)
                 return self._error(request, 409, "Conflict", "File is busy")
             if request.headers.get("Overwrite") != "?1":
+                await self._receive_body(request)
                 return self._error(request, 409, "Conflict", "File already exists")
+        data = await self._receive_body(request)
+        if len(data) != request.content_length:
+            return self._error(request, 400, "Bad Request", "Body shorter than Content-Length")
+        if existing is not None:
             self.remove_file(existing.key)
-        data = await request.read()
         key = self.add_file(path, data, m_timestamp=self._fs_changed + 1)
-        if request.headers.get("Print-After-Upload", "").lower() in ("?1", "1", "true"):
-            if self._job is not None and self.state in _ACTIVE:
-                return self._error(request, 409, "Conflict", "Can't print right now")
+        self.uploaded.append(key)
+        if start:
             self.start_job(key)
         return web.Response(status=201)
+
+    async def _receive_body(self, request: web.Request) -> bytes:
+        """Read a request body as it arrives, held to `upload_bps`, counted in `upload_body_bytes`.
+
+        Every body byte that reaches the printer is counted, including those of a request that
+        is then refused (a Digest 401 or a 409): a test proves an upload crossed the wire once.
+        """
+        parts: list[bytes] = []
+        began = asyncio.get_running_loop().time()
+        received = 0
+        while True:
+            await self._throttle(received, began, self.upload_bps)
+            chunk = await request.content.read(_CHUNK if not self.upload_bps else 16384)
+            if not chunk:
+                break
+            received += len(chunk)
+            self.upload_body_bytes += len(chunk)
+            parts.append(chunk)
+        return b"".join(parts)
 
     async def _h_files_post(self, request: web.Request, m: dict[str, str]) -> web.StreamResponse:
         """POST on a file starts printing it."""
@@ -1360,15 +1393,16 @@ class PrusaLinkSimulator:
             self.transfers_in_flight -= 1
         return resp
 
-    async def _throttle(self, sent: int, began: float) -> None:
+    async def _throttle(self, sent: int, began: float, bps: int | None = None) -> None:
         """Hold the next chunk until the `sent` bytes before it fit `throttle_bps`.
 
         Waiting before a chunk, not after it, ends the transfer with its last byte, as the
         client sees it. Stopping the simulator ends the wait.
         """
-        if not self.throttle_bps:
+        rate = bps if bps is not None else self.throttle_bps
+        if not rate:
             return
-        ahead = sent / self.throttle_bps - (asyncio.get_running_loop().time() - began)
+        ahead = sent / rate - (asyncio.get_running_loop().time() - began)
         if ahead > 0:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(ahead):

@@ -55,3 +55,11 @@ class FileTransferError(PrinterError):
 
 class MetadataError(PrinterError):
     """A print file could not be parsed."""
+
+
+class RemoteFileExistsError(FileTransferError):
+    """The printer already holds a file of that name and overwriting was not asked for."""
+
+
+class UnsafeRemoteNameError(PrinterError, ValueError):
+    """A file or folder name that must not reach a printer (`..`, separators, control chars)."""

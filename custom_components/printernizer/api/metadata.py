@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 import math
 import pathlib
 import re
@@ -407,3 +408,62 @@ def read_print_metadata(path: pathlib.Path) -> PrintMetadata:
                 break
             reader.feed(block)
     return reader.result()
+
+
+@dataclass(frozen=True, slots=True)
+class PlateFilament:
+    """One filament a 3MF plate prints with: slicer id, type, `#RRGGBB` colour, grams."""
+
+    filament_id: int
+    material: str
+    color: str | None
+    grams: float
+
+
+def read_plate_filaments(path: pathlib.Path, plate: int = 1) -> tuple[PlateFilament, ...]:
+    """The filaments of plate `plate` in a sliced 3MF (empty for other files); blocking.
+
+    What maps a file's filaments to AMS trays: `Metadata/slice_info.config` per plate
+    `<filament id type color used_g>`. A file holding one sliced plate answers it for any number.
+    """
+    with path.open("rb") as handle:
+        if handle.read(4) != ZIP_MAGIC:
+            return ()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if "Metadata/slice_info.config" not in archive.namelist():
+                return ()
+            info = archive.getinfo("Metadata/slice_info.config")
+            if info.file_size > _MAX_METADATA_BLOCK:
+                raise MetadataError("slice_info.config is implausibly large")
+            xml = archive.read(info)
+    except (zipfile.BadZipFile, KeyError, OSError) as err:
+        raise MetadataError(f"cannot read 3MF: {err}") from err
+    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+        raise MetadataError("slice_info.config carries a DTD")
+    try:
+        root = ElementTree.fromstring(xml)
+    except ElementTree.ParseError as err:
+        raise MetadataError(f"cannot read 3MF: {err}") from err
+    plates = [p for p in root.iter("plate") if any(True for _ in p.iter("filament"))]
+    chosen = None
+    for candidate in plates:
+        meta = {item.get("key", ""): item.get("value", "") for item in candidate.iter("metadata")}
+        if meta.get("index", "").strip() == str(plate):
+            chosen = candidate
+    if chosen is None and len(plates) == 1:
+        chosen = plates[0]
+    if chosen is None:
+        return ()
+    found: list[PlateFilament] = []
+    for filament in chosen.iter("filament"):
+        try:
+            filament_id = int(filament.get("id", "0"))
+        except ValueError:
+            filament_id = 0
+        color = (filament.get("color") or "").strip().upper() or None
+        if color is not None and not color.startswith("#"):
+            color = "#" + color
+        grams = sum(_floats(filament.get("used_g", "0")))
+        found.append(PlateFilament(filament_id, filament.get("type", "").strip(), color, grams))
+    return tuple(found)

@@ -93,6 +93,8 @@ JOB_EVENT_TYPES: Final = (
     JOB_EVENT_CANCELLED,
 )
 
+# How long a started file's metadata waits for its job to show (a P1P takes over 2 min).
+EXPECT_FILE_S = 600.0
 # Longest wait for file metadata when a job ends without known grams.
 METADATA_TIMEOUT: Final = 60.0
 
@@ -195,6 +197,7 @@ class JobTracker:
         self._written_progress: int | None = None
         self._model = model
         self._metadata_task: asyncio.Task[None] | None = None
+        self._expected: tuple[str, PrintMetadata, float] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed: asyncio.Future[None] = hass.loop.create_future()
         self.current_job: JobRecord | None = None
@@ -394,6 +397,24 @@ class JobTracker:
                 action.seen, snapshot, name=action.name, file_name=action.file_name
             )
 
+    def expect_file(self, name: str | None, metadata: PrintMetadata | None) -> None:
+        """A start was sent for file `name`: the job it starts takes the file's grams at once.
+
+        So the job is priced from its first minute instead of after a background fetch. Only
+        the next job whose file or name matches, within `EXPECT_FILE_S`; None forgets it.
+        """
+        if name and metadata is not None and any(m.grams > 0 for m in metadata.materials):
+            self._expected = (_stem(name), metadata, self._hass.loop.time())
+        else:
+            self._expected = None
+
+    def _take_expected(self, snapshot: PrinterSnapshot) -> PrintMetadata | None:
+        expected, self._expected = self._expected, None
+        if expected is None or self._hass.loop.time() - expected[2] > EXPECT_FILE_S:
+            return None
+        names = {_stem(n) for n in (snapshot.file_name, snapshot.job_name, snapshot.file_path) if n}
+        return expected[1] if expected[0] in names else None
+
     async def _async_start(self, action: Start, snapshot: PrinterSnapshot, now: datetime) -> None:
         """Open a ledger job for a print we see for the first time."""
         job = await self._run(
@@ -409,6 +430,8 @@ class JobTracker:
         )
         self._written_progress = None
         changes: dict[str, Any] = self._progress_change(action.seen, snapshot)
+        if (started_file := self._take_expected(snapshot)) is not None:
+            changes["materials"] = list(started_file.materials)
         if action.paused:
             changes["status"] = STATUS_PAUSED
         if changes:
@@ -652,6 +675,14 @@ class JobTracker:
     async def _run[**P, R](self, func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run a ledger call in the executor (SQLite never runs in the event loop)."""
         return await self._hass.async_add_executor_job(partial(func, *args, **kwargs))
+
+
+def _stem(name: str) -> str:
+    """A file's name without folder and print-file suffixes, lower case (for matching)."""
+    base = name.rsplit("/", 1)[-1].lower()
+    for suffix in (".3mf", ".gcode", ".bgcode"):
+        base = base.removesuffix(suffix)
+    return base.removesuffix(".gcode")
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -1,1 +1,2 @@
-"""Print control: start and reprint (control.py) and the print queue (queue.py)."""
+"""Print control: upload, start, reprint (control.py, actions.py) and the print queue, which
+waits for a clear plate (queue.py)."""

@@ -34,6 +34,7 @@ from ..errors import (
     PrinterCommandTimeoutError,
     PrinterConnectionError,
     PrinterError,
+    PrinterStateConflictError,
     PrinterTimeoutError,
 )
 from ..models import (
@@ -50,6 +51,7 @@ from .report import (
     parse_snapshot,
     parse_version,
 )
+from .start import ProjectFileStart, new_task_id, project_file_fields
 from .tls import check_pin, make_client_context, normalize_fingerprint
 
 _LOGGER = logging.getLogger(__name__)
@@ -61,6 +63,8 @@ DEFAULT_PORT = 8883
 _AUTH_REASONS = frozenset({"Bad user name or password", "Not authorized"})
 _JOB_STARTING_STATES = frozenset({"PREPARE", "RUNNING", "SLICING", "INIT"})
 _JOB_END_STATES = frozenset({"FINISH", "FAILED", "IDLE"})
+#: 0500_4004: "the printer is busy", the answer to a start while a job runs.
+BUSY_ERROR_CODE = 0x05004004
 
 COMMAND_TIMEOUT_MESSAGE = (
     "The printer did not acknowledge '{command}'. Printers with current firmware ignore control "
@@ -266,6 +270,19 @@ class BambuClient:
         if level not in (1, 2, 3, 4):
             raise ValueError(f"speed level {level} is not 1-4")
         await self._async_command("print", "print_speed", {"param": str(level)})
+
+    async def async_start_print(self, start: ProjectFileStart) -> str:
+        """Start printing a file on the SD card (`project_file`); return the task id sent.
+
+        Acknowledged like the other commands (its own sequence id, a refusal such as the busy
+        printer's 0500_4004 raises PrinterCommandError). The caller checks the printer is
+        idle first: an A1 mini cancels its running job when it gets a start.
+        """
+        task_id = new_task_id()
+        await self._async_command(
+            "print", "project_file", project_file_fields(start, self.model, task_id)
+        )
+        return task_id
 
     async def async_refresh(self) -> bool:
         """Ask for version and full state; False when `pushall` was throttled (P1/A1, 5 min)."""
@@ -736,6 +753,8 @@ class BambuClient:
         result = reply.get("result")
         if not (type(result) is str and result.lower() == "success"):
             reason = reply.get("reason") or result or "no result"
+            if as_int(reply.get("err_code")) == BUSY_ERROR_CODE:
+                raise PrinterStateConflictError(f"the printer is busy: '{command}' refused")
             raise PrinterCommandError(f"the printer refused '{command}': {reason}")
 
     async def _async_watchdog(self) -> None:

@@ -29,9 +29,11 @@ from ..errors import (
     PrinterConnectionError,
     PrinterError,
     PrinterTimeoutError,
+    RemoteFileExistsError,
 )
 from ..filewriter import OnBlock
 from ..models import RemoteFile
+from ..remotepath import check_path
 from .tls import check_pin, make_client_context, normalize_fingerprint
 
 _LOGGER = logging.getLogger(__name__)
@@ -41,6 +43,13 @@ USERNAME = "bblp"
 DEFAULT_PORT = 990
 DEFAULT_FOLDERS: tuple[str, ...] = ("/", "/cache", "/model", "/timelapse")
 BLOCK_SIZE = 1 << 20
+#: Upload blocks: small enough that progress moves and a cancel is seen at 70 KB/s.
+UPLOAD_BLOCK = 64 * 1024
+#: Longest wait for the final reply after the data (BB waits 60 s; starting before it fails).
+FINAL_REPLY_TIMEOUT = 60.0
+
+#: Progress of an upload: (bytes sent, total bytes); called in the executor thread.
+type OnProgress = Callable[[int, int], None]
 
 _MONTHS = {
     name: index
@@ -391,6 +400,39 @@ class BambuFtpClient:
         oldest = datetime.min.replace(tzinfo=UTC)
         return max(threemfs, key=lambda f: f.modified or oldest)
 
+    async def async_upload_file(
+        self,
+        source: pathlib.Path,
+        remote_path: str,
+        *,
+        overwrite: bool = False,
+        on_progress: OnProgress | None = None,
+    ) -> int:
+        """Store `source` on the printer as `remote_path` (STOR); return the bytes stored.
+
+        Streamed from disk in 64 KiB blocks (never the whole file in memory) over a data
+        channel that resumes the control connection's TLS session. Success only after the
+        final 226, which the printer sends once the file is written (starting a print before
+        it fails with 0500-C010); a 426 after a complete transfer (P2S) is checked against
+        the size the printer reports. A cut transfer raises FileTransferError and is never
+        reported as stored. An existing file without `overwrite` raises RemoteFileExistsError.
+        """
+        path = check_path(remote_path)
+        return await self._async_run(
+            functools.partial(
+                self._upload,
+                source=pathlib.Path(source),
+                path=path,
+                overwrite=overwrite,
+                on_progress=on_progress,
+            )
+        )
+
+    async def async_file_size(self, remote_path: str) -> int | None:
+        """Size of a file on the printer (SIZE), None when it is not there."""
+        path = check_path(remote_path)
+        return await self._async_run(functools.partial(_remote_size, path=path))
+
     # ------------------------------------------------------------------------------ plumbing
 
     async def _async_run(self, operation: Callable[[_ImplicitFtpTls], _T]) -> _T:
@@ -529,6 +571,43 @@ class BambuFtpClient:
         names = ftp.lines(f"NLST {folder}")
         return [(name.rsplit("/", 1)[-1], False, None, None) for name in names if name.strip()]
 
+    def _upload(
+        self,
+        ftp: _ImplicitFtpTls,
+        source: pathlib.Path,
+        path: str,
+        overwrite: bool,
+        on_progress: OnProgress | None,
+    ) -> int:
+        if not overwrite and _remote_size(ftp, path) is not None:
+            raise RemoteFileExistsError(f"{path} already exists on the printer")
+        _make_folders(ftp, path)
+        try:
+            sent = _send_file(ftp, source, path, on_progress)
+        except (OSError, EOFError, ftplib.Error) as err:
+            ftp.cancel.check()
+            raise FileTransferError(f"upload of {path} was cut short: {err}") from err
+        if ftp.sock is not None:
+            ftp.sock.settimeout(FINAL_REPLY_TIMEOUT)
+        try:
+            reply = ftp.getresp()
+        except ftplib.error_temp as err:
+            if _reply_code(err) != "426":
+                raise FileTransferError(f"upload of {path} failed: {err}") from err
+            reply = str(err)  # P2S: 426 after a complete transfer; the size decides
+        except ftplib.error_perm as err:
+            raise FileTransferError(f"upload of {path} refused: {err}") from err
+        except (OSError, EOFError) as err:
+            raise FileTransferError(f"no final reply for {path}: {err}") from err
+        if ftp.sock is not None:
+            ftp.sock.settimeout(self.timeout)
+        stored = _remote_size(ftp, path)
+        if stored != sent:
+            raise FileTransferError(
+                f"upload of {path}: the printer holds {stored} of {sent} bytes ({reply[:3]})"
+            )
+        return sent
+
     def _download(
         self,
         ftp: _ImplicitFtpTls,
@@ -580,6 +659,52 @@ class BambuFtpClient:
         if expected is not None and written != expected:
             raise FileTransferError(f"download of {path} got {written} of {expected} bytes")
         return written
+
+
+def _remote_size(ftp: _ImplicitFtpTls, path: str) -> int | None:
+    """SIZE of `path`; None when the printer says it does not exist."""
+    try:
+        return ftp.size(path)
+    except ftplib.error_perm as err:
+        if _reply_code(err) in ("550", "450"):
+            return None
+        raise
+
+
+def _make_folders(ftp: _ImplicitFtpTls, path: str) -> None:
+    """Create the folders above `path` that are missing (the root always exists)."""
+    folder = ""
+    for part in path.strip("/").split("/")[:-1]:
+        folder = f"{folder}/{part}"
+        with contextlib.suppress(ftplib.error_perm):
+            ftp.mkd(folder)  # 550 when it exists
+
+
+def _send_file(
+    ftp: _ImplicitFtpTls, source: pathlib.Path, path: str, on_progress: OnProgress | None
+) -> int:
+    """STOR `path` from `source`; return the bytes sent (the final reply is not read yet)."""
+    abort = ftp.cancel
+    total = source.stat().st_size
+    sent = 0
+    conn, _ = ftp.ntransfercmd(f"STOR {path}")
+    try:
+        with source.open("rb") as handle:
+            while block := handle.read(UPLOAD_BLOCK):
+                abort.check()
+                conn.sendall(block)
+                sent += len(block)
+                if on_progress is not None:
+                    on_progress(sent, total)
+        abort.check()
+        if isinstance(conn, ssl.SSLSocket):
+            # close_notify: the end of the file. Some printers never answer it: do not wait.
+            conn.settimeout(min(ftp.timeout or 5.0, 5.0))
+            with contextlib.suppress(OSError, ValueError):
+                conn.unwrap()
+    finally:
+        ftp._close_socket(conn)
+    return sent
 
 
 def _drop_result(job: asyncio.Future[Any]) -> None:

@@ -11,7 +11,7 @@ see `digest.py`) or an `X-Api-Key` header.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +36,7 @@ from ..errors import (
     PrinterJobNotFoundError,
     PrinterStateConflictError,
     PrinterTimeoutError,
+    RemoteFileExistsError,
 )
 from ..filewriter import OnBlock, ThreadedFileWriter
 from ..metadata import StreamingMetadataReader
@@ -44,6 +45,7 @@ from ..models import (
     PrintMetadata,
     RemoteFile,
 )
+from ..remotepath import check_path
 from .digest import DigestAuth
 from .parse import is_pi_build, parse_printer_info
 
@@ -53,6 +55,11 @@ _SAFE_PATH = "/~!$&'()*+,;=:@-._"
 _CHUNK = 64 * 1024
 _MAX_THUMBNAIL = 8 * 1024 * 1024
 _MAX_FOLDER_DEPTH = 16
+#: Upload body blocks read from disk (in the executor) and handed to the socket.
+_UPLOAD_BLOCK = 256 * 1024
+
+#: Progress of an upload: (bytes sent, total bytes); called in the event loop.
+type OnProgress = Callable[[int, int], None]
 
 
 class _RequestSlot:
@@ -370,6 +377,114 @@ class PrusaLinkClient:
         """Stop the job (409 unless PRINTING/PAUSED, Buddy also ATTENTION)."""
         await self._job_command("DELETE", f"/api/v1/job/{int(job_id)}")
 
+    # -- upload and start ---------------------------------------------------------------------
+
+    async def _async_ensure_nonce(self) -> None:
+        """Get a Digest nonce with a cheap GET first, so an upload's body is sent only once.
+
+        Without one the PUT would be answered 401 after its whole body crossed the wire.
+        """
+        if self._digest is not None and not self._digest.has_challenge:
+            await self._call("GET", "/api/version")
+
+    async def async_upload_file(
+        self,
+        source: pathlib.Path,
+        remote_path: str,
+        *,
+        overwrite: bool = False,
+        print_after: bool = False,
+        on_progress: OnProgress | None = None,
+    ) -> int:
+        """PUT `source` to `/api/v1/files/<storage>/<path>`; return the bytes sent.
+
+        `remote_path` starts with the storage (`/usb/x.bgcode`). The body is streamed from
+        disk with its Content-Length, once (see `_async_ensure_nonce`), in the transfer slot:
+        status polls and commands keep their own slot during a slow upload. 409 is an existing
+        file (RemoteFileExistsError) or, with `print_after`, a busy printer
+        (PrinterStateConflictError).
+        """
+        path = check_path(remote_path)
+        size = (await asyncio.get_running_loop().run_in_executor(None, source.stat)).st_size
+        await self._async_ensure_nonce()
+        headers = {
+            "Content-Type": "application/octet-stream",
+            "Content-Length": str(size),
+            "Overwrite": "?1" if overwrite else "?0",
+            "Print-After-Upload": "?1" if print_after else "?0",
+        }
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=self._timeout, sock_read=self._idle_timeout
+        )
+        async with self._transfers:
+            for attempt in range(2):
+                body = _file_body(source, size, on_progress)
+                try:
+                    status, stale = await self._async_put(path, headers, body, timeout)
+                except (TimeoutError, aiohttp.ClientError, OSError) as err:
+                    raise FileTransferError(f"upload of {path} was cut short: {err!r}") from err
+                finally:
+                    await body.aclose()
+                if not stale or attempt:
+                    break
+        if status in (200, 201, 204):
+            return size
+        if status == 409:
+            if print_after:
+                raise PrinterStateConflictError(f"{path}: exists, or the printer is busy")
+            raise RemoteFileExistsError(f"{path} already exists on the printer")
+        if status == 401:
+            raise PrinterAuthError("the printer refused the username or password")
+        if status >= 500:
+            raise PrinterConnectionError(f"PUT {path}: printer answered HTTP {status}")
+        raise FileTransferError(f"upload of {path} refused with HTTP {status}")
+
+    async def _async_put(
+        self,
+        path: str,
+        headers: dict[str, str],
+        body: AsyncIterator[bytes],
+        client_timeout: aiohttp.ClientTimeout,
+    ) -> tuple[int, bool]:
+        """One PUT; (status, True when it was a stale-nonce 401 worth one retry)."""
+        url = self._url(f"/api/v1/files{path}")
+        request_headers = {"Accept": "application/json", **headers}
+        request_headers.update(self._auth_headers("PUT", url))
+        async with self._session.put(
+            url,
+            data=body,
+            headers=request_headers,
+            timeout=client_timeout,
+            allow_redirects=False,
+            raise_for_status=False,
+        ) as response:
+            await response.read()
+            if response.status != 401:
+                return response.status, False
+            challenge = response.headers.get("WWW-Authenticate", "")
+        if self._digest is None:
+            return 401, False
+        try:
+            self._digest.update_challenge(challenge)
+        except ValueError:
+            return 401, False
+        self.auth_retries += 1
+        return 401, self._digest.stale
+
+    async def async_start_print(self, remote_path: str) -> None:
+        """POST `/api/v1/files/<storage>/<path>`: print an existing file (409 when busy)."""
+        path = check_path(remote_path)
+        answer = await self._call("POST", f"/api/v1/files{path}", urgent=True)
+        if answer.status in (200, 201, 204):
+            return
+        if answer.status == 409:
+            raise PrinterStateConflictError(f"{path}: the printer cannot print now")
+        if answer.status == 404:
+            raise FileTransferError(f"{path}: file not found")
+        if answer.status >= 500:
+            raise PrinterConnectionError(f"POST {path}: printer answered HTTP {answer.status}")
+        raise PrinterCommandError(f"POST {path}: refused with HTTP {answer.status}")
+
     # -- files --------------------------------------------------------------------------------
 
     async def _get_folder(self, api_path: str) -> dict[str, Any]:
@@ -454,6 +569,11 @@ class PrusaLinkClient:
                     read_only=_is_true(child.get("ro")) or _is_true(child.get("read_only")),
                 )
             )
+
+    def files_path(self, ref: str | None) -> str | None:
+        """`/<storage>/<printer names>` of a listed file by its download ref (for PUT/POST)."""
+        api_path = self._file_api_paths.get(ref or "")
+        return api_path.removeprefix("/api/v1/files") if api_path else None
 
     async def async_get_file_size(self, ref: str) -> int | None:
         """Size of a listed file from its `/api/v1/files` metadata (Buddy listings lack it).
@@ -597,3 +717,20 @@ class PrusaLinkClient:
                     raise FileTransferError(f"{ref}: no metadata within {max_bytes} bytes")
         # the result may decode a QOI thumbnail: not in the event loop
         return await asyncio.get_running_loop().run_in_executor(None, reader.result)
+
+
+async def _file_body(
+    source: pathlib.Path, size: int, on_progress: OnProgress | None
+) -> AsyncGenerator[bytes]:
+    """The file in blocks read in the executor (never all of it in memory), with progress."""
+    loop = asyncio.get_running_loop()
+    handle = await loop.run_in_executor(None, source.open, "rb")
+    sent = 0
+    try:
+        while block := await loop.run_in_executor(None, handle.read, _UPLOAD_BLOCK):
+            sent += len(block)
+            yield block
+            if on_progress is not None:
+                on_progress(sent, size)
+    finally:
+        await loop.run_in_executor(None, handle.close)
