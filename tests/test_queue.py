@@ -113,7 +113,7 @@ async def test_queue_print_refuses_bad_input(
     entry = printed.entry_id
     cases = (
         ({"config_entry_id": entry}, "queue_source_required"),
-        ({"config_entry_id": entry, "source": str(outside)}, "queue_source_not_allowed"),
+        ({"config_entry_id": entry, "source": str(outside)}, "source_not_allowed"),
         ({"config_entry_id": entry, "path": "/usb/"}, "invalid_remote_path"),
         ({"config_entry_id": entry, "path": "/usb/a.gcode", "copies": 0}, "invalid_copies"),
         ({"config_entry_id": "nope", "path": "/usb/a.gcode"}, "entry_not_found"),
@@ -121,7 +121,7 @@ async def test_queue_print_refuses_bad_input(
     hass.config.allowlist_external_dirs = {hass.config.path("www")}
     for data, key in (
         *cases,
-        ({"config_entry_id": entry, "source": allowed}, "queue_source_missing"),
+        ({"config_entry_id": entry, "source": allowed}, "source_not_found"),
     ):
         with pytest.raises(ServiceValidationError) as err:
             await call(hass, "queue_print", **data)

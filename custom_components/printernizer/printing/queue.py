@@ -44,6 +44,7 @@ from custom_components.printernizer.manual import as_utc
 from custom_components.printernizer.services import loaded_entry
 
 from . import control
+from .actions import fire_uploaded
 
 if TYPE_CHECKING:
     from custom_components.printernizer.data import PrinternizerConfigEntry
@@ -52,6 +53,8 @@ MAX_ATTEMPTS = 3
 # A start sent to a printer that still looks idle after this long did not take (a P1P can
 # take over two minutes to report that it is preparing).
 START_GRACE = timedelta(seconds=180)
+# A failed start is tried again this much later (a printer that refused may be ready then).
+RETRY_DELAY = timedelta(seconds=60)
 EVENT_QUEUE_ITEM_FAILED = "printernizer_queue_item_failed"
 SIGNAL_QUEUE_CHANGED = f"{DOMAIN}_queue_changed"
 _JOB_EVENTS = (JOB_EVENT_STARTED, JOB_EVENT_FINISHED, JOB_EVENT_FAILED, JOB_EVENT_CANCELLED)
@@ -98,6 +101,7 @@ class PrintQueue:
         self._timer: Callable[[], None] | None = None
         self._timer_at: datetime | None = None
         self._closed = False
+        self._retry_at: dict[int, datetime] = {}
 
     # ------------------------------------------------------------------ what entities show
 
@@ -212,6 +216,7 @@ class PrintQueue:
                     item.queue_id in taken
                     or entry.entry_id not in item.printers
                     or (item.not_before is not None and item.not_before > now)
+                    or self._retry_at.get(item.queue_id, now) > now
                 ):
                     continue
                 claimed = await run(
@@ -238,6 +243,11 @@ class PrintQueue:
                 )
                 break
         waiting = [item for item in waiting if item.queue_id not in taken]
+        self._retry_at = {
+            item.queue_id: self._retry_at[item.queue_id]
+            for item in waiting
+            if item.queue_id in self._retry_at
+        }
         self._show(plates, waiting, bool(changed))
         self._schedule(items, now)
 
@@ -281,9 +291,11 @@ class PrintQueue:
                 local = (
                     Path(item.local_path)
                     if item.local_path is not None
-                    else control.local_file_for(self._hass, int(item.file_id or 0))
+                    else await control.async_local_file_for(self._hass, int(item.file_id or 0))
                 )
+                # copies of one file go to the same name: the printer's copy is replaced
                 uploaded = await control.async_upload(self._hass, entry, local, overwrite=True)
+                fire_uploaded(self._hass, entry, uploaded, started=False)
                 remote = uploaded.remote_path
             assert remote is not None
             await run(
@@ -311,6 +323,8 @@ class PrintQueue:
                     now=dt_util.utcnow(),
                 )
             )
+            if failed.status == repo.WAITING:
+                self._retry_at[item.queue_id] = dt_util.utcnow() + RETRY_DELAY
             LOGGER.warning(
                 "Queue item %s (%s) did not start on %s: %s",
                 item.queue_id,
@@ -355,17 +369,21 @@ class PrintQueue:
     @callback
     def _schedule(self, items: Sequence[QueueItem], now: datetime) -> None:
         """Wake at the next `not_before`, or when a sent start's grace runs out."""
-        moments = [
-            item.not_before
-            for item in items
-            if item.status == repo.WAITING and item.not_before and item.not_before > now
-        ] + [
-            item.start_sent_at + START_GRACE
-            for item in items
-            if item.status == repo.STARTING
-            and item.start_sent_at is not None
-            and item.entry_id not in self._starts
-        ]
+        moments = (
+            [
+                item.not_before
+                for item in items
+                if item.status == repo.WAITING and item.not_before and item.not_before > now
+            ]
+            + [moment for queue_id, moment in self._retry_at.items() if moment > now]
+            + [
+                item.start_sent_at + START_GRACE
+                for item in items
+                if item.status == repo.STARTING
+                and item.start_sent_at is not None
+                and item.entry_id not in self._starts
+            ]
+        )
         when = min(moments, default=None)
         if when == self._timer_at:
             return
@@ -434,8 +452,7 @@ class PrintQueue:
             name = Path(source).name
         elif file_id is not None:
             kind = "file"
-            local_file = control.local_file_for(self._hass, file_id)
-            name = local_file.name
+            name = (await control.async_local_file_for(self._hass, file_id)).name
         else:
             assert path is not None
             kind, name = "remote", path.rsplit("/", 1)[-1]
@@ -465,9 +482,9 @@ class PrintQueue:
     def _check_source(self, source: Path) -> None:
         """A local source must be a file in a folder Home Assistant allows (executor)."""
         if not self._hass.config.is_allowed_path(str(source)):
-            raise service_error("queue_source_not_allowed", path=str(source))
+            raise service_error("source_not_allowed", path=str(source))
         if not source.is_file():
-            raise service_error("queue_source_missing", path=str(source))
+            raise service_error("source_not_found", path=str(source))
 
     async def async_list(self, *, include_ended: bool = False) -> dict[str, Any]:
         """Waiting items in order (position 1 = next), then the others."""
