@@ -232,3 +232,31 @@ async def test_get_job_has_every_revision(
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, "get_job", job_id=999)
     assert err.value.translation_key == "unknown_job"
+
+
+async def test_manual_job_on_an_unloaded_printer(
+    hass: HomeAssistant, printed: MockConfigEntry
+) -> None:
+    """A printer that is switched off (entry not loaded) still names the job; its power
+    option (100 W) prices 30 min: 0.05 kWh × 0.30 € = 0.015 → 0.02 €, VAT 0.00 → 0.02 €."""
+    assert await hass.config_entries.async_unload(printed.entry_id)
+    job = await call(
+        hass,
+        "add_job",
+        config_entry_id=printed.entry_id,
+        name="Clip",
+        started_at="2026-11-19T10:00:00+01:00",
+        duration_s=1800,
+    )
+    assert (job["printer"], job["printer_uid"], job["source"]) == (
+        "Core One",
+        printed.unique_id,
+        "manual",
+    )
+    assert (job["energy_kwh"], job["energy_cost"], job["material_g"], job["gross"]) == (
+        0.05,
+        0.02,
+        None,
+        0.02,
+    )
+    assert job["complete"] is False

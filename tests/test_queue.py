@@ -117,6 +117,7 @@ async def test_queue_print_refuses_bad_input(
         ({"config_entry_id": entry, "path": "/usb/"}, "invalid_remote_path"),
         ({"config_entry_id": entry, "path": "/usb/a.gcode", "copies": 0}, "invalid_copies"),
         ({"config_entry_id": "nope", "path": "/usb/a.gcode"}, "entry_not_found"),
+        ({"config_entry_id": [], "path": "/usb/a.gcode"}, "printer_required"),
     )
     hass.config.allowlist_external_dirs = {hass.config.path("www")}
     for data, key in (
@@ -200,3 +201,21 @@ async def _result(client) -> dict:
         message = await client.receive_json()
         if message["type"] == "result":
             return message
+
+
+async def test_queue_kept_while_no_printer_is_loaded(
+    hass: HomeAssistant, printed: MockConfigEntry
+) -> None:
+    """With every printer unloaded the queue stays readable and changeable; a printer that
+    comes back sees it unchanged."""
+    a, b = (
+        await call(
+            hass, "queue_print", config_entry_id=printed.entry_id, path="/usb/x.bgcode", copies=2
+        )
+    )["queue_ids"]
+    assert await hass.config_entries.async_unload(printed.entry_id)
+    assert (await call(hass, "cancel_queue_item", queue_id=a))["status"] == "cancelled"
+    assert [i["queue_id"] for i in (await call(hass, "list_queue"))["items"]] == [b]
+    assert await hass.config_entries.async_setup(printed.entry_id)
+    await hass.async_block_till_done()
+    assert _order(await call(hass, "list_queue")) == [(1, b, "waiting")]

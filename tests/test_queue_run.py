@@ -355,3 +355,31 @@ async def test_prusa_upload_start_and_not_before(
     assert float(job.material_g or 0) == 30.0
     assert job.cost is not None
     assert (job.cost.net_cents, job.cost.gross_cents) == (75, 89)
+
+
+async def test_downloaded_file_is_queued_by_its_id(
+    hass: HomeAssistant, bambu_sim: BambuSimulator
+) -> None:
+    """A file downloaded from the printer (list_files' file_id) is uploaded again under its
+    name and printed: the queue item shows its name, the job the file's 40 g."""
+    await bambu_sim.put_file("/model/box.gcode.3mf", PART)
+    await white_pla_loaded(bambu_sim)
+    entry = await setup(hass, bambu_entry(bambu_sim))
+    await call(hass, "refresh_files", config_entry_id=entry.entry_id)
+    (listed,) = [
+        f
+        for f in (await call(hass, "list_files", config_entry_id=entry.entry_id))["files"]
+        if f["name"] == "box.gcode.3mf"
+    ]
+    await call(hass, "download_file", config_entry_id=entry.entry_id, file_id=listed["file_id"])
+    (a,) = (
+        await call(hass, "queue_print", config_entry_id=entry.entry_id, file_id=listed["file_id"])
+    )["queue_ids"]
+    tracker = entry.runtime_data.tracker
+    await wait_for(hass, lambda: tracker.current_job is not None)
+    item = (await items(hass))[a]
+    assert (item["name"], item["source"], item["status"]) == ("box.gcode.3mf", "file", "printing")
+    assert [path for path, _ in bambu_sim.started_files] == ["/box.gcode.3mf"]
+    job = await hass.async_add_executor_job(hass.data[DATA_SHARED].ledger.get_job, item["job_id"])
+    assert job is not None
+    assert float(job.material_g or 0) == 40.0

@@ -431,7 +431,7 @@ class PrintQueue:
         file_id: int | None = None,
         path: str | None = None,
         copies: int = 1,
-        not_before: datetime | str | None = None,
+        not_before: datetime | None = None,
         options: dict[str, Any] | None = None,
         user_id: str | None = None,
     ) -> dict[str, Any]:
@@ -458,7 +458,7 @@ class PrintQueue:
             kind, name = "remote", path.rsplit("/", 1)[-1]
             if not name:
                 raise service_error("invalid_remote_path", path=path)
-        when = None if not_before is None else as_utc(not_before, "not_before")
+        when = None if not_before is None else as_utc(not_before)
         ids = await self._hass.async_add_executor_job(
             partial(
                 repo.add_items,
