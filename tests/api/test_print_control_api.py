@@ -103,20 +103,24 @@ def test_project_file_fields_per_model() -> None:
         {"ams_id": 1, "slot_id": 1},
         {"ams_id": 255, "slot_id": 0},
     ]
-    assert p1["use_ams"] is True and p1["bed_leveling"] is True
-    assert p1["timelapse"] is False and p1["flow_cali"] is False
+    assert p1["use_ams"] is True
+    assert p1["bed_leveling"] is True
+    assert p1["timelapse"] is False
+    assert p1["flow_cali"] is False
     assert p1["vibration_cali"] is True
     h2 = project_file_fields(start, "H2D", "1")
     assert h2["url"] == "ftp:///model/cube.gcode.3mf"
     p2s = project_file_fields(start, "P2S", "1")
-    assert p2s["url"] == "ftp:///model/cube.gcode.3mf" and p2s["vibration_cali"] is False
+    assert p2s["url"] == "ftp:///model/cube.gcode.3mf"
+    assert p2s["vibration_cali"] is False
     assert file_url("/x.3mf", None) == "file:///sdcard/x.3mf"
     assert ams_mapping2(()) == []
     # a fresh dict every call: nothing leaks from one start into the next
     p1["ams_mapping"].append(9)
     assert project_file_fields(start, "P1S", "123")["ams_mapping"] == [0, 5, -1]
     ids = {int(new_task_id()) for _ in range(200)}
-    assert len(ids) == 200 and all(0 < i < 2**31 for i in ids)
+    assert len(ids) == 200
+    assert all(0 < i < 2**31 for i in ids)
 
 
 def test_plate_filaments(tmp_path: Path) -> None:
@@ -222,9 +226,10 @@ async def test_project_file_starts_the_file(bambu: BambuSimulator) -> None:
         )
         assert bambu.started_files[0][0] == "/cache/benchy.3mf"
         body = bambu.started_files[0][1]
-        assert body["task_id"] == task_id and body["url"] == "file:///sdcard/cache/benchy.3mf"
+        assert body["task_id"] == task_id
+        assert body["url"] == "file:///sdcard/cache/benchy.3mf"
         async with asyncio.timeout(5):
-            while client.snapshot is None or client.snapshot.job_name != "benchy":
+            while client.snapshot is None or client.snapshot.job_name != "benchy":  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
         # busy now: the printer answers 0500_4004 and starts nothing
         await bambu.progress(10)
@@ -254,7 +259,8 @@ async def test_prusa_upload_once_with_digest(
     ) == len(data)
     assert prusa.upload_body_bytes == len(data)
     assert seen[-1] == len(data)
-    assert len(prusa.uploaded) == 1 and prusa.state == "IDLE"
+    assert len(prusa.uploaded) == 1
+    assert prusa.state == "IDLE"
     assert prusa.files[prusa.uploaded[0]] == data
     with pytest.raises(RemoteFileExistsError):
         await client.async_upload_file(source, "/usb/part.bgcode")

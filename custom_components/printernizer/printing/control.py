@@ -82,8 +82,14 @@ class UploadResult:
 
 
 def _status_text(entry: PrinternizerConfigEntry) -> str:
-    snapshot = entry.runtime_data.coordinator.data
-    if snapshot is None or not snapshot.online:
+    coordinator = entry.runtime_data.coordinator
+    snapshot = coordinator.data
+    if (
+        snapshot is None
+        or not snapshot.online
+        or snapshot.status is PrinterStatus.OFFLINE
+        or not coordinator.last_update_success
+    ):
         return str(PrinterStatus.OFFLINE)
     return snapshot.raw_state or str(snapshot.status)
 
@@ -408,7 +414,7 @@ async def _async_wait_started(hass: HomeAssistant, entry: PrinternizerConfigEntr
                         async with asyncio.timeout(2):
                             await started.wait()
                     if not started.is_set():
-                        await coordinator.async_request_refresh()
+                        await coordinator.async_refresh()
     except TimeoutError:
         raise ha_error(
             "start_not_confirmed", printer=entry.title, seconds=int(START_TIMEOUT)
