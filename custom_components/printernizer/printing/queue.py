@@ -209,6 +209,8 @@ class PrintQueue:
                 or entry.entry_id in self._starts
                 or not plates.get(uid, True)
                 or not control.can_start(entry)
+                # the printer shows the end before its job is closed (and the plate marked)
+                or entry.runtime_data.tracker.current_job is not None
             ):
                 continue
             for item in waiting:
