@@ -383,3 +383,38 @@ async def test_downloaded_file_is_queued_by_its_id(
     job = await hass.async_add_executor_job(hass.data[DATA_SHARED].ledger.get_job, item["job_id"])
     assert job is not None
     assert float(job.material_g or 0) == 40.0
+
+
+async def test_restart_during_an_upload(
+    hass: HomeAssistant, prusa_sim: PrusaLinkSimulator, tmp_path: Path
+) -> None:
+    """Home Assistant stops while a queued file is still crossing a slow link: the item waits
+    again without a counted attempt, and after the restart it is uploaded once more (over the
+    same name) and printed: one file on the printer, one start."""
+    source = tmp_path / "big.bgcode"
+    source.write_bytes(make_bgcode(materials=[("PLA", 12.0)], estimated_s=600) + b";" * 400_000)
+    prusa_sim.upload_bps = 100_000  # about four seconds for the file
+    entry = await setup(hass, prusa_entry(prusa_sim))
+    (a,) = (await call(hass, "queue_print", config_entry_id=entry.entry_id, source=str(source)))[
+        "queue_ids"
+    ]
+    async with asyncio.timeout(10):
+        while prusa_sim.upload_body_bytes < 50_000:
+            await settle(hass, 0.1)
+    assert (await items(hass))[a]["status"] == "uploading"
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await settle(hass, 0.3)
+    assert prusa_sim.uploaded == []
+    assert (await items(hass))[a]["status"] == "uploading"  # as the ledger last saw it
+
+    prusa_sim.upload_bps = None
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    tracker = entry.runtime_data.tracker
+    async with asyncio.timeout(20):
+        while tracker.current_job is None:
+            await settle(hass, 0.2)
+    item = (await items(hass))[a]
+    assert (item["status"], item["attempts"]) == ("printing", 0)
+    assert len(set(prusa_sim.uploaded)) == 1
+    starts = [r for r in prusa_sim.requests if r[1] == "POST" and "/api/v1/files/" in r[2]]
+    assert len(starts) == 1
