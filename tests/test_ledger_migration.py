@@ -255,3 +255,39 @@ def test_v3_database_upgrades_to_schema_4(tmp_path: pathlib.Path) -> None:
             )
     finally:
         ledger.close()
+
+
+def test_manual_job_is_checked_by_the_ledger(ledger: Ledger) -> None:
+    """A manual job must have ended, with a known status and category; nothing is written
+    otherwise."""
+    base = {
+        "printer_uid": "manual:garage",
+        "printer_name": "Garage",
+        "entry_id": "",
+        "job_key": "manual:1",
+        "name": "Hook",
+        "status": "finished",
+        "started_at": T0,
+        "ended_at": T0 + timedelta(hours=1),
+        "materials": [MaterialUsage("PLA", 20.0)],
+        "energy_kwh": Decimal("0.1"),
+        "energy_source": "measured",
+        "prices": {},
+        "cost": COST,
+        "currency": "EUR",
+        "category": "business",
+        "customer": None,
+        "note": None,
+        "user_id": "u-1",
+    }
+    for change, message in (
+        ({"status": "printing"}, "cannot end with status"),
+        ({"category": "hobby"}, "invalid category"),
+        ({"ended_at": T0 - timedelta(minutes=1)}, "before it started"),
+    ):
+        with pytest.raises(LedgerError, match=message):
+            ledger.add_manual_job(**{**base, **change})
+    job = ledger.add_manual_job(**base)
+    assert (job.source, job.duration_s, job.user_id, job.revision) == ("manual", 3600, "u-1", 1)
+    assert ledger.printer_totals("manual:garage").jobs == 0  # not a watched job
+    assert ledger.last_ended_job("manual:garage") is None

@@ -194,6 +194,19 @@ async def test_websocket_queue_commands(
     assert not message["success"]
     assert message["error"]["translation_key"] == "queue_item_not_waiting"
 
+    # nothing waits any more; the panel's "plate is clear" marks the plate as the button does
+    await client.send_json_auto_id({"type": "printernizer/queue/cancel", "queue_id": b})
+    assert (await _result(client))["success"]
+    await client.send_json_auto_id(
+        {"type": "printernizer/queue/plate", "config_entry_id": printed.entry_id}
+    )
+    message = await _result(client)
+    assert message["result"] == {"plate_clear": True}
+    await hass.async_block_till_done()
+    uid = printed.unique_id
+    assert uid is not None
+    assert hass.states.get(_entity(hass, "binary_sensor", uid, "plate_clear")).state == "on"
+
 
 async def _result(client) -> dict:
     """The next result, skipping pushed events."""
