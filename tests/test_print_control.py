@@ -238,6 +238,7 @@ async def test_bambu_cut_upload_and_hostile_name(
         await call(hass, "upload_file", config_entry_id=entry.entry_id, source=str(source))
     assert caught.value.translation_key == "transfer_failed"
     assert bambu_sim.ftps_server.stored == []
+    assert "/big.gcode.3mf" not in await bambu_sim.list_files()
     sessions = bambu_sim.ftps_server.sessions
     for name, folder in (("../x.3mf", None), ("ok.3mf", "../.."), ("a\nb.3mf", None)):
         with pytest.raises(ServiceValidationError) as caught:
