@@ -21,6 +21,7 @@ import tempfile
 from typing import TYPE_CHECKING
 
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
 
 from custom_components.printernizer.api import (
     PrinterError,
@@ -221,7 +222,25 @@ async def async_upload(
         raise service_error("unsafe_remote_name", name=remote_path) from None
     except PrinterError as err:
         raise printer_error(hass, err, entry=entry, action="upload") from err
+    await _async_index(entry, remote_path, size)
     return UploadResult(remote_path=remote_path, size=size)
+
+
+async def _async_index(entry: PrinternizerConfigEntry, remote_path: str, size: int) -> None:
+    """Show the uploaded file in `list_files` at once (the next listing fills in the rest)."""
+    folder, _, name = remote_path.rpartition("/")
+    bambu = _is_bambu(entry)
+    await entry.runtime_data.files.async_track_remote(
+        RemoteFile(
+            path=remote_path,
+            name=name,
+            size=size,
+            modified=dt_util.utcnow(),
+            storage=(folder or "/") if bambu else folder.strip("/").split("/")[0],
+            display_name=None if bambu else name,
+            download_ref=remote_path if bambu else None,
+        )
+    )
 
 
 # ------------------------------------------------------------------------------ start
