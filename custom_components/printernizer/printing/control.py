@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import logging
 from pathlib import Path
 import shutil
@@ -34,6 +34,7 @@ from custom_components.printernizer.api.bambu.start import ProjectFileStart
 from custom_components.printernizer.api.errors import RemoteFileExistsError, UnsafeRemoteNameError
 from custom_components.printernizer.api.metadata import (
     PlateFilament,
+    combine_materials,
     read_plate_filaments,
     read_print_metadata,
 )
@@ -257,7 +258,15 @@ class FileFacts:
 def read_file_facts(path: Path, plate: int = 1) -> FileFacts:
     """Metadata and plate filaments of a local file; blocking. Unreadable: no facts."""
     try:
-        return FileFacts(read_print_metadata(path), read_plate_filaments(path, plate))
+        metadata = read_print_metadata(path)
+        filaments = read_plate_filaments(path, plate)
+        if filaments:
+            # the plate being printed, not the first plate of a multi-plate project
+            materials = combine_materials(
+                [f.grams for f in filaments], [f.material for f in filaments]
+            )
+            metadata = replace(metadata, materials=materials)
+        return FileFacts(metadata, filaments)
     except (PrinterError, OSError) as err:
         _LOGGER.debug("No metadata in %s: %s", path.name, err)
         return FileFacts(None)
