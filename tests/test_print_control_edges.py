@@ -326,3 +326,25 @@ async def test_plate_two_prices_its_own_filament(
     await wait_for(hass, lambda: tracker.current_job is not None)
     assert tracker.current_job is not None
     assert [(m.material, m.grams) for m in tracker.current_job.materials] == [("PETG", 14.5)]
+
+
+async def test_refused_code_during_upload_asks_for_the_new_one(
+    hass: HomeAssistant, bambu_sim: BambuSimulator, tmp_path: Path
+) -> None:
+    """The access code changed on the printer: the upload fails translated and reauth starts."""
+    from homeassistant.config_entries import SOURCE_REAUTH
+
+    from custom_components.printernizer.const import DOMAIN
+
+    entry = await setup(hass, bambu_entry(bambu_sim))
+    bambu_sim.access_code = "87654321"
+    source = tmp_path / "a.gcode.3mf"
+    source.write_bytes(b"a")
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, "upload_file", config_entry_id=entry.entry_id, source=str(source))
+    assert caught.value.translation_key == "printer_auth_failed"
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [(f["context"]["source"], f["context"]["entry_id"]) for f in flows] == [
+        (SOURCE_REAUTH, entry.entry_id)
+    ]
