@@ -100,6 +100,10 @@ async def test_bambu_upload_start_job_priced_from_start(
         "started": False,
     }
     assert (await bambu_sim.list_files())["/model/part.gcode.3mf"] == data
+    listed = await call(hass, "list_files", config_entry_id=entry.entry_id, name_contains="part")
+    assert [(f["remote_path"], f["size"], f["status"]) for f in listed["files"]] == [
+        ("/model/part.gcode.3mf", len(data), "remote")
+    ]
     await hass.async_block_till_done()
     assert [e.data for e in events] == [
         {
@@ -238,6 +242,7 @@ async def test_bambu_cut_upload_and_hostile_name(
         await call(hass, "upload_file", config_entry_id=entry.entry_id, source=str(source))
     assert caught.value.translation_key == "transfer_failed"
     assert bambu_sim.ftps_server.stored == []
+    assert "/big.gcode.3mf" not in await bambu_sim.list_files()
     sessions = bambu_sim.ftps_server.sessions
     for name, folder in (("../x.3mf", None), ("ok.3mf", "../.."), ("a\nb.3mf", None)):
         with pytest.raises(ServiceValidationError) as caught:
@@ -392,8 +397,10 @@ async def test_prusa_busy_and_attention_get_no_start(
 async def test_prusa_polls_continue_during_slow_upload(
     hass: HomeAssistant, prusa_sim: PrusaLinkSimulator, tmp_path: Path
 ) -> None:
-    """200 KB/s upload of 1 MB: status polls answer at once meanwhile."""
+    """200 KB/s upload of 1 MB to a printing printer: status polls and the pause command
+    answer at once meanwhile."""
     entry = await setup(hass, prusa_entry(prusa_sim))
+    prusa_sim.start_job()
     prusa_sim.upload_bps = 200_000
     source = tmp_path / "slow.gcode"
     source.write_bytes(b"G1 X1\n" * 170_000)
@@ -409,6 +416,11 @@ async def test_prusa_polls_continue_during_slow_upload(
         assert time.monotonic() - began < 1.0
         assert coordinator.data.bed_temperature == target
         assert not upload.done()
+    began = time.monotonic()
+    await coordinator.async_pause()
+    assert time.monotonic() - began < 1.0
+    assert prusa_sim.state == "PAUSED"
+    assert not upload.done()
     answer = await upload
     assert answer["size"] == 1_020_000
     assert prusa_sim.upload_body_bytes == 1_020_000

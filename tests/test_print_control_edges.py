@@ -282,3 +282,69 @@ async def test_file_of_another_printer_is_uploaded_then_started(
         assert [p for p, _ in other.started_files] == ["/knob.gcode.3mf"]
         assert bambu_sim.started_files == []
         await hass.config_entries.async_unload(second.entry_id)
+
+
+def _two_plates() -> bytes:
+    """A sliced project with two plates: 6 g PLA on plate 1, 14.5 g PETG on plate 2."""
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(make_3mf(filaments=[("PLA", 6.0)])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "Metadata/slice_info.config":
+                data = (
+                    b"<config>"
+                    b'<plate><metadata key="index" value="1"/>'
+                    b'<filament id="1" type="PLA" color="#FFFFFF" used_g="6.00"/></plate>'
+                    b'<plate><metadata key="index" value="2"/>'
+                    b'<filament id="2" type="PETG" color="#000000" used_g="14.50"/></plate>'
+                    b"</config>"
+                )
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+async def test_plate_two_prices_its_own_filament(
+    hass: HomeAssistant, bambu_sim: BambuSimulator
+) -> None:
+    """Plate 2 of a project: the job carries plate 2's 14.5 g PETG, not plate 1's PLA."""
+    entry = await setup(hass, bambu_entry(bambu_sim))
+    await bambu_sim.put_file("/model/project.gcode.3mf", _two_plates())
+    await call(
+        hass,
+        "start_print",
+        config_entry_id=entry.entry_id,
+        path="/model/project.gcode.3mf",
+        plate=2,
+        ams_mapping=[-1],
+    )
+    assert bambu_sim.started_files[-1][1]["param"] == "Metadata/plate_2.gcode"
+    tracker = entry.runtime_data.tracker
+    await wait_for(hass, lambda: tracker.current_job is not None)
+    assert tracker.current_job is not None
+    assert [(m.material, m.grams) for m in tracker.current_job.materials] == [("PETG", 14.5)]
+
+
+async def test_refused_code_during_upload_asks_for_the_new_one(
+    hass: HomeAssistant, bambu_sim: BambuSimulator, tmp_path: Path
+) -> None:
+    """The access code changed on the printer: the upload fails translated and reauth starts."""
+    from homeassistant.config_entries import SOURCE_REAUTH
+
+    from custom_components.printernizer.const import DOMAIN
+
+    entry = await setup(hass, bambu_entry(bambu_sim))
+    bambu_sim.access_code = "87654321"
+    source = tmp_path / "a.gcode.3mf"
+    source.write_bytes(b"a")
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, "upload_file", config_entry_id=entry.entry_id, source=str(source))
+    assert caught.value.translation_key == "printer_auth_failed"
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [(f["context"]["source"], f["context"]["entry_id"]) for f in flows] == [
+        (SOURCE_REAUTH, entry.entry_id)
+    ]

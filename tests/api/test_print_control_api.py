@@ -179,7 +179,7 @@ async def test_ftps_cut_upload_raises(bambu: BambuSimulator, tmp_path: Path) -> 
     with pytest.raises(FileTransferError):
         await _ftp(bambu).async_upload_file(source, "/cut.3mf")
     assert bambu.ftps_server.stored == []
-    assert len((await bambu.list_files()).get("/cut.3mf", b"")) < 2_000_000
+    assert "/cut.3mf" not in await bambu.list_files()  # the half file is removed
 
 
 async def test_ftps_hostile_name_sends_nothing(bambu: BambuSimulator, tmp_path: Path) -> None:
@@ -307,3 +307,67 @@ async def test_prusa_cut_upload(
         await client.async_upload_file(source, "/usb/c.bgcode")
     await task
     assert prusa.uploaded == []
+
+
+def test_plate_filaments_of_odd_files(tmp_path: Path) -> None:
+    """Several plates pick by index; broken or hostile archives raise MetadataError."""
+    import zipfile
+
+    from custom_components.printernizer.api.errors import MetadataError
+
+    def archive(name: str, xml: str | None) -> Path:
+        path = tmp_path / name
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("3D/3dmodel.model", "<model/>")
+            if xml is not None:
+                zf.writestr("Metadata/slice_info.config", xml)
+        return path
+
+    two = archive(
+        "two.3mf",
+        "<config>"
+        '<plate><metadata key="index" value="1"/><filament id="1" type="PLA" color="#FF0000" used_g="2"/></plate>'
+        '<plate><metadata key="index" value="2"/><filament id="x" type="ABS" color="00FF00" used_g="3.5"/></plate>'
+        "</config>",
+    )
+    (second,) = read_plate_filaments(two, 2)
+    assert (second.filament_id, second.material, second.color, second.grams) == (
+        0,
+        "ABS",
+        "#00FF00",
+        3.5,
+    )
+    assert read_plate_filaments(two, 3) == ()
+    assert read_plate_filaments(archive("none.3mf", None)) == ()
+    for name, xml in (
+        ("dtd.3mf", '<!DOCTYPE x [<!ENTITY a "b">]><config/>'),
+        ("broken.3mf", "<config><plate>"),
+    ):
+        with pytest.raises(MetadataError):
+            read_plate_filaments(archive(name, xml))
+    bad = tmp_path / "bad.3mf"
+    bad.write_bytes(b"PK\x03\x04 not a zip")
+    with pytest.raises(MetadataError):
+        read_plate_filaments(bad)
+
+
+async def test_prusa_upload_refusals(
+    prusa: PrusaLinkSimulator, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """Not a print file (415), a wrong password, an API key that is refused."""
+    from custom_components.printernizer.api.errors import PrinterAuthError
+
+    text = _file(tmp_path, "notes.txt", b"hello")
+    client = PrusaLinkClient(session, prusa.host, port=prusa.port, password=PASSWORD)
+    with pytest.raises(FileTransferError, match="415"):
+        await client.async_upload_file(text, "/usb/notes.txt")
+    source = _file(tmp_path, "p.bgcode", make_bgcode())
+    wrong = PrusaLinkClient(session, prusa.host, port=prusa.port, password="wrong")
+    with pytest.raises(PrinterAuthError):
+        await wrong.async_upload_file(source, "/usb/p.bgcode")
+    keyed = PrusaLinkClient(session, prusa.host, port=prusa.port, api_key="bad-key")
+    with pytest.raises(PrinterAuthError):
+        await keyed.async_upload_file(source, "/usb/p.bgcode")
+    prusa.offline = False
+    with pytest.raises(UnsafeRemoteNameError):
+        await client.async_start_print("/usb/../x.bgcode")

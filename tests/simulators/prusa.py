@@ -9,7 +9,11 @@ instead of mocks. It emulates both builds (reference: prusalink-api.md):
   camera: `/api/v1/cameras` lists it, `/api/v1/cameras/{id}/snap` (and `/snap` for the default
   one) answers its last photo as JPEG (204 before the first, 404 without a camera).
 State changes are synchronous method calls, so tests need no sleeps; faults (delay, offline,
-stale nonces, cut downloads, a slow link for file bytes) are attributes.
+stale nonces, cut downloads, a slow link for file bytes both ways) are attributes.
+Uploads (`PUT /api/v1/files/<storage>/<path>`) honour `Overwrite` and `Print-After-Upload`,
+answer 409 for an existing file or a busy printer and 201 once the whole body is stored;
+`upload_body_bytes` counts every body byte that arrived (also of refused requests), so a
+test proves an upload crossed the wire once. `POST` on a file starts it (409 when busy).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import logging
 from pathlib import Path
 import shutil
@@ -21,6 +21,7 @@ import tempfile
 from typing import TYPE_CHECKING
 
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
 
 from custom_components.printernizer.api import (
     PrinterError,
@@ -33,6 +34,7 @@ from custom_components.printernizer.api.bambu.start import ProjectFileStart
 from custom_components.printernizer.api.errors import RemoteFileExistsError, UnsafeRemoteNameError
 from custom_components.printernizer.api.metadata import (
     PlateFilament,
+    combine_materials,
     read_plate_filaments,
     read_print_metadata,
 )
@@ -221,7 +223,25 @@ async def async_upload(
         raise service_error("unsafe_remote_name", name=remote_path) from None
     except PrinterError as err:
         raise printer_error(hass, err, entry=entry, action="upload") from err
+    await _async_index(entry, remote_path, size)
     return UploadResult(remote_path=remote_path, size=size)
+
+
+async def _async_index(entry: PrinternizerConfigEntry, remote_path: str, size: int) -> None:
+    """Show the uploaded file in `list_files` at once (the next listing fills in the rest)."""
+    folder, _, name = remote_path.rpartition("/")
+    bambu = _is_bambu(entry)
+    await entry.runtime_data.files.async_track_remote(
+        RemoteFile(
+            path=remote_path,
+            name=name,
+            size=size,
+            modified=dt_util.utcnow(),
+            storage=(folder or "/") if bambu else folder.strip("/").split("/")[0],
+            display_name=None if bambu else name,
+            download_ref=remote_path if bambu else None,
+        )
+    )
 
 
 # ------------------------------------------------------------------------------ start
@@ -238,7 +258,15 @@ class FileFacts:
 def read_file_facts(path: Path, plate: int = 1) -> FileFacts:
     """Metadata and plate filaments of a local file; blocking. Unreadable: no facts."""
     try:
-        return FileFacts(read_print_metadata(path), read_plate_filaments(path, plate))
+        metadata = read_print_metadata(path)
+        filaments = read_plate_filaments(path, plate)
+        if filaments:
+            # the plate being printed, not the first plate of a multi-plate project
+            materials = combine_materials(
+                [f.grams for f in filaments], [f.material for f in filaments]
+            )
+            metadata = replace(metadata, materials=materials)
+        return FileFacts(metadata, filaments)
     except (PrinterError, OSError) as err:
         _LOGGER.debug("No metadata in %s: %s", path.name, err)
         return FileFacts(None)

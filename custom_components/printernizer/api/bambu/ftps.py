@@ -586,6 +586,7 @@ class BambuFtpClient:
             sent = _send_file(ftp, source, path, on_progress)
         except (OSError, EOFError, ftplib.Error) as err:
             ftp.cancel.check()
+            _remove_partial(ftp, path, reply_pending=True)
             raise FileTransferError(f"upload of {path} was cut short: {err}") from err
         if ftp.sock is not None:
             ftp.sock.settimeout(FINAL_REPLY_TIMEOUT)
@@ -603,6 +604,7 @@ class BambuFtpClient:
             ftp.sock.settimeout(self.timeout)
         stored = _remote_size(ftp, path)
         if stored != sent:
+            _remove_partial(ftp, path, reply_pending=False)
             raise FileTransferError(
                 f"upload of {path}: the printer holds {stored} of {sent} bytes ({reply[:3]})"
             )
@@ -678,6 +680,22 @@ def _make_folders(ftp: _ImplicitFtpTls, path: str) -> None:
         folder = f"{folder}/{part}"
         with contextlib.suppress(ftplib.error_perm):
             ftp.mkd(folder)  # 550 when it exists
+
+
+def _remove_partial(ftp: _ImplicitFtpTls, path: str, *, reply_pending: bool) -> None:
+    """Best effort: delete what a cut upload left, so no half file waits to be printed.
+
+    The printer answers the cut transfer (426) first; a printer that answers nothing within
+    a few seconds keeps its half file (it is never reported as uploaded either way).
+    """
+    if ftp.sock is None:
+        return
+    with contextlib.suppress(OSError, EOFError, ftplib.Error):
+        ftp.sock.settimeout(5.0)
+        if reply_pending:
+            with contextlib.suppress(ftplib.error_temp, ftplib.error_perm):
+                ftp.getresp()
+        ftp.delete(path)
 
 
 def _send_file(
