@@ -12,7 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.printernizer.const import DOMAIN
@@ -150,7 +150,10 @@ async def test_not_before_is_local_time(hass: HomeAssistant, printed: MockConfig
 
 
 async def test_websocket_queue_commands(
-    hass: HomeAssistant, printed: MockConfigEntry, hass_ws_client: WebSocketGenerator
+    hass: HomeAssistant,
+    printed: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+    hass_admin_user: MockUser,
 ) -> None:
     """The panel's commands answer like the services; the subscription tells of each change."""
     client = await hass_ws_client(hass)
@@ -183,6 +186,8 @@ async def test_websocket_queue_commands(
     await client.send_json_auto_id({"type": "printernizer/queue/cancel", "queue_id": a})
     message = await _result(client)
     assert message["result"]["status"] == "cancelled"
+    assert message["result"]["changed_by"] == hass_admin_user.id
+    assert message["result"]["user_id"] == hass_admin_user.id  # queued from the panel
     await client.send_json_auto_id({"type": "printernizer/queue"})
     message = await _result(client)
     assert [(i["queue_id"], i["position"]) for i in message["result"]["items"]] == [(b, 1)]

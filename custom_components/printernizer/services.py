@@ -330,12 +330,14 @@ async def _list_queue(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse
 
 
 async def _cancel_queue_item(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
-    return await hass.data[DATA_SHARED].queue.async_cancel(call.data["queue_id"])
+    return await hass.data[DATA_SHARED].queue.async_cancel(
+        call.data["queue_id"], user_id=call.context.user_id
+    )
 
 
 async def _move_queue_item(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     return await hass.data[DATA_SHARED].queue.async_move(
-        call.data["queue_id"], call.data["position"]
+        call.data["queue_id"], call.data["position"], user_id=call.context.user_id
     )
 
 

@@ -415,7 +415,9 @@ async def ws_queue_add(hass: HomeAssistant, connection: Connection, msg: dict[st
 @async_response
 async def ws_queue_cancel(hass: HomeAssistant, connection: Connection, msg: dict[str, Any]) -> None:
     """Cancel a waiting item, as cancel_queue_item does."""
-    result = await hass.data[DATA_SHARED].queue.async_cancel(msg["queue_id"])
+    result = await hass.data[DATA_SHARED].queue.async_cancel(
+        msg["queue_id"], user_id=connection.user.id
+    )
     connection.send_result(msg["id"], result)
 
 
@@ -429,7 +431,9 @@ async def ws_queue_cancel(hass: HomeAssistant, connection: Connection, msg: dict
 @async_response
 async def ws_queue_move(hass: HomeAssistant, connection: Connection, msg: dict[str, Any]) -> None:
     """Move a waiting item, as move_queue_item does."""
-    result = await hass.data[DATA_SHARED].queue.async_move(msg["queue_id"], msg["position"])
+    result = await hass.data[DATA_SHARED].queue.async_move(
+        msg["queue_id"], msg["position"], user_id=connection.user.id
+    )
     connection.send_result(msg["id"], result)
 
 

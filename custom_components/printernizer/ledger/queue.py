@@ -75,12 +75,15 @@ class QueueItem:
     updated_at: datetime
     user_id: str | None
     rank: int | None = None
+    # the user who last moved or cancelled it (None: nobody, or an automation)
+    changed_by: str | None = None
 
 
 _SELECT = (
     "SELECT id, position, name, source_kind, local_path, file_id, remote_path, printers,"
     " options, not_before, status, attempts, entry_id, printer_uid, job_watermark,"
-    " start_sent_at, job_id, error, created_at, updated_at, user_id FROM queue_items"
+    " start_sent_at, job_id, error, created_at, updated_at, user_id, changed_by"
+    " FROM queue_items"
 )
 
 
@@ -107,6 +110,7 @@ def _item(row: sqlite3.Row, rank: int | None = None) -> QueueItem:
         created_at=from_db_time(row[18]),  # type: ignore[arg-type]
         updated_at=from_db_time(row[19]),  # type: ignore[arg-type]
         user_id=row[20],
+        changed_by=row[21],
         rank=rank,
     )
 
@@ -214,7 +218,9 @@ def list_items(ledger: Ledger, *, include_ended: bool = False) -> list[QueueItem
     return waiting + others
 
 
-def move_item(ledger: Ledger, queue_id: int, position: int, *, now: datetime) -> QueueItem:
+def move_item(
+    ledger: Ledger, queue_id: int, position: int, *, now: datetime, user_id: str | None = None
+) -> QueueItem:
     """Put a waiting item at `position` (1 = next; past the end = last) among waiting items."""
     with ledger.write() as conn:
         item = _get(conn, queue_id)
@@ -229,20 +235,24 @@ def move_item(ledger: Ledger, queue_id: int, position: int, *, now: datetime) ->
                 "UPDATE queue_items SET position = ? WHERE id = ?", (base + offset, item_id)
             )
         conn.execute(
-            "UPDATE queue_items SET updated_at = ? WHERE id = ?", (to_db_time(now), queue_id)
+            "UPDATE queue_items SET updated_at = ?, changed_by = ? WHERE id = ?",
+            (to_db_time(now), user_id, queue_id),
         )
         return _get(conn, queue_id)
 
 
-def cancel_item(ledger: Ledger, queue_id: int, *, now: datetime) -> QueueItem:
+def cancel_item(
+    ledger: Ledger, queue_id: int, *, now: datetime, user_id: str | None = None
+) -> QueueItem:
     """Cancel a waiting or failed item; one that a printer took cannot be cancelled here."""
     with ledger.write() as conn:
         item = _get(conn, queue_id)
         if item.status not in (WAITING, FAILED):
             raise QueueItemError("not_waiting", queue_id, item.status)
         conn.execute(
-            "UPDATE queue_items SET status = 'cancelled', updated_at = ? WHERE id = ?",
-            (to_db_time(now), queue_id),
+            "UPDATE queue_items SET status = 'cancelled', updated_at = ?, changed_by = ?"
+            " WHERE id = ?",
+            (to_db_time(now), user_id, queue_id),
         )
         return _get(conn, queue_id)
 

@@ -175,7 +175,8 @@ CREATE TABLE queue_items (
     error           TEXT,
     created_at      TEXT    NOT NULL,
     updated_at      TEXT    NOT NULL,
-    user_id         TEXT
+    user_id         TEXT,
+    changed_by      TEXT
 );
 CREATE INDEX idx_queue_status_position ON queue_items (status, position);
 

@@ -79,6 +79,8 @@ def item_fields(item: QueueItem) -> dict[str, Any]:
         "file_id": item.file_id,
         "not_before": item.not_before.astimezone(tz).isoformat() if item.not_before else None,
         "options": dict(item.options),
+        "user_id": item.user_id,
+        "changed_by": item.changed_by,
         "created_at": item.created_at.astimezone(tz).isoformat(),
         "updated_at": item.updated_at.astimezone(tz).isoformat(),
     }
@@ -495,20 +497,33 @@ class PrintQueue:
         )
         return {"items": [item_fields(item) for item in items]}
 
-    async def async_cancel(self, queue_id: int) -> dict[str, Any]:
-        """Cancel a waiting (or failed) item."""
+    async def async_cancel(self, queue_id: int, *, user_id: str | None = None) -> dict[str, Any]:
+        """Cancel a waiting (or failed) item; the ledger records who did."""
         item = await self._async_item_change(
-            partial(repo.cancel_item, self._ledger, int(queue_id), now=dt_util.utcnow())
+            partial(
+                repo.cancel_item,
+                self._ledger,
+                int(queue_id),
+                now=dt_util.utcnow(),
+                user_id=user_id,
+            )
         )
         return item_fields(item)
 
-    async def async_move(self, queue_id: int, position: int) -> dict[str, Any]:
-        """Move a waiting item to `position` (1 = next)."""
+    async def async_move(
+        self, queue_id: int, position: int, *, user_id: str | None = None
+    ) -> dict[str, Any]:
+        """Move a waiting item to `position` (1 = next); the ledger records who did."""
         if position < 1:
             raise service_error("invalid_position", position=position)
         await self._async_item_change(
             partial(
-                repo.move_item, self._ledger, int(queue_id), int(position), now=dt_util.utcnow()
+                repo.move_item,
+                self._ledger,
+                int(queue_id),
+                int(position),
+                now=dt_util.utcnow(),
+                user_id=user_id,
             )
         )
         return item_fields(
