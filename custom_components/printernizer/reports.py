@@ -1,8 +1,10 @@
 """Period reports and exports over the ledger (what the services answer and write).
 
-Why here and not in SQL: day and month boundaries are local (Europe/Berlin has 23- and 25-hour
-days), and money is summed as integer cents from each job's latest revision, so a report always
-equals the sum of its jobs. The ledger is read in the executor; grouping runs there too.
+Day and month boundaries are local (Europe/Berlin has 23- and 25-hour days), and money is
+summed as integer cents from each job's latest revision, so a report always equals the sum of
+its jobs. The sums run in SQLite (stats.py, cached until the ledger changes);
+`build_cost_report` is the same report computed job by job in Python, kept as the reference
+the SQL is tested against.
 
 Period rule: a job belongs to the period (and to the month) in which it *started*, in Home
 Assistant's time zone; reports and exports count ended jobs only (an open job has no cost yet).
@@ -22,6 +24,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from .api.models import MaterialUsage
+from . import stats
 from .const import DOMAIN, STORAGE_DIR
 from .costs import (
     allocate_material_cents,
@@ -382,8 +385,17 @@ async def async_cost_report(
     printer = _printer_filter(hass, entry_id)
 
     def _run() -> dict[str, Any]:
-        jobs = ledger.report_jobs(start=start_utc, end=end_utc, **printer, category=category)
-        return build_cost_report(jobs, start=start_day, end=end_day, group_by=group_by, tz=tz)
+        return stats.cost_report(
+            ledger,
+            start=start_day,
+            end=end_day,
+            start_utc=start_utc,
+            end_utc=end_utc,
+            group_by=group_by,
+            tz=tz,
+            category=category,
+            **printer,
+        )
 
     return await hass.async_add_executor_job(_run)
 

@@ -146,8 +146,41 @@ CREATE TABLE job_photos (
 CREATE INDEX idx_job_photos_taken ON job_photos (taken_at);
 """
 
-# Append new scripts here; never edit a released one.
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2), (3, _V3))
+# Version 5: statistics and maintenance. A job remembers its file's time estimate (how good
+# the slicer's guesses are); maintenance tasks per printer with their intervals, and every time
+# one was done (an append-only log: the last entry is where its counters start again; 'start'
+# marks when counting began for a task nobody has ticked off yet).
+_V5 = """
+ALTER TABLE jobs ADD COLUMN estimated_s INTEGER;
+CREATE INDEX idx_jobs_printer_status_started ON jobs (printer_uid, status, started_at);
+CREATE TABLE maintenance_tasks (
+    printer_uid     TEXT    NOT NULL,
+    task            TEXT    NOT NULL,
+    interval_hours  REAL,
+    interval_jobs   INTEGER,
+    interval_days   INTEGER,
+    removed         INTEGER NOT NULL DEFAULT 0 CHECK (removed IN (0, 1)),
+    updated_at      TEXT    NOT NULL,
+    PRIMARY KEY (printer_uid, task)
+) WITHOUT ROWID;
+CREATE TABLE maintenance_log (
+    id              INTEGER PRIMARY KEY,
+    printer_uid     TEXT    NOT NULL,
+    task            TEXT    NOT NULL,
+    done_at         TEXT    NOT NULL,
+    kind            TEXT    NOT NULL CHECK (kind IN ('start', 'done')),
+    user_id         TEXT
+);
+CREATE INDEX idx_maintenance_log_task ON maintenance_log (printer_uid, task, done_at);
+CREATE TRIGGER maintenance_log_no_update BEFORE UPDATE ON maintenance_log
+BEGIN
+    SELECT RAISE(ABORT, 'ledger: the maintenance log is append-only');
+END;
+"""
+
+# Append new scripts here; never edit a released one. Numbers may have gaps (a version taken
+# by a branch not merged yet): each script runs once, in order, when its number is new.
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2), (3, _V3), (5, _V5))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
@@ -175,8 +208,10 @@ def migrate(conn: sqlite3.Connection) -> int:
         raise SchemaError(
             f"ledger schema version {version} is newer than this code ({SCHEMA_VERSION})"
         )
+    # by the set applied, not the highest: a number left free in a gap may arrive later
+    applied = {int(row[0]) for row in conn.execute("SELECT version FROM schema_version")}
     for number, script in MIGRATIONS:
-        if number <= version:
+        if number in applied:
             continue
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -190,7 +225,7 @@ def migrate(conn: sqlite3.Connection) -> int:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-        version = number
+        version = max(version, number)
     return version
 
 
