@@ -39,9 +39,7 @@ JOIN job_revisions AS r
 # a material's group key in SQL where SQLite's ASCII-only upper() equals Python's
 _SQL_KEY = "COALESCE(NULLIF(upper(trim({x})), ''), 'UNKNOWN')"
 _MATERIAL_KEY = (
-    "CASE WHEN {x} GLOB '*[^ -~]*' THEN printernizer_material_key({x}) ELSE "
-    + _SQL_KEY
-    + " END"
+    "CASE WHEN {x} GLOB '*[^ -~]*' THEN printernizer_material_key({x}) ELSE " + _SQL_KEY + " END"
 )
 
 
@@ -323,10 +321,7 @@ def material_figures(conn: sqlite3.Connection, where: JobFilter) -> dict[str, Fi
 def currencies(conn: sqlite3.Connection, where: JobFilter) -> set[str]:
     """The currencies the jobs were priced in."""
     clause, params = where.where()
-    return {
-        row[0]
-        for row in conn.execute(f"SELECT DISTINCT r.currency {_LATEST}{clause}", params)
-    }
+    return {row[0] for row in conn.execute(f"SELECT DISTINCT r.currency {_LATEST}{clause}", params)}
 
 
 def currency_of(values: Iterable[str], default: str) -> str:
@@ -363,22 +358,22 @@ def cost_report(
         if group_by == "material":
             for _, figures in grouped_figures(conn, where, None):
                 totals.add(figures)
-            for key, figures in material_figures(conn, where).items():
-                out_groups.append({"key": key, **figures.as_material_dict()})
+            for material, figures in material_figures(conn, where).items():
+                out_groups.append({"key": material, **figures.as_material_dict()})
         else:
             months = month_ranges(start, end, tz) if group_by == "month" else ()
             rows = grouped_figures(conn, where, group_by, months)
             if group_by == "printer":
                 rows = _merge_printers(rows)
-            for key, figures in rows:
+            for group, figures in rows:
                 totals.add(figures)
                 if group_by is None:
                     continue
                 if group_by == "printer":
-                    uid, name, entry = key
+                    uid, name, entry = group
                     label = {"key": name, "printer_uid": uid, "entry_id": entry}
                 else:
-                    label = {"key": key[0]}
+                    label = {"key": group[0]}
                 out_groups.append({**label, **figures.as_dict()})
         out_groups.sort(key=lambda g: (str(g["key"]).casefold(), str(g.get("printer_uid", ""))))
         return {
