@@ -70,7 +70,7 @@ def _dsum(column: str, exact: bool) -> str:
 
 def _inexact(column: str) -> str:
     """1 where the stored amount has more than six decimals (the integer sum would round)."""
-    return f"(instr({column}, '.') > 0 AND length({column}) - instr({column}, '.') > 6)"
+    return f"({column} GLOB '*.???????*')"
 
 
 def _decimal(value: Any, exact: bool) -> Decimal:
@@ -232,16 +232,14 @@ def grouped_figures(
     group_by: str | None,
     months: Sequence[tuple[str, str, str]] = (),
 ) -> list[tuple[tuple[Any, ...], Figures]]:
-    """Figures per group: by None (one row), `printer` (uid, name, entry id, latest start),
-    `category` or `month` (needs `months`). The key comes first, as a tuple."""
+    """Figures per group: by None (one row), `printer` (uid), `category` or `month` (needs
+    `months`). The key comes first, as a tuple."""
     clause, params = where.where()
     keys: tuple[str, ...]
-    extra = ""
     if group_by is None:
         keys = ()
     elif group_by == "printer":
-        keys = ("j.printer_uid", "j.printer_name", "j.entry_id")
-        extra = "MAX(j.started_at || printf('%012d', j.id)), "
+        keys = ("j.printer_uid",)
     elif group_by == "category":
         keys = ("r.category",)
     else:  # month
@@ -256,7 +254,7 @@ def grouped_figures(
         head = [value for month in months for value in month]
 
     def build(exact: bool, check: str) -> str:
-        select = ", ".join(keys) + (", " if keys else "") + extra
+        select = ", ".join(keys) + (", " if keys else "")
         figures = _FIGURES.format(
             grams=_dsum("r.material_g", exact), kwh=_dsum("r.energy_kwh", exact)
         )
@@ -264,7 +262,7 @@ def grouped_figures(
         return f"{prefix}SELECT {select}{figures}, {check} {_LATEST}{join}{clause}{group}"
 
     rows, exact = _run_exact(conn, build, [*head, *params], ("r.material_g", "r.energy_kwh"))
-    width = len(keys) + (1 if extra else 0)
+    width = len(keys)
     out: list[tuple[tuple[Any, ...], Figures]] = []
     for row in rows:
         figures = _figures(row[width : width + _FIGURE_COLUMNS], exact)
@@ -362,15 +360,13 @@ def cost_report(
                 out_groups.append({"key": material, **figures.as_material_dict()})
         else:
             months = month_ranges(start, end, tz) if group_by == "month" else ()
-            rows = grouped_figures(conn, where, group_by, months)
-            if group_by == "printer":
-                rows = _merge_printers(rows)
-            for group, figures in rows:
+            for group, figures in grouped_figures(conn, where, group_by, months):
                 totals.add(figures)
                 if group_by is None:
                     continue
                 if group_by == "printer":
-                    uid, name, entry = group
+                    (uid,) = group
+                    name, entry = latest_job_labels(conn, where, uid)
                     label = {"key": name, "printer_uid": uid, "entry_id": entry}
                 else:
                     label = {"key": group[0]}
@@ -390,20 +386,16 @@ def cost_report(
     return ledger.cached_read(key, compute)
 
 
-def _merge_printers(
-    rows: list[tuple[tuple[Any, ...], Figures]],
-) -> list[tuple[tuple[Any, ...], Figures]]:
-    """One group per printer uid, labelled with the name and entry of its latest job."""
-    merged: dict[str, tuple[str, tuple[Any, ...], Figures]] = {}
-    for (uid, name, entry, latest), figures in rows:
-        if uid not in merged:
-            merged[uid] = (latest, (uid, name, entry), figures)
-            continue
-        best, label, total = merged[uid]
-        total.add(figures)
-        if latest > best:
-            merged[uid] = (latest, (uid, name, entry), total)
-    return [(label, figures) for _, label, figures in merged.values()]
+def latest_job_labels(conn: sqlite3.Connection, where: JobFilter, uid: str) -> tuple[str, str]:
+    """Name and entry id of a printer's latest job among `where`'s (what its group is called:
+    a printer renamed, removed or added again shows its current name)."""
+    clause, params = where.where()
+    row = conn.execute(
+        f"SELECT j.printer_name, j.entry_id {_LATEST}{clause} AND j.printer_uid = ?"
+        " ORDER BY j.started_at DESC, j.id DESC LIMIT 1",
+        [*params, uid],
+    ).fetchone()
+    return (row[0], row[1]) if row is not None else (uid, "")
 
 
 # --- printer statistics -------------------------------------------------------------------
@@ -427,7 +419,6 @@ class PrinterFigures:
     gross: int = 0
     first_job_at: datetime | None = None
     last_job_at: datetime | None = None
-    latest: str = ""
     material_g: dict[str, Decimal] = field(default_factory=dict)
 
     def add(self, other: PrinterFigures) -> None:
@@ -444,8 +435,6 @@ class PrinterFigures:
             self.last_job_at is None or other.last_job_at > self.last_job_at
         ):
             self.last_job_at = other.last_job_at
-        if other.latest > self.latest:
-            self.latest, self.name = other.latest, other.name
         for material, grams in other.material_g.items():
             self.material_g[material] = self.material_g.get(material, Decimal(0)) + grams
 
@@ -508,13 +497,17 @@ def _time(value: str | None) -> datetime | None:
 
 
 def printer_figures(conn: sqlite3.Connection, where: JobFilter) -> dict[str, PrinterFigures]:
-    """Per printer uid: outcomes, print time, estimate, energy, money, dates, grams."""
+    """Per printer uid: outcomes, print time, estimate, energy, money, dates, grams.
+
+    One pass, grouped by printer and the revision's material list: a farm prints the same
+    files again and again, so each distinct list is parsed once and its grams counted as
+    often as it was printed (exact Decimal × count).
+    """
     clause, params = where.where()
 
     def build(exact: bool, check: str) -> str:
         return (
-            "SELECT j.printer_uid, j.printer_name,"
-            " MAX(j.started_at || printf('%012d', j.id)), COUNT(*),"
+            "SELECT j.printer_uid, r.materials, COUNT(*),"
             " SUM(j.status = 'finished'), SUM(j.status = 'failed'), SUM(j.status = 'cancelled'),"
             " COALESCE(SUM(j.duration_s - j.paused_s), 0),"
             " COALESCE(SUM(CASE WHEN j.status = 'finished' AND j.estimated_s > 0"
@@ -523,39 +516,39 @@ def printer_figures(conn: sqlite3.Connection, where: JobFilter) -> dict[str, Pri
             " THEN j.estimated_s END), 0),"
             f" {_dsum('r.energy_kwh', exact)}, COALESCE(SUM(r.net_cents), 0),"
             " COALESCE(SUM(r.gross_cents), 0), MIN(j.started_at), MAX(j.started_at),"
-            f" {check} {_LATEST}{clause} GROUP BY j.printer_uid, j.printer_name"
+            f" {check} {_LATEST}{clause} GROUP BY j.printer_uid, r.materials"
         )
 
     rows, exact = _run_exact(conn, build, params, ("r.energy_kwh",))
     result: dict[str, PrinterFigures] = {}
+    parsed: dict[str, dict[str, Decimal]] = {}
     for row in rows:
-        (uid, name, latest, jobs, finished, failed, cancelled, print_s, actual_s, est_s,
+        (uid, materials, jobs, finished, failed, cancelled, print_s, actual_s, est_s,
          kwh, net, gross, first, last, _check) = row  # fmt: skip
+        if materials not in parsed:
+            parsed[materials] = _grams_by_material(materials)
         figures = PrinterFigures(
-            printer_uid=uid, name=name, jobs=int(jobs), finished=int(finished),
+            printer_uid=uid, name=uid, jobs=int(jobs), finished=int(finished),
             failed=int(failed), cancelled=int(cancelled), print_s=int(print_s),
             actual_s=int(actual_s), estimated_s=int(est_s), energy_kwh=_decimal(kwh, exact),
             net=int(net), gross=int(gross), first_job_at=_time(first), last_job_at=_time(last),
-            latest=latest,
+            material_g={key: grams * int(jobs) for key, grams in parsed[materials].items()},
         )  # fmt: skip
         if uid in result:
             result[uid].add(figures)
         else:
             result[uid] = figures
-    _register(conn)
-    key = _MATERIAL_KEY.format(x="json_extract(m.value, '$.material')")
-
-    def build_materials(exact: bool, check: str) -> str:
-        return (
-            f"SELECT uid, mkey, {_dsum('grams', exact)}, {check} FROM (SELECT j.printer_uid AS uid,"
-            f" json_extract(m.value, '$.grams') AS grams, {key} AS mkey"
-            f" {_LATEST} JOIN json_each(r.materials) AS m{clause}) GROUP BY uid, mkey"
-        )
-
-    rows, exact = _run_exact(conn, build_materials, params, ("grams",))
-    for uid, mkey, grams, _check in rows:
-        result[uid].material_g[mkey] = _decimal(grams, exact)
+    for uid, figures in result.items():
+        figures.name = latest_job_labels(conn, where, uid)[0]
     return result
+
+
+def _grams_by_material(materials: str) -> dict[str, Decimal]:
+    grams: dict[str, Decimal] = {}
+    for line in json.loads(materials or "[]"):
+        key = material_key(line.get("material"))
+        grams[key] = grams.get(key, Decimal(0)) + Decimal(str(line["grams"]))
+    return grams
 
 
 def printer_stats(
