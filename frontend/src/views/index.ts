@@ -4,6 +4,7 @@ import "./farm";
 import "./jobs";
 import "./files";
 import "./costs";
+import "./stats";
 
 export interface ViewDefinition {
   /** URL segment: /printernizer/<id> */
@@ -20,4 +21,5 @@ export const VIEWS: ViewDefinition[] = [
   { id: "jobs", tag: "printernizer-jobs", icon: "mdi:format-list-bulleted", label: "view_jobs" },
   { id: "files", tag: "printernizer-files", icon: "mdi:folder-multiple-outline", label: "view_files" },
   { id: "costs", tag: "printernizer-costs", icon: "mdi:cash-multiple", label: "view_costs" },
+  { id: "stats", tag: "printernizer-stats", icon: "mdi:chart-bar", label: "view_stats" },
 ];

@@ -1,12 +1,12 @@
-var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&&"adoptedStyleSheets"in Document.prototype&&"replace"in CSSStyleSheet.prototype,rt=Symbol(),xt=new WeakMap,H=class{constructor(t,e,i){if(this._$cssResult$=!0,i!==rt)throw Error("CSSResult is not constructable. Use `unsafeCSS` or `css` instead.");this.cssText=t,this.t=e}get styleSheet(){let t=this.o,e=this.t;if(Z&&t===void 0){let i=e!==void 0&&e.length===1;i&&(t=xt.get(e)),t===void 0&&((this.o=t=new CSSStyleSheet).replaceSync(this.cssText),i&&xt.set(e,t))}return t}toString(){return this.cssText}},wt=r=>new H(typeof r=="string"?r:r+"",void 0,rt),f=(r,...t)=>{let e=r.length===1?r[0]:t.reduce((i,s,a)=>i+(o=>{if(o._$cssResult$===!0)return o.cssText;if(typeof o=="number")return o;throw Error("Value passed to 'css' function must be a 'css' function result: "+o+". Use 'unsafeCSS' to pass non-literal values, but take care to ensure page security.")})(s)+r[a+1],r[0]);return new H(e,r,rt)},Et=(r,t)=>{if(Z)r.adoptedStyleSheets=t.map(e=>e instanceof CSSStyleSheet?e:e.styleSheet);else for(let e of t){let i=document.createElement("style"),s=Y.litNonce;s!==void 0&&i.setAttribute("nonce",s),i.textContent=e.cssText,r.appendChild(i)}},at=Z?r=>r:r=>r instanceof CSSStyleSheet?(t=>{let e="";for(let i of t.cssRules)e+=i.cssText;return wt(e)})(r):r;var{is:Xt,defineProperty:te,getOwnPropertyDescriptor:ee,getOwnPropertyNames:ie,getOwnPropertySymbols:se,getPrototypeOf:re}=Object,Q=globalThis,St=Q.trustedTypes,ae=St?St.emptyScript:"",ne=Q.reactiveElementPolyfillSupport,R=(r,t)=>r,nt={toAttribute(r,t){switch(t){case Boolean:r=r?ae:null;break;case Object:case Array:r=r==null?r:JSON.stringify(r)}return r},fromAttribute(r,t){let e=r;switch(t){case Boolean:e=r!==null;break;case Number:e=r===null?null:Number(r);break;case Object:case Array:try{e=JSON.parse(r)}catch{e=null}}return e}},kt=(r,t)=>!Xt(r,t),At={attribute:!0,type:String,converter:nt,reflect:!1,useDefault:!1,hasChanged:kt};Symbol.metadata??=Symbol("metadata"),Q.litPropertyMetadata??=new WeakMap;var x=class extends HTMLElement{static addInitializer(t){this._$Ei(),(this.l??=[]).push(t)}static get observedAttributes(){return this.finalize(),this._$Eh&&[...this._$Eh.keys()]}static createProperty(t,e=At){if(e.state&&(e.attribute=!1),this._$Ei(),this.prototype.hasOwnProperty(t)&&((e=Object.create(e)).wrapped=!0),this.elementProperties.set(t,e),!e.noAccessor){let i=Symbol(),s=this.getPropertyDescriptor(t,i,e);s!==void 0&&te(this.prototype,t,s)}}static getPropertyDescriptor(t,e,i){let{get:s,set:a}=ee(this.prototype,t)??{get(){return this[e]},set(o){this[e]=o}};return{get:s,set(o){let c=s?.call(this);a?.call(this,o),this.requestUpdate(t,c,i)},configurable:!0,enumerable:!0}}static getPropertyOptions(t){return this.elementProperties.get(t)??At}static _$Ei(){if(this.hasOwnProperty(R("elementProperties")))return;let t=re(this);t.finalize(),t.l!==void 0&&(this.l=[...t.l]),this.elementProperties=new Map(t.elementProperties)}static finalize(){if(this.hasOwnProperty(R("finalized")))return;if(this.finalized=!0,this._$Ei(),this.hasOwnProperty(R("properties"))){let e=this.properties,i=[...ie(e),...se(e)];for(let s of i)this.createProperty(s,e[s])}let t=this[Symbol.metadata];if(t!==null){let e=litPropertyMetadata.get(t);if(e!==void 0)for(let[i,s]of e)this.elementProperties.set(i,s)}this._$Eh=new Map;for(let[e,i]of this.elementProperties){let s=this._$Eu(e,i);s!==void 0&&this._$Eh.set(s,e)}this.elementStyles=this.finalizeStyles(this.styles)}static finalizeStyles(t){let e=[];if(Array.isArray(t)){let i=new Set(t.flat(1/0).reverse());for(let s of i)e.unshift(at(s))}else t!==void 0&&e.push(at(t));return e}static _$Eu(t,e){let i=e.attribute;return i===!1?void 0:typeof i=="string"?i:typeof t=="string"?t.toLowerCase():void 0}constructor(){super(),this._$Ep=void 0,this.isUpdatePending=!1,this.hasUpdated=!1,this._$Em=null,this._$Ev()}_$Ev(){this._$ES=new Promise(t=>this.enableUpdating=t),this._$AL=new Map,this._$E_(),this.requestUpdate(),this.constructor.l?.forEach(t=>t(this))}addController(t){(this._$EO??=new Set).add(t),this.renderRoot!==void 0&&this.isConnected&&t.hostConnected?.()}removeController(t){this._$EO?.delete(t)}_$E_(){let t=new Map,e=this.constructor.elementProperties;for(let i of e.keys())this.hasOwnProperty(i)&&(t.set(i,this[i]),delete this[i]);t.size>0&&(this._$Ep=t)}createRenderRoot(){let t=this.shadowRoot??this.attachShadow(this.constructor.shadowRootOptions);return Et(t,this.constructor.elementStyles),t}connectedCallback(){this.renderRoot??=this.createRenderRoot(),this.enableUpdating(!0),this._$EO?.forEach(t=>t.hostConnected?.())}enableUpdating(t){}disconnectedCallback(){this._$EO?.forEach(t=>t.hostDisconnected?.())}attributeChangedCallback(t,e,i){this._$AK(t,i)}_$ET(t,e){let i=this.constructor.elementProperties.get(t),s=this.constructor._$Eu(t,i);if(s!==void 0&&i.reflect===!0){let a=(i.converter?.toAttribute!==void 0?i.converter:nt).toAttribute(e,i.type);this._$Em=t,a==null?this.removeAttribute(s):this.setAttribute(s,a),this._$Em=null}}_$AK(t,e){let i=this.constructor,s=i._$Eh.get(t);if(s!==void 0&&this._$Em!==s){let a=i.getPropertyOptions(s),o=typeof a.converter=="function"?{fromAttribute:a.converter}:a.converter?.fromAttribute!==void 0?a.converter:nt;this._$Em=s;let c=o.fromAttribute(e,a.type);this[s]=c??this._$Ej?.get(s)??c,this._$Em=null}}requestUpdate(t,e,i,s=!1,a){if(t!==void 0){let o=this.constructor;if(s===!1&&(a=this[t]),i??=o.getPropertyOptions(t),!((i.hasChanged??kt)(a,e)||i.useDefault&&i.reflect&&a===this._$Ej?.get(t)&&!this.hasAttribute(o._$Eu(t,i))))return;this.C(t,e,i)}this.isUpdatePending===!1&&(this._$ES=this._$EP())}C(t,e,{useDefault:i,reflect:s,wrapped:a},o){i&&!(this._$Ej??=new Map).has(t)&&(this._$Ej.set(t,o??e??this[t]),a!==!0||o!==void 0)||(this._$AL.has(t)||(this.hasUpdated||i||(e=void 0),this._$AL.set(t,e)),s===!0&&this._$Em!==t&&(this._$Eq??=new Set).add(t))}async _$EP(){this.isUpdatePending=!0;try{await this._$ES}catch(e){Promise.reject(e)}let t=this.scheduleUpdate();return t!=null&&await t,!this.isUpdatePending}scheduleUpdate(){return this.performUpdate()}performUpdate(){if(!this.isUpdatePending)return;if(!this.hasUpdated){if(this.renderRoot??=this.createRenderRoot(),this._$Ep){for(let[s,a]of this._$Ep)this[s]=a;this._$Ep=void 0}let i=this.constructor.elementProperties;if(i.size>0)for(let[s,a]of i){let{wrapped:o}=a,c=this[s];o!==!0||this._$AL.has(s)||c===void 0||this.C(s,void 0,a,c)}}let t=!1,e=this._$AL;try{t=this.shouldUpdate(e),t?(this.willUpdate(e),this._$EO?.forEach(i=>i.hostUpdate?.()),this.update(e)):this._$EM()}catch(i){throw t=!1,this._$EM(),i}t&&this._$AE(e)}willUpdate(t){}_$AE(t){this._$EO?.forEach(e=>e.hostUpdated?.()),this.hasUpdated||(this.hasUpdated=!0,this.firstUpdated(t)),this.updated(t)}_$EM(){this._$AL=new Map,this.isUpdatePending=!1}get updateComplete(){return this.getUpdateComplete()}getUpdateComplete(){return this._$ES}shouldUpdate(t){return!0}update(t){this._$Eq&&=this._$Eq.forEach(e=>this._$ET(e,this[e])),this._$EM()}updated(t){}firstUpdated(t){}};x.elementStyles=[],x.shadowRootOptions={mode:"open"},x[R("elementProperties")]=new Map,x[R("finalized")]=new Map,ne?.({ReactiveElement:x}),(Q.reactiveElementVersions??=[]).push("2.1.2");var ut=globalThis,Pt=r=>r,X=ut.trustedTypes,Ct=X?X.createPolicy("lit-html",{createHTML:r=>r}):void 0,Tt="$lit$",S=`lit$${Math.random().toFixed(9).slice(2)}$`,Ht="?"+S,oe=`<${Ht}>`,P=document,B=()=>P.createComment(""),O=r=>r===null||typeof r!="object"&&typeof r!="function",mt=Array.isArray,le=r=>mt(r)||typeof r?.[Symbol.iterator]=="function",ot=`[ 	
-\f\r]`,N=/<(?:(!--|\/[^a-zA-Z])|(\/?[a-zA-Z][^>\s]*)|(\/?$))/g,Dt=/-->/g,zt=/>/g,A=RegExp(`>|${ot}(?:([^\\s"'>=/]+)(${ot}*=${ot}*(?:[^ 	
-\f\r"'\`<>=]|("|')|))|$)`,"g"),jt=/'/g,Lt=/"/g,Rt=/^(?:script|style|textarea|title)$/i,gt=r=>(t,...e)=>({_$litType$:r,strings:t,values:e}),n=gt(1),tt=gt(2),Nt=gt(3),C=Symbol.for("lit-noChange"),l=Symbol.for("lit-nothing"),Mt=new WeakMap,k=P.createTreeWalker(P,129);function Bt(r,t){if(!mt(r)||!r.hasOwnProperty("raw"))throw Error("invalid template strings array");return Ct!==void 0?Ct.createHTML(t):t}var de=(r,t)=>{let e=r.length-1,i=[],s,a=t===2?"<svg>":t===3?"<math>":"",o=N;for(let c=0;c<e;c++){let d=r[c],h,m,p=-1,_=0;for(;_<d.length&&(o.lastIndex=_,m=o.exec(d),m!==null);)_=o.lastIndex,o===N?m[1]==="!--"?o=Dt:m[1]!==void 0?o=zt:m[2]!==void 0?(Rt.test(m[2])&&(s=RegExp("</"+m[2],"g")),o=A):m[3]!==void 0&&(o=A):o===A?m[0]===">"?(o=s??N,p=-1):m[1]===void 0?p=-2:(p=o.lastIndex-m[2].length,h=m[1],o=m[3]===void 0?A:m[3]==='"'?Lt:jt):o===Lt||o===jt?o=A:o===Dt||o===zt?o=N:(o=A,s=void 0);let E=o===A&&r[c+1].startsWith("/>")?" ":"";a+=o===N?d+oe:p>=0?(i.push(h),d.slice(0,p)+Tt+d.slice(p)+S+E):d+S+(p===-2?c:E)}return[Bt(r,a+(r[e]||"<?>")+(t===2?"</svg>":t===3?"</math>":"")),i]},U=class r{constructor({strings:t,_$litType$:e},i){let s;this.parts=[];let a=0,o=0,c=t.length-1,d=this.parts,[h,m]=de(t,e);if(this.el=r.createElement(h,i),k.currentNode=this.el.content,e===2||e===3){let p=this.el.content.firstChild;p.replaceWith(...p.childNodes)}for(;(s=k.nextNode())!==null&&d.length<c;){if(s.nodeType===1){if(s.hasAttributes())for(let p of s.getAttributeNames())if(p.endsWith(Tt)){let _=m[o++],E=s.getAttribute(p).split(S),q=/([.?@])?(.*)/.exec(_);d.push({type:1,index:a,name:q[2],strings:E,ctor:q[1]==="."?dt:q[1]==="?"?ct:q[1]==="@"?ht:L}),s.removeAttribute(p)}else p.startsWith(S)&&(d.push({type:6,index:a}),s.removeAttribute(p));if(Rt.test(s.tagName)){let p=s.textContent.split(S),_=p.length-1;if(_>0){s.textContent=X?X.emptyScript:"";for(let E=0;E<_;E++)s.append(p[E],B()),k.nextNode(),d.push({type:2,index:++a});s.append(p[_],B())}}}else if(s.nodeType===8)if(s.data===Ht)d.push({type:2,index:a});else{let p=-1;for(;(p=s.data.indexOf(S,p+1))!==-1;)d.push({type:7,index:a}),p+=S.length-1}a++}}static createElement(t,e){let i=P.createElement("template");return i.innerHTML=t,i}};function j(r,t,e=r,i){if(t===C)return t;let s=i!==void 0?e._$Co?.[i]:e._$Cl,a=O(t)?void 0:t._$litDirective$;return s?.constructor!==a&&(s?._$AO?.(!1),a===void 0?s=void 0:(s=new a(r),s._$AT(r,e,i)),i!==void 0?(e._$Co??=[])[i]=s:e._$Cl=s),s!==void 0&&(t=j(r,s._$AS(r,t.values),s,i)),t}var lt=class{constructor(t,e){this._$AV=[],this._$AN=void 0,this._$AD=t,this._$AM=e}get parentNode(){return this._$AM.parentNode}get _$AU(){return this._$AM._$AU}u(t){let{el:{content:e},parts:i}=this._$AD,s=(t?.creationScope??P).importNode(e,!0);k.currentNode=s;let a=k.nextNode(),o=0,c=0,d=i[0];for(;d!==void 0;){if(o===d.index){let h;d.type===2?h=new F(a,a.nextSibling,this,t):d.type===1?h=new d.ctor(a,d.name,d.strings,this,t):d.type===6&&(h=new pt(a,this,t)),this._$AV.push(h),d=i[++c]}o!==d?.index&&(a=k.nextNode(),o++)}return k.currentNode=P,s}p(t){let e=0;for(let i of this._$AV)i!==void 0&&(i.strings!==void 0?(i._$AI(t,i,e),e+=i.strings.length-2):i._$AI(t[e])),e++}},F=class r{get _$AU(){return this._$AM?._$AU??this._$Cv}constructor(t,e,i,s){this.type=2,this._$AH=l,this._$AN=void 0,this._$AA=t,this._$AB=e,this._$AM=i,this.options=s,this._$Cv=s?.isConnected??!0}get parentNode(){let t=this._$AA.parentNode,e=this._$AM;return e!==void 0&&t?.nodeType===11&&(t=e.parentNode),t}get startNode(){return this._$AA}get endNode(){return this._$AB}_$AI(t,e=this){t=j(this,t,e),O(t)?t===l||t==null||t===""?(this._$AH!==l&&this._$AR(),this._$AH=l):t!==this._$AH&&t!==C&&this._(t):t._$litType$!==void 0?this.$(t):t.nodeType!==void 0?this.T(t):le(t)?this.k(t):this._(t)}O(t){return this._$AA.parentNode.insertBefore(t,this._$AB)}T(t){this._$AH!==t&&(this._$AR(),this._$AH=this.O(t))}_(t){this._$AH!==l&&O(this._$AH)?this._$AA.nextSibling.data=t:this.T(P.createTextNode(t)),this._$AH=t}$(t){let{values:e,_$litType$:i}=t,s=typeof i=="number"?this._$AC(t):(i.el===void 0&&(i.el=U.createElement(Bt(i.h,i.h[0]),this.options)),i);if(this._$AH?._$AD===s)this._$AH.p(e);else{let a=new lt(s,this),o=a.u(this.options);a.p(e),this.T(o),this._$AH=a}}_$AC(t){let e=Mt.get(t.strings);return e===void 0&&Mt.set(t.strings,e=new U(t)),e}k(t){mt(this._$AH)||(this._$AH=[],this._$AR());let e=this._$AH,i,s=0;for(let a of t)s===e.length?e.push(i=new r(this.O(B()),this.O(B()),this,this.options)):i=e[s],i._$AI(a),s++;s<e.length&&(this._$AR(i&&i._$AB.nextSibling,s),e.length=s)}_$AR(t=this._$AA.nextSibling,e){for(this._$AP?.(!1,!0,e);t!==this._$AB;){let i=Pt(t).nextSibling;Pt(t).remove(),t=i}}setConnected(t){this._$AM===void 0&&(this._$Cv=t,this._$AP?.(t))}},L=class{get tagName(){return this.element.tagName}get _$AU(){return this._$AM._$AU}constructor(t,e,i,s,a){this.type=1,this._$AH=l,this._$AN=void 0,this.element=t,this.name=e,this._$AM=s,this.options=a,i.length>2||i[0]!==""||i[1]!==""?(this._$AH=Array(i.length-1).fill(new String),this.strings=i):this._$AH=l}_$AI(t,e=this,i,s){let a=this.strings,o=!1;if(a===void 0)t=j(this,t,e,0),o=!O(t)||t!==this._$AH&&t!==C,o&&(this._$AH=t);else{let c=t,d,h;for(t=a[0],d=0;d<a.length-1;d++)h=j(this,c[i+d],e,d),h===C&&(h=this._$AH[d]),o||=!O(h)||h!==this._$AH[d],h===l?t=l:t!==l&&(t+=(h??"")+a[d+1]),this._$AH[d]=h}o&&!s&&this.j(t)}j(t){t===l?this.element.removeAttribute(this.name):this.element.setAttribute(this.name,t??"")}},dt=class extends L{constructor(){super(...arguments),this.type=3}j(t){this.element[this.name]=t===l?void 0:t}},ct=class extends L{constructor(){super(...arguments),this.type=4}j(t){this.element.toggleAttribute(this.name,!!t&&t!==l)}},ht=class extends L{constructor(t,e,i,s,a){super(t,e,i,s,a),this.type=5}_$AI(t,e=this){if((t=j(this,t,e,0)??l)===C)return;let i=this._$AH,s=t===l&&i!==l||t.capture!==i.capture||t.once!==i.once||t.passive!==i.passive,a=t!==l&&(i===l||s);s&&this.element.removeEventListener(this.name,this,i),a&&this.element.addEventListener(this.name,this,t),this._$AH=t}handleEvent(t){typeof this._$AH=="function"?this._$AH.call(this.options?.host??this.element,t):this._$AH.handleEvent(t)}},pt=class{constructor(t,e,i){this.element=t,this.type=6,this._$AN=void 0,this._$AM=e,this.options=i}get _$AU(){return this._$AM._$AU}_$AI(t){j(this,t)}};var ce=ut.litHtmlPolyfillSupport;ce?.(U,F),(ut.litHtmlVersions??=[]).push("3.3.3");var Ot=(r,t,e)=>{let i=e?.renderBefore??t,s=i._$litPart$;if(s===void 0){let a=e?.renderBefore??null;i._$litPart$=s=new F(t.insertBefore(B(),a),a,void 0,e??{})}return s._$AI(r),s};var ft=globalThis,$=class extends x{constructor(){super(...arguments),this.renderOptions={host:this},this._$Do=void 0}createRenderRoot(){let t=super.createRenderRoot();return this.renderOptions.renderBefore??=t.firstChild,t}update(t){let e=this.render();this.hasUpdated||(this.renderOptions.isConnected=this.isConnected),super.update(t),this._$Do=Ot(e,this.renderRoot,this.renderOptions)}connectedCallback(){super.connectedCallback(),this._$Do?.setConnected(!0)}disconnectedCallback(){super.disconnectedCallback(),this._$Do?.setConnected(!1)}render(){return C}};$._$litElement$=!0,$.finalized=!0,ft.litElementHydrateSupport?.({LitElement:$});var he=ft.litElementPolyfillSupport;he?.({LitElement:$});(ft.litElementVersions??=[]).push("4.2.2");var Ft=Symbol.for(""),pe=r=>{if(r?.r===Ft)return r?._$litStatic$},Wt=r=>({_$litStatic$:r,r:Ft});var Ut=new Map,bt=r=>(t,...e)=>{let i=e.length,s,a,o=[],c=[],d,h=0,m=!1;for(;h<i;){for(d=t[h];h<i&&(a=e[h],(s=pe(a))!==void 0);)d+=s+t[++h],m=!0;h!==i&&c.push(a),o.push(d),h++}if(h===i&&o.push(t[i]),m){let p=o.join("$$lit$$");(t=Ut.get(p))===void 0&&(o.raw=o,Ut.set(p,t=o)),e=c}return r(t,...e)},It=bt(n),Me=bt(tt),Te=bt(Nt);function Jt(r){return(t,e,i={})=>{let s=(t?.language??"en").split("-")[0];return(r[s]?.[e]??r.en[e]??e).replace(/\{(\w+)\}/g,(o,c)=>String(i[c]??""))}}var Kt={en:{title:"Printernizer",menu:"Menu",view_farm:"Farm",view_jobs:"Jobs",view_files:"Files",view_costs:"Costs",read_only:"Read-only",loading:"Loading…",error:"Error: {message}",retry:"Retry",close:"Close",cancel:"Cancel",save:"Save",saved:"Saved",confirm:"Confirm",all:"All",none:"—",yes:"Yes",no:"No","reason.job_finished":"Job finished","reason.job_failed":"Job failed","reason.job_cancelled":"Job cancelled","reason.set_job_category":"Corrected","status.offline":"Offline","status.idle":"Idle","status.preparing":"Preparing","status.printing":"Printing","status.paused":"Paused","status.finished":"Finished","status.failed":"Failed","status.error":"Error","status.cancelled":"Cancelled","category.business":"Business","category.private":"Private",no_printers:"No printer is set up yet. Add one under Settings → Devices & services → Printernizer.",progress:"Progress",remaining:"Remaining",ends:"Ends",job:"Job",nozzle:"Nozzle",bed:"Bed",chamber:"Chamber",layer:"Layer {current} of {total}",today_cost:"Today",job_cost:"Job cost",pause:"Pause",resume:"Resume",stop:"Stop",confirm_pause:"Pause the print on {printer}?",confirm_resume:"Resume the print on {printer}?",confirm_stop:"Stop the print on {printer}? A stopped print cannot be resumed.",period:"Period","period.all":"All time","period.this_month":"This month","period.last_month":"Last month","period.this_year":"This year","period.custom":"Custom",from:"From",to:"To",printer:"Printer",status:"Status",category:"Category",date:"Date",duration:"Duration",material:"Material",gross:"Gross",net:"Net",vat:"VAT",jobs_count:"Jobs",energy:"Energy",machine:"Machine",page:"{first}–{last} of {total}",previous_page:"Previous page",next_page:"Next page",no_jobs:"No jobs in this selection.",job_details:"Job {id}",cost_breakdown:"Cost breakdown",prices_used:"Prices used",revisions:"Revisions",revision:"Revision {revision}",changed:"Changed: {fields}",customer:"Customer",note:"Note",edit:"Correct",started:"Started",ended:"Ended",file:"File",incomplete:"Incomplete record",photo_of:"Photo of {name} as it ended",sort_by:"Sort by {column}","price.material":"{material} per kg","price.from_default":"(default price: not in the table)","price.default_material_price":"Other materials per kg","price.electricity_price":"Electricity per kWh","price.machine_rate":"Machine rate per hour","price.vat_rate":"VAT rate (%)","price.small_business":"Kleinunternehmer (§19 UStG)","price.power_watts":"Power while printing (W)",search:"Search",name:"Name",size:"Size","file.remote":"On the printer","file.downloading":"Downloading","file.downloaded":"Downloaded","file.failed":"Failed","file.local_only":"Local only","file.deleted":"Deleted",download:"Download",no_files:"No files.",cleanup:"Clean up downloads",older_than:"Downloaded more than … days ago",include_business:"Include files of business jobs within the retention period",preview:"Preview",preview_result:"{count} files, {size} would be deleted.",nothing_to_delete:"Nothing would be deleted.",delete_files:"Delete {count} files",confirm_delete:"Delete {count} downloaded files ({size})? Files on the printers stay.",deleted_result:"{count} files deleted, {size} freed.",group_by:"Group by","group.printer":"Printer","group.category":"Category","group.material":"Material","group.month":"Month",totals:"Totals",material_g:"Material",energy_kwh:"Energy",material_cost:"Material cost",chart_title:"{figure} by {group}",export:"Export",format:"Format","format.csv_de":"CSV (German Excel)","format.csv":"CSV","format.json":"JSON",exported:"{rows} jobs exported: {name}",unpriced:"{count} jobs without a price"},de:{title:"Printernizer",menu:"Menü",view_farm:"Farm",view_jobs:"Aufträge",view_files:"Dateien",view_costs:"Kosten",read_only:"Nur lesen",loading:"Wird geladen …",error:"Fehler: {message}",retry:"Erneut versuchen",close:"Schließen",cancel:"Abbrechen",save:"Speichern",saved:"Gespeichert",confirm:"Bestätigen",all:"Alle",none:"—",yes:"Ja",no:"Nein","reason.job_finished":"Auftrag fertig","reason.job_failed":"Auftrag fehlgeschlagen","reason.job_cancelled":"Auftrag abgebrochen","reason.set_job_category":"Korrigiert","status.offline":"Offline","status.idle":"Bereit","status.preparing":"Vorbereitung","status.printing":"Druckt","status.paused":"Pausiert","status.finished":"Fertig","status.failed":"Fehlgeschlagen","status.error":"Fehler","status.cancelled":"Abgebrochen","category.business":"Geschäftlich","category.private":"Privat",no_printers:"Noch kein Drucker eingerichtet. Füge einen unter Einstellungen → Geräte & Dienste → Printernizer hinzu.",progress:"Fortschritt",remaining:"Verbleibend",ends:"Ende",job:"Auftrag",nozzle:"Düse",bed:"Bett",chamber:"Bauraum",layer:"Schicht {current} von {total}",today_cost:"Heute",job_cost:"Auftragskosten",pause:"Pausieren",resume:"Fortsetzen",stop:"Stoppen",confirm_pause:"Den Druck auf {printer} pausieren?",confirm_resume:"Den Druck auf {printer} fortsetzen?",confirm_stop:"Den Druck auf {printer} stoppen? Ein gestoppter Druck lässt sich nicht fortsetzen.",period:"Zeitraum","period.all":"Gesamter Zeitraum","period.this_month":"Dieser Monat","period.last_month":"Letzter Monat","period.this_year":"Dieses Jahr","period.custom":"Benutzerdefiniert",from:"Von",to:"Bis",printer:"Drucker",status:"Status",category:"Kategorie",date:"Datum",duration:"Dauer",material:"Material",gross:"Brutto",net:"Netto",vat:"USt",jobs_count:"Aufträge",energy:"Energie",machine:"Maschine",page:"{first}–{last} von {total}",previous_page:"Vorherige Seite",next_page:"Nächste Seite",no_jobs:"Keine Aufträge in dieser Auswahl.",job_details:"Auftrag {id}",cost_breakdown:"Kostenaufstellung",prices_used:"Verwendete Preise",revisions:"Revisionen",revision:"Revision {revision}",changed:"Geändert: {fields}",customer:"Kunde",note:"Notiz",edit:"Korrigieren",started:"Beginn",ended:"Ende",file:"Datei",incomplete:"Unvollständiger Eintrag",photo_of:"Foto von {name} zum Ende des Auftrags",sort_by:"Nach {column} sortieren","price.material":"{material} je kg","price.from_default":"(Standardpreis: nicht in der Tabelle)","price.default_material_price":"Andere Materialien je kg","price.electricity_price":"Strom je kWh","price.machine_rate":"Maschinensatz je Stunde","price.vat_rate":"USt-Satz (%)","price.small_business":"Kleinunternehmer (§ 19 UStG)","price.power_watts":"Leistung beim Drucken (W)",search:"Suchen",name:"Name",size:"Größe","file.remote":"Auf dem Drucker","file.downloading":"Wird heruntergeladen","file.downloaded":"Heruntergeladen","file.failed":"Fehlgeschlagen","file.local_only":"Nur lokal","file.deleted":"Gelöscht",download:"Herunterladen",no_files:"Keine Dateien.",cleanup:"Downloads aufräumen",older_than:"Vor mehr als … Tagen heruntergeladen",include_business:"Dateien geschäftlicher Aufträge in der Aufbewahrungsfrist einschließen",preview:"Vorschau",preview_result:"{count} Dateien, {size} würden gelöscht.",nothing_to_delete:"Es würde nichts gelöscht.",delete_files:"{count} Dateien löschen",confirm_delete:"{count} heruntergeladene Dateien ({size}) löschen? Die Dateien auf den Druckern bleiben.",deleted_result:"{count} Dateien gelöscht, {size} frei.",group_by:"Gruppieren nach","group.printer":"Drucker","group.category":"Kategorie","group.material":"Material","group.month":"Monat",totals:"Summen",material_g:"Material",energy_kwh:"Energie",material_cost:"Materialkosten",chart_title:"{figure} nach {group}",export:"Exportieren",format:"Format","format.csv_de":"CSV (deutsches Excel)","format.csv":"CSV","format.json":"JSON",exported:"{rows} Aufträge exportiert: {name}",unpriced:"{count} Aufträge ohne Preis"}};var D=Jt(Kt);function ue(r,t){let e=t;if(e?.translation_key){let i=r.localize(`component.printernizer.exceptions.${e.translation_key}.message`,e.translation_placeholders??{});if(i)return i}return e?.message??String(t)}var et=class extends EventTarget{emit(t){this.dispatchEvent(new CustomEvent("live",{detail:t}))}},g=class extends ${constructor(){super();this.loaded=!1;this.onLive=e=>this.handleLive(e.detail);this.narrow=!1,this.readOnly=!0,this.error=null}connectedCallback(){super.connectedCallback(),this.live?.addEventListener("live",this.onLive),this.loaded&&this.run(()=>this.load())}disconnectedCallback(){super.disconnectedCallback(),this.live?.removeEventListener("live",this.onLive)}willUpdate(e){e.has("live")&&(e.get("live")?.removeEventListener("live",this.onLive),this.live?.addEventListener("live",this.onLive)),!this.loaded&&this.hass&&(this.loaded=!0,this.run(()=>this.load()))}async load(){}handleLive(e){}async run(e){try{return await e(),this.error=null,!0}catch(i){return this.error=ue(this.hass,i),!1}}t(e,i){return D(this.hass,e,i)}renderError(){return this.error?n`<div class="error" role="alert">${this.error}</div>`:null}confirm(e,i){let s=document.createElement("printernizer-confirm");return s.text=e,s.confirmLabel=i??this.t("confirm"),s.cancelLabel=this.t("cancel"),this.shadowRoot.appendChild(s),s.ask()}};g.properties={hass:{attribute:!1},narrow:{type:Boolean},readOnly:{type:Boolean},live:{attribute:!1},error:{state:!0}};var W=class extends ${async ask(){return await this.updateComplete,this.shadowRoot.querySelector("dialog").showModal(),new Promise(e=>{this.resolve=e})}close(t){this.shadowRoot.querySelector("dialog").close(),this.resolve?.(t),this.remove()}render(){return n`<dialog @cancel=${t=>{t.preventDefault(),this.close(!1)}}>
+var X=globalThis,tt=X.ShadowRoot&&(X.ShadyCSS===void 0||X.ShadyCSS.nativeShadow)&&"adoptedStyleSheets"in Document.prototype&&"replace"in CSSStyleSheet.prototype,at=Symbol(),wt=new WeakMap,N=class{constructor(t,e,s){if(this._$cssResult$=!0,s!==at)throw Error("CSSResult is not constructable. Use `unsafeCSS` or `css` instead.");this.cssText=t,this.t=e}get styleSheet(){let t=this.o,e=this.t;if(tt&&t===void 0){let s=e!==void 0&&e.length===1;s&&(t=wt.get(e)),t===void 0&&((this.o=t=new CSSStyleSheet).replaceSync(this.cssText),s&&wt.set(e,t))}return t}toString(){return this.cssText}},St=r=>new N(typeof r=="string"?r:r+"",void 0,at),f=(r,...t)=>{let e=r.length===1?r[0]:t.reduce((s,i,n)=>s+(o=>{if(o._$cssResult$===!0)return o.cssText;if(typeof o=="number")return o;throw Error("Value passed to 'css' function must be a 'css' function result: "+o+". Use 'unsafeCSS' to pass non-literal values, but take care to ensure page security.")})(i)+r[n+1],r[0]);return new N(e,r,at)},Et=(r,t)=>{if(tt)r.adoptedStyleSheets=t.map(e=>e instanceof CSSStyleSheet?e:e.styleSheet);else for(let e of t){let s=document.createElement("style"),i=X.litNonce;i!==void 0&&s.setAttribute("nonce",i),s.textContent=e.cssText,r.appendChild(s)}},nt=tt?r=>r:r=>r instanceof CSSStyleSheet?(t=>{let e="";for(let s of t.cssRules)e+=s.cssText;return St(e)})(r):r;var{is:te,defineProperty:ee,getOwnPropertyDescriptor:se,getOwnPropertyNames:ie,getOwnPropertySymbols:re,getPrototypeOf:ae}=Object,et=globalThis,At=et.trustedTypes,ne=At?At.emptyScript:"",oe=et.reactiveElementPolyfillSupport,B=(r,t)=>r,ot={toAttribute(r,t){switch(t){case Boolean:r=r?ne:null;break;case Object:case Array:r=r==null?r:JSON.stringify(r)}return r},fromAttribute(r,t){let e=r;switch(t){case Boolean:e=r!==null;break;case Number:e=r===null?null:Number(r);break;case Object:case Array:try{e=JSON.parse(r)}catch{e=null}}return e}},Pt=(r,t)=>!te(r,t),kt={attribute:!0,type:String,converter:ot,reflect:!1,useDefault:!1,hasChanged:Pt};Symbol.metadata??=Symbol("metadata"),et.litPropertyMetadata??=new WeakMap;var w=class extends HTMLElement{static addInitializer(t){this._$Ei(),(this.l??=[]).push(t)}static get observedAttributes(){return this.finalize(),this._$Eh&&[...this._$Eh.keys()]}static createProperty(t,e=kt){if(e.state&&(e.attribute=!1),this._$Ei(),this.prototype.hasOwnProperty(t)&&((e=Object.create(e)).wrapped=!0),this.elementProperties.set(t,e),!e.noAccessor){let s=Symbol(),i=this.getPropertyDescriptor(t,s,e);i!==void 0&&ee(this.prototype,t,i)}}static getPropertyDescriptor(t,e,s){let{get:i,set:n}=se(this.prototype,t)??{get(){return this[e]},set(o){this[e]=o}};return{get:i,set(o){let h=i?.call(this);n?.call(this,o),this.requestUpdate(t,h,s)},configurable:!0,enumerable:!0}}static getPropertyOptions(t){return this.elementProperties.get(t)??kt}static _$Ei(){if(this.hasOwnProperty(B("elementProperties")))return;let t=ae(this);t.finalize(),t.l!==void 0&&(this.l=[...t.l]),this.elementProperties=new Map(t.elementProperties)}static finalize(){if(this.hasOwnProperty(B("finalized")))return;if(this.finalized=!0,this._$Ei(),this.hasOwnProperty(B("properties"))){let e=this.properties,s=[...ie(e),...re(e)];for(let i of s)this.createProperty(i,e[i])}let t=this[Symbol.metadata];if(t!==null){let e=litPropertyMetadata.get(t);if(e!==void 0)for(let[s,i]of e)this.elementProperties.set(s,i)}this._$Eh=new Map;for(let[e,s]of this.elementProperties){let i=this._$Eu(e,s);i!==void 0&&this._$Eh.set(i,e)}this.elementStyles=this.finalizeStyles(this.styles)}static finalizeStyles(t){let e=[];if(Array.isArray(t)){let s=new Set(t.flat(1/0).reverse());for(let i of s)e.unshift(nt(i))}else t!==void 0&&e.push(nt(t));return e}static _$Eu(t,e){let s=e.attribute;return s===!1?void 0:typeof s=="string"?s:typeof t=="string"?t.toLowerCase():void 0}constructor(){super(),this._$Ep=void 0,this.isUpdatePending=!1,this.hasUpdated=!1,this._$Em=null,this._$Ev()}_$Ev(){this._$ES=new Promise(t=>this.enableUpdating=t),this._$AL=new Map,this._$E_(),this.requestUpdate(),this.constructor.l?.forEach(t=>t(this))}addController(t){(this._$EO??=new Set).add(t),this.renderRoot!==void 0&&this.isConnected&&t.hostConnected?.()}removeController(t){this._$EO?.delete(t)}_$E_(){let t=new Map,e=this.constructor.elementProperties;for(let s of e.keys())this.hasOwnProperty(s)&&(t.set(s,this[s]),delete this[s]);t.size>0&&(this._$Ep=t)}createRenderRoot(){let t=this.shadowRoot??this.attachShadow(this.constructor.shadowRootOptions);return Et(t,this.constructor.elementStyles),t}connectedCallback(){this.renderRoot??=this.createRenderRoot(),this.enableUpdating(!0),this._$EO?.forEach(t=>t.hostConnected?.())}enableUpdating(t){}disconnectedCallback(){this._$EO?.forEach(t=>t.hostDisconnected?.())}attributeChangedCallback(t,e,s){this._$AK(t,s)}_$ET(t,e){let s=this.constructor.elementProperties.get(t),i=this.constructor._$Eu(t,s);if(i!==void 0&&s.reflect===!0){let n=(s.converter?.toAttribute!==void 0?s.converter:ot).toAttribute(e,s.type);this._$Em=t,n==null?this.removeAttribute(i):this.setAttribute(i,n),this._$Em=null}}_$AK(t,e){let s=this.constructor,i=s._$Eh.get(t);if(i!==void 0&&this._$Em!==i){let n=s.getPropertyOptions(i),o=typeof n.converter=="function"?{fromAttribute:n.converter}:n.converter?.fromAttribute!==void 0?n.converter:ot;this._$Em=i;let h=o.fromAttribute(e,n.type);this[i]=h??this._$Ej?.get(i)??h,this._$Em=null}}requestUpdate(t,e,s,i=!1,n){if(t!==void 0){let o=this.constructor;if(i===!1&&(n=this[t]),s??=o.getPropertyOptions(t),!((s.hasChanged??Pt)(n,e)||s.useDefault&&s.reflect&&n===this._$Ej?.get(t)&&!this.hasAttribute(o._$Eu(t,s))))return;this.C(t,e,s)}this.isUpdatePending===!1&&(this._$ES=this._$EP())}C(t,e,{useDefault:s,reflect:i,wrapped:n},o){s&&!(this._$Ej??=new Map).has(t)&&(this._$Ej.set(t,o??e??this[t]),n!==!0||o!==void 0)||(this._$AL.has(t)||(this.hasUpdated||s||(e=void 0),this._$AL.set(t,e)),i===!0&&this._$Em!==t&&(this._$Eq??=new Set).add(t))}async _$EP(){this.isUpdatePending=!0;try{await this._$ES}catch(e){Promise.reject(e)}let t=this.scheduleUpdate();return t!=null&&await t,!this.isUpdatePending}scheduleUpdate(){return this.performUpdate()}performUpdate(){if(!this.isUpdatePending)return;if(!this.hasUpdated){if(this.renderRoot??=this.createRenderRoot(),this._$Ep){for(let[i,n]of this._$Ep)this[i]=n;this._$Ep=void 0}let s=this.constructor.elementProperties;if(s.size>0)for(let[i,n]of s){let{wrapped:o}=n,h=this[i];o!==!0||this._$AL.has(i)||h===void 0||this.C(i,void 0,n,h)}}let t=!1,e=this._$AL;try{t=this.shouldUpdate(e),t?(this.willUpdate(e),this._$EO?.forEach(s=>s.hostUpdate?.()),this.update(e)):this._$EM()}catch(s){throw t=!1,this._$EM(),s}t&&this._$AE(e)}willUpdate(t){}_$AE(t){this._$EO?.forEach(e=>e.hostUpdated?.()),this.hasUpdated||(this.hasUpdated=!0,this.firstUpdated(t)),this.updated(t)}_$EM(){this._$AL=new Map,this.isUpdatePending=!1}get updateComplete(){return this.getUpdateComplete()}getUpdateComplete(){return this._$ES}shouldUpdate(t){return!0}update(t){this._$Eq&&=this._$Eq.forEach(e=>this._$ET(e,this[e])),this._$EM()}updated(t){}firstUpdated(t){}};w.elementStyles=[],w.shadowRootOptions={mode:"open"},w[B("elementProperties")]=new Map,w[B("finalized")]=new Map,oe?.({ReactiveElement:w}),(et.reactiveElementVersions??=[]).push("2.1.2");var mt=globalThis,Ct=r=>r,st=mt.trustedTypes,Mt=st?st.createPolicy("lit-html",{createHTML:r=>r}):void 0,Rt="$lit$",E=`lit$${Math.random().toFixed(9).slice(2)}$`,Ht="?"+E,le=`<${Ht}>`,P=document,U=()=>P.createComment(""),F=r=>r===null||typeof r!="object"&&typeof r!="function",gt=Array.isArray,de=r=>gt(r)||typeof r?.[Symbol.iterator]=="function",lt=`[ 	
+\f\r]`,O=/<(?:(!--|\/[^a-zA-Z])|(\/?[a-zA-Z][^>\s]*)|(\/?$))/g,Dt=/-->/g,jt=/>/g,A=RegExp(`>|${lt}(?:([^\\s"'>=/]+)(${lt}*=${lt}*(?:[^ 	
+\f\r"'\`<>=]|("|')|))|$)`,"g"),zt=/'/g,Lt=/"/g,Nt=/^(?:script|style|textarea|title)$/i,ft=r=>(t,...e)=>({_$litType$:r,strings:t,values:e}),a=ft(1),L=ft(2),Bt=ft(3),C=Symbol.for("lit-noChange"),l=Symbol.for("lit-nothing"),Tt=new WeakMap,k=P.createTreeWalker(P,129);function Ot(r,t){if(!gt(r)||!r.hasOwnProperty("raw"))throw Error("invalid template strings array");return Mt!==void 0?Mt.createHTML(t):t}var ce=(r,t)=>{let e=r.length-1,s=[],i,n=t===2?"<svg>":t===3?"<math>":"",o=O;for(let h=0;h<e;h++){let d=r[h],p,m,u=-1,x=0;for(;x<d.length&&(o.lastIndex=x,m=o.exec(d),m!==null);)x=o.lastIndex,o===O?m[1]==="!--"?o=Dt:m[1]!==void 0?o=jt:m[2]!==void 0?(Nt.test(m[2])&&(i=RegExp("</"+m[2],"g")),o=A):m[3]!==void 0&&(o=A):o===A?m[0]===">"?(o=i??O,u=-1):m[1]===void 0?u=-2:(u=o.lastIndex-m[2].length,p=m[1],o=m[3]===void 0?A:m[3]==='"'?Lt:zt):o===Lt||o===zt?o=A:o===Dt||o===jt?o=O:(o=A,i=void 0);let S=o===A&&r[h+1].startsWith("/>")?" ":"";n+=o===O?d+le:u>=0?(s.push(p),d.slice(0,u)+Rt+d.slice(u)+E+S):d+E+(u===-2?h:S)}return[Ot(r,n+(r[e]||"<?>")+(t===2?"</svg>":t===3?"</math>":"")),s]},W=class r{constructor({strings:t,_$litType$:e},s){let i;this.parts=[];let n=0,o=0,h=t.length-1,d=this.parts,[p,m]=ce(t,e);if(this.el=r.createElement(p,s),k.currentNode=this.el.content,e===2||e===3){let u=this.el.content.firstChild;u.replaceWith(...u.childNodes)}for(;(i=k.nextNode())!==null&&d.length<h;){if(i.nodeType===1){if(i.hasAttributes())for(let u of i.getAttributeNames())if(u.endsWith(Rt)){let x=m[o++],S=i.getAttribute(u).split(E),Q=/([.?@])?(.*)/.exec(x);d.push({type:1,index:n,name:Q[2],strings:S,ctor:Q[1]==="."?ct:Q[1]==="?"?ht:Q[1]==="@"?pt:z}),i.removeAttribute(u)}else u.startsWith(E)&&(d.push({type:6,index:n}),i.removeAttribute(u));if(Nt.test(i.tagName)){let u=i.textContent.split(E),x=u.length-1;if(x>0){i.textContent=st?st.emptyScript:"";for(let S=0;S<x;S++)i.append(u[S],U()),k.nextNode(),d.push({type:2,index:++n});i.append(u[x],U())}}}else if(i.nodeType===8)if(i.data===Ht)d.push({type:2,index:n});else{let u=-1;for(;(u=i.data.indexOf(E,u+1))!==-1;)d.push({type:7,index:n}),u+=E.length-1}n++}}static createElement(t,e){let s=P.createElement("template");return s.innerHTML=t,s}};function j(r,t,e=r,s){if(t===C)return t;let i=s!==void 0?e._$Co?.[s]:e._$Cl,n=F(t)?void 0:t._$litDirective$;return i?.constructor!==n&&(i?._$AO?.(!1),n===void 0?i=void 0:(i=new n(r),i._$AT(r,e,s)),s!==void 0?(e._$Co??=[])[s]=i:e._$Cl=i),i!==void 0&&(t=j(r,i._$AS(r,t.values),i,s)),t}var dt=class{constructor(t,e){this._$AV=[],this._$AN=void 0,this._$AD=t,this._$AM=e}get parentNode(){return this._$AM.parentNode}get _$AU(){return this._$AM._$AU}u(t){let{el:{content:e},parts:s}=this._$AD,i=(t?.creationScope??P).importNode(e,!0);k.currentNode=i;let n=k.nextNode(),o=0,h=0,d=s[0];for(;d!==void 0;){if(o===d.index){let p;d.type===2?p=new I(n,n.nextSibling,this,t):d.type===1?p=new d.ctor(n,d.name,d.strings,this,t):d.type===6&&(p=new ut(n,this,t)),this._$AV.push(p),d=s[++h]}o!==d?.index&&(n=k.nextNode(),o++)}return k.currentNode=P,i}p(t){let e=0;for(let s of this._$AV)s!==void 0&&(s.strings!==void 0?(s._$AI(t,s,e),e+=s.strings.length-2):s._$AI(t[e])),e++}},I=class r{get _$AU(){return this._$AM?._$AU??this._$Cv}constructor(t,e,s,i){this.type=2,this._$AH=l,this._$AN=void 0,this._$AA=t,this._$AB=e,this._$AM=s,this.options=i,this._$Cv=i?.isConnected??!0}get parentNode(){let t=this._$AA.parentNode,e=this._$AM;return e!==void 0&&t?.nodeType===11&&(t=e.parentNode),t}get startNode(){return this._$AA}get endNode(){return this._$AB}_$AI(t,e=this){t=j(this,t,e),F(t)?t===l||t==null||t===""?(this._$AH!==l&&this._$AR(),this._$AH=l):t!==this._$AH&&t!==C&&this._(t):t._$litType$!==void 0?this.$(t):t.nodeType!==void 0?this.T(t):de(t)?this.k(t):this._(t)}O(t){return this._$AA.parentNode.insertBefore(t,this._$AB)}T(t){this._$AH!==t&&(this._$AR(),this._$AH=this.O(t))}_(t){this._$AH!==l&&F(this._$AH)?this._$AA.nextSibling.data=t:this.T(P.createTextNode(t)),this._$AH=t}$(t){let{values:e,_$litType$:s}=t,i=typeof s=="number"?this._$AC(t):(s.el===void 0&&(s.el=W.createElement(Ot(s.h,s.h[0]),this.options)),s);if(this._$AH?._$AD===i)this._$AH.p(e);else{let n=new dt(i,this),o=n.u(this.options);n.p(e),this.T(o),this._$AH=n}}_$AC(t){let e=Tt.get(t.strings);return e===void 0&&Tt.set(t.strings,e=new W(t)),e}k(t){gt(this._$AH)||(this._$AH=[],this._$AR());let e=this._$AH,s,i=0;for(let n of t)i===e.length?e.push(s=new r(this.O(U()),this.O(U()),this,this.options)):s=e[i],s._$AI(n),i++;i<e.length&&(this._$AR(s&&s._$AB.nextSibling,i),e.length=i)}_$AR(t=this._$AA.nextSibling,e){for(this._$AP?.(!1,!0,e);t!==this._$AB;){let s=Ct(t).nextSibling;Ct(t).remove(),t=s}}setConnected(t){this._$AM===void 0&&(this._$Cv=t,this._$AP?.(t))}},z=class{get tagName(){return this.element.tagName}get _$AU(){return this._$AM._$AU}constructor(t,e,s,i,n){this.type=1,this._$AH=l,this._$AN=void 0,this.element=t,this.name=e,this._$AM=i,this.options=n,s.length>2||s[0]!==""||s[1]!==""?(this._$AH=Array(s.length-1).fill(new String),this.strings=s):this._$AH=l}_$AI(t,e=this,s,i){let n=this.strings,o=!1;if(n===void 0)t=j(this,t,e,0),o=!F(t)||t!==this._$AH&&t!==C,o&&(this._$AH=t);else{let h=t,d,p;for(t=n[0],d=0;d<n.length-1;d++)p=j(this,h[s+d],e,d),p===C&&(p=this._$AH[d]),o||=!F(p)||p!==this._$AH[d],p===l?t=l:t!==l&&(t+=(p??"")+n[d+1]),this._$AH[d]=p}o&&!i&&this.j(t)}j(t){t===l?this.element.removeAttribute(this.name):this.element.setAttribute(this.name,t??"")}},ct=class extends z{constructor(){super(...arguments),this.type=3}j(t){this.element[this.name]=t===l?void 0:t}},ht=class extends z{constructor(){super(...arguments),this.type=4}j(t){this.element.toggleAttribute(this.name,!!t&&t!==l)}},pt=class extends z{constructor(t,e,s,i,n){super(t,e,s,i,n),this.type=5}_$AI(t,e=this){if((t=j(this,t,e,0)??l)===C)return;let s=this._$AH,i=t===l&&s!==l||t.capture!==s.capture||t.once!==s.once||t.passive!==s.passive,n=t!==l&&(s===l||i);i&&this.element.removeEventListener(this.name,this,s),n&&this.element.addEventListener(this.name,this,t),this._$AH=t}handleEvent(t){typeof this._$AH=="function"?this._$AH.call(this.options?.host??this.element,t):this._$AH.handleEvent(t)}},ut=class{constructor(t,e,s){this.element=t,this.type=6,this._$AN=void 0,this._$AM=e,this.options=s}get _$AU(){return this._$AM._$AU}_$AI(t){j(this,t)}};var he=mt.litHtmlPolyfillSupport;he?.(W,I),(mt.litHtmlVersions??=[]).push("3.3.3");var Ut=(r,t,e)=>{let s=e?.renderBefore??t,i=s._$litPart$;if(i===void 0){let n=e?.renderBefore??null;s._$litPart$=i=new I(t.insertBefore(U(),n),n,void 0,e??{})}return i._$AI(r),i};var bt=globalThis,_=class extends w{constructor(){super(...arguments),this.renderOptions={host:this},this._$Do=void 0}createRenderRoot(){let t=super.createRenderRoot();return this.renderOptions.renderBefore??=t.firstChild,t}update(t){let e=this.render();this.hasUpdated||(this.renderOptions.isConnected=this.isConnected),super.update(t),this._$Do=Ut(e,this.renderRoot,this.renderOptions)}connectedCallback(){super.connectedCallback(),this._$Do?.setConnected(!0)}disconnectedCallback(){super.disconnectedCallback(),this._$Do?.setConnected(!1)}render(){return C}};_._$litElement$=!0,_.finalized=!0,bt.litElementHydrateSupport?.({LitElement:_});var pe=bt.litElementPolyfillSupport;pe?.({LitElement:_});(bt.litElementVersions??=[]).push("4.2.2");var Wt=Symbol.for(""),ue=r=>{if(r?.r===Wt)return r?._$litStatic$},It=r=>({_$litStatic$:r,r:Wt});var Ft=new Map,vt=r=>(t,...e)=>{let s=e.length,i,n,o=[],h=[],d,p=0,m=!1;for(;p<s;){for(d=t[p];p<s&&(n=e[p],(i=ue(n))!==void 0);)d+=i+t[++p],m=!0;p!==s&&h.push(n),o.push(d),p++}if(p===s&&o.push(t[s]),m){let u=o.join("$$lit$$");(t=Ft.get(u))===void 0&&(o.raw=o,Ft.set(u,t=o)),e=h}return r(t,...e)},Jt=vt(a),Te=vt(L),Re=vt(Bt);function Kt(r){return(t,e,s={})=>{let i=(t?.language??"en").split("-")[0];return(r[i]?.[e]??r.en[e]??e).replace(/\{(\w+)\}/g,(o,h)=>String(s[h]??""))}}var Gt={en:{title:"Printernizer",menu:"Menu",view_farm:"Farm",view_jobs:"Jobs",view_files:"Files",view_costs:"Costs",view_stats:"Statistics",read_only:"Read-only",loading:"Loading…",error:"Error: {message}",retry:"Retry",close:"Close",cancel:"Cancel",save:"Save",saved:"Saved",confirm:"Confirm",all:"All",none:"—",yes:"Yes",no:"No","reason.job_finished":"Job finished","reason.job_failed":"Job failed","reason.job_cancelled":"Job cancelled","reason.set_job_category":"Corrected","status.offline":"Offline","status.idle":"Idle","status.preparing":"Preparing","status.printing":"Printing","status.paused":"Paused","status.finished":"Finished","status.failed":"Failed","status.error":"Error","status.cancelled":"Cancelled","category.business":"Business","category.private":"Private",no_printers:"No printer is set up yet. Add one under Settings → Devices & services → Printernizer.",progress:"Progress",remaining:"Remaining",ends:"Ends",job:"Job",nozzle:"Nozzle",bed:"Bed",chamber:"Chamber",layer:"Layer {current} of {total}",today_cost:"Today",job_cost:"Job cost",pause:"Pause",resume:"Resume",stop:"Stop",confirm_pause:"Pause the print on {printer}?",confirm_resume:"Resume the print on {printer}?",confirm_stop:"Stop the print on {printer}? A stopped print cannot be resumed.",period:"Period","period.all":"All time","period.this_month":"This month","period.last_month":"Last month","period.this_year":"This year","period.custom":"Custom",from:"From",to:"To",printer:"Printer",status:"Status",category:"Category",date:"Date",duration:"Duration",material:"Material",gross:"Gross",net:"Net",vat:"VAT",jobs_count:"Jobs",energy:"Energy",machine:"Machine",page:"{first}–{last} of {total}",previous_page:"Previous page",next_page:"Next page",no_jobs:"No jobs in this selection.",job_details:"Job {id}",cost_breakdown:"Cost breakdown",prices_used:"Prices used",revisions:"Revisions",revision:"Revision {revision}",changed:"Changed: {fields}",customer:"Customer",note:"Note",edit:"Correct",started:"Started",ended:"Ended",file:"File",incomplete:"Incomplete record",photo_of:"Photo of {name} as it ended",sort_by:"Sort by {column}","price.material":"{material} per kg","price.from_default":"(default price: not in the table)","price.default_material_price":"Other materials per kg","price.electricity_price":"Electricity per kWh","price.machine_rate":"Machine rate per hour","price.vat_rate":"VAT rate (%)","price.small_business":"Kleinunternehmer (§19 UStG)","price.power_watts":"Power while printing (W)",search:"Search",name:"Name",size:"Size","file.remote":"On the printer","file.downloading":"Downloading","file.downloaded":"Downloaded","file.failed":"Failed","file.local_only":"Local only","file.deleted":"Deleted",download:"Download",no_files:"No files.",cleanup:"Clean up downloads",older_than:"Downloaded more than … days ago",include_business:"Include files of business jobs within the retention period",preview:"Preview",preview_result:"{count} files, {size} would be deleted.",nothing_to_delete:"Nothing would be deleted.",delete_files:"Delete {count} files",confirm_delete:"Delete {count} downloaded files ({size})? Files on the printers stay.",deleted_result:"{count} files deleted, {size} freed.",group_by:"Group by","group.printer":"Printer","group.category":"Category","group.material":"Material","group.month":"Month",totals:"Totals",material_g:"Material",energy_kwh:"Energy",material_cost:"Material cost",chart_title:"{figure} by {group}",export:"Export",format:"Format","format.csv_de":"CSV (German Excel)","format.csv":"CSV","format.json":"JSON",exported:"{rows} jobs exported: {name}",unpriced:"{count} jobs without a price","period.last_30":"Last 30 days","stats.printers":"Printers","stats.success_rate":"Success rate","stats.utilisation":"Utilisation","stats.print_hours":"Print hours","stats.not_set_up":"not set up","stats.material_by_month":"Material by month","stats.maintenance":"Maintenance","stats.due_count":"{count} due","stats.all_done":"nothing due","stats.hours_of":"{used} of {every} h","stats.jobs_of":"{used} of {every} jobs","stats.due_on":"due {date}"},de:{title:"Printernizer",menu:"Menü",view_farm:"Farm",view_jobs:"Aufträge",view_files:"Dateien",view_costs:"Kosten",view_stats:"Statistik",read_only:"Nur lesen",loading:"Wird geladen …",error:"Fehler: {message}",retry:"Erneut versuchen",close:"Schließen",cancel:"Abbrechen",save:"Speichern",saved:"Gespeichert",confirm:"Bestätigen",all:"Alle",none:"—",yes:"Ja",no:"Nein","reason.job_finished":"Auftrag fertig","reason.job_failed":"Auftrag fehlgeschlagen","reason.job_cancelled":"Auftrag abgebrochen","reason.set_job_category":"Korrigiert","status.offline":"Offline","status.idle":"Bereit","status.preparing":"Vorbereitung","status.printing":"Druckt","status.paused":"Pausiert","status.finished":"Fertig","status.failed":"Fehlgeschlagen","status.error":"Fehler","status.cancelled":"Abgebrochen","category.business":"Geschäftlich","category.private":"Privat",no_printers:"Noch kein Drucker eingerichtet. Füge einen unter Einstellungen → Geräte & Dienste → Printernizer hinzu.",progress:"Fortschritt",remaining:"Verbleibend",ends:"Ende",job:"Auftrag",nozzle:"Düse",bed:"Bett",chamber:"Bauraum",layer:"Schicht {current} von {total}",today_cost:"Heute",job_cost:"Auftragskosten",pause:"Pausieren",resume:"Fortsetzen",stop:"Stoppen",confirm_pause:"Den Druck auf {printer} pausieren?",confirm_resume:"Den Druck auf {printer} fortsetzen?",confirm_stop:"Den Druck auf {printer} stoppen? Ein gestoppter Druck lässt sich nicht fortsetzen.",period:"Zeitraum","period.all":"Gesamter Zeitraum","period.this_month":"Dieser Monat","period.last_month":"Letzter Monat","period.this_year":"Dieses Jahr","period.custom":"Benutzerdefiniert",from:"Von",to:"Bis",printer:"Drucker",status:"Status",category:"Kategorie",date:"Datum",duration:"Dauer",material:"Material",gross:"Brutto",net:"Netto",vat:"USt",jobs_count:"Aufträge",energy:"Energie",machine:"Maschine",page:"{first}–{last} von {total}",previous_page:"Vorherige Seite",next_page:"Nächste Seite",no_jobs:"Keine Aufträge in dieser Auswahl.",job_details:"Auftrag {id}",cost_breakdown:"Kostenaufstellung",prices_used:"Verwendete Preise",revisions:"Revisionen",revision:"Revision {revision}",changed:"Geändert: {fields}",customer:"Kunde",note:"Notiz",edit:"Korrigieren",started:"Beginn",ended:"Ende",file:"Datei",incomplete:"Unvollständiger Eintrag",photo_of:"Foto von {name} zum Ende des Auftrags",sort_by:"Nach {column} sortieren","price.material":"{material} je kg","price.from_default":"(Standardpreis: nicht in der Tabelle)","price.default_material_price":"Andere Materialien je kg","price.electricity_price":"Strom je kWh","price.machine_rate":"Maschinensatz je Stunde","price.vat_rate":"USt-Satz (%)","price.small_business":"Kleinunternehmer (§ 19 UStG)","price.power_watts":"Leistung beim Drucken (W)",search:"Suchen",name:"Name",size:"Größe","file.remote":"Auf dem Drucker","file.downloading":"Wird heruntergeladen","file.downloaded":"Heruntergeladen","file.failed":"Fehlgeschlagen","file.local_only":"Nur lokal","file.deleted":"Gelöscht",download:"Herunterladen",no_files:"Keine Dateien.",cleanup:"Downloads aufräumen",older_than:"Vor mehr als … Tagen heruntergeladen",include_business:"Dateien geschäftlicher Aufträge in der Aufbewahrungsfrist einschließen",preview:"Vorschau",preview_result:"{count} Dateien, {size} würden gelöscht.",nothing_to_delete:"Es würde nichts gelöscht.",delete_files:"{count} Dateien löschen",confirm_delete:"{count} heruntergeladene Dateien ({size}) löschen? Die Dateien auf den Druckern bleiben.",deleted_result:"{count} Dateien gelöscht, {size} frei.",group_by:"Gruppieren nach","group.printer":"Drucker","group.category":"Kategorie","group.material":"Material","group.month":"Monat",totals:"Summen",material_g:"Material",energy_kwh:"Energie",material_cost:"Materialkosten",chart_title:"{figure} nach {group}",export:"Exportieren",format:"Format","format.csv_de":"CSV (deutsches Excel)","format.csv":"CSV","format.json":"JSON",exported:"{rows} Aufträge exportiert: {name}",unpriced:"{count} Aufträge ohne Preis","period.last_30":"Letzte 30 Tage","stats.printers":"Drucker","stats.success_rate":"Erfolgsquote","stats.utilisation":"Auslastung","stats.print_hours":"Druckstunden","stats.not_set_up":"nicht eingerichtet","stats.material_by_month":"Material je Monat","stats.maintenance":"Wartung","stats.due_count":"{count} fällig","stats.all_done":"nichts fällig","stats.hours_of":"{used} von {every} h","stats.jobs_of":"{used} von {every} Aufträgen","stats.due_on":"fällig am {date}"}};var M=Kt(Gt);function me(r,t){let e=t;if(e?.translation_key){let s=r.localize(`component.printernizer.exceptions.${e.translation_key}.message`,e.translation_placeholders??{});if(s)return s}return e?.message??String(t)}var it=class extends EventTarget{emit(t){this.dispatchEvent(new CustomEvent("live",{detail:t}))}},g=class extends _{constructor(){super();this.loaded=!1;this.onLive=e=>this.handleLive(e.detail);this.narrow=!1,this.readOnly=!0,this.error=null}connectedCallback(){super.connectedCallback(),this.live?.addEventListener("live",this.onLive),this.loaded&&this.run(()=>this.load())}disconnectedCallback(){super.disconnectedCallback(),this.live?.removeEventListener("live",this.onLive)}willUpdate(e){e.has("live")&&(e.get("live")?.removeEventListener("live",this.onLive),this.live?.addEventListener("live",this.onLive)),!this.loaded&&this.hass&&(this.loaded=!0,this.run(()=>this.load()))}async load(){}handleLive(e){}async run(e){try{return await e(),this.error=null,!0}catch(s){return this.error=me(this.hass,s),!1}}t(e,s){return M(this.hass,e,s)}renderError(){return this.error?a`<div class="error" role="alert">${this.error}</div>`:null}confirm(e,s){let i=document.createElement("printernizer-confirm");return i.text=e,i.confirmLabel=s??this.t("confirm"),i.cancelLabel=this.t("cancel"),this.shadowRoot.appendChild(i),i.ask()}};g.properties={hass:{attribute:!1},narrow:{type:Boolean},readOnly:{type:Boolean},live:{attribute:!1},error:{state:!0}};var J=class extends _{async ask(){return await this.updateComplete,this.shadowRoot.querySelector("dialog").showModal(),new Promise(e=>{this.resolve=e})}close(t){this.shadowRoot.querySelector("dialog").close(),this.resolve?.(t),this.remove()}render(){return a`<dialog @cancel=${t=>{t.preventDefault(),this.close(!1)}}>
       <p>${this.text}</p>
       <div class="actions">
         <button class="secondary" @click=${()=>this.close(!1)}>${this.cancelLabel}</button>
         <button class="primary" autofocus @click=${()=>this.close(!0)}>${this.confirmLabel}</button>
       </div>
-    </dialog>`}};W.properties={text:{},confirmLabel:{},cancelLabel:{}},W.styles=[f`
+    </dialog>`}};J.properties={text:{},confirmLabel:{},cancelLabel:{}},J.styles=[f`
       dialog {
         border: none;
         border-radius: 12px;
@@ -23,7 +23,7 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
         margin: 0 0 20px;
         line-height: 1.5;
       }
-    `];customElements.define("printernizer-confirm",W);var v=f`
+    `];customElements.define("printernizer-confirm",J);var $=f`
   :host {
     display: block;
     color: var(--primary-text-color);
@@ -167,16 +167,16 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
   ha-icon {
     --mdc-icon-size: 18px;
   }
-`;function z(r){switch(r){case"printing":case"preparing":case"downloading":return"busy";case"finished":case"downloaded":case"idle":return"ok";case"paused":case"cancelled":case"local_only":return"warn";case"failed":case"error":case"offline":return"bad";default:return""}}function $t(r,t){return r.reduce((e,i)=>e+(t(i)??0),0)}function Vt(r){let{language:t,number_format:e}=r.locale??{language:r.language};switch(e){case"comma_decimal":return"en-US";case"decimal_comma":return"de";case"space_comma":return"fr";case"system":return;default:return t}}function Gt(r){return r.locale?.number_format!=="none"}function me(r){switch(r.locale?.date_format){case"DMY":return"en-GB";case"MDY":return"en-US";case"YMD":return"sv-SE";case"system":return;default:return r.locale?.language??r.language}}function qt(r){return r.locale?.time_zone==="server"?r.config.time_zone:void 0}function ge(r){let t=r.locale?.time_format;return t==="12"?!0:t==="24"?!1:void 0}function u(r,t,e=0){return t==null||Number.isNaN(t)?"—":new Intl.NumberFormat(Vt(r),{minimumFractionDigits:e,maximumFractionDigits:e,useGrouping:Gt(r)}).format(t)}function y(r,t,e="EUR"){return t==null?"—":e==="mixed"?u(r,t,2):new Intl.NumberFormat(Vt(r),{style:"currency",currency:e,useGrouping:Gt(r)}).format(t)}function Yt(r){return typeof r=="string"?new Date(r):r}function vt(r,t){return t?new Intl.DateTimeFormat(me(r),{year:"numeric",month:"2-digit",day:"2-digit",timeZone:qt(r)}).format(Yt(t)):"—"}function yt(r,t){return t?new Intl.DateTimeFormat(r.locale?.language??r.language,{hour:"2-digit",minute:"2-digit",hour12:ge(r),timeZone:qt(r)}).format(Yt(t)):"—"}function M(r,t){return t?`${vt(r,t)} ${yt(r,t)}`:"—"}function _t(r){if(r==null)return"—";let t=Math.round(r/60),e=Math.floor(t/60),i=t%60;return e?`${e} h ${String(i).padStart(2,"0")} min`:`${i} min`}function T(r,t){if(t==null)return"—";let e=["B","KB","MB","GB","TB"],i=t,s=0;for(;i>=1024&&s<e.length-1;)i/=1024,s+=1;return`${u(r,i,s?1:0)} ${e[s]}`}function w(r){let t=e=>String(e).padStart(2,"0");return`${r.getFullYear()}-${t(r.getMonth()+1)}-${t(r.getDate())}`}function it(r,t=new Date){let e=t.getFullYear(),i=t.getMonth();switch(r){case"this_month":return{start:w(new Date(e,i,1)),end:w(new Date(e,i+1,0))};case"last_month":return{start:w(new Date(e,i-1,1)),end:w(new Date(e,i,0))};case"this_year":return{start:w(new Date(e,0,1)),end:w(new Date(e,11,31))};default:return null}}function Zt(r){if(!(!r||r.state==="unknown"||r.state==="unavailable"))return r.attributes.entity_picture}var I=class extends g{constructor(){super(),this.printers=null}async load(){let t=await this.hass.callWS({type:"printernizer/printers"});this.printers=t.printers}handleLive(t){t.kind==="printer"&&this.printers?this.printers=this.printers.map(e=>e.entry_id===t.printer.entry_id?{...t.printer,today_cost:e.today_cost}:e):(t.kind==="printers"||t.kind==="job"&&t.event!=="revised")&&this.run(()=>this.load())}async control(t,e){let i=t.entities[e];if(!i)return;await this.confirm(this.t(`confirm_${e}`,{printer:t.name}),this.t(e))&&await this.run(()=>this.hass.callService("button","press",{entity_id:i}).then(()=>{}))}thumbnail(t){let e=t.entities.thumbnail,i=e?Zt(this.hass.states[e]):void 0;return i?n`<img class="thumb" src=${i} alt="" loading="lazy" />`:n`<div class="thumb placeholder"><ha-icon icon="mdi:printer-3d"></ha-icon></div>`}temperature(t,e){if(t===null)return this.t("none");let i=`${u(this.hass,t,0)} °C`;return e?`${i} / ${u(this.hass,e,0)} °C`:i}tile(t){let e=["printing","preparing","paused"].includes(t.status);return n`<article class="card tile" aria-label=${t.name}>
+`;function D(r){switch(r){case"printing":case"preparing":case"downloading":return"busy";case"finished":case"downloaded":case"idle":return"ok";case"paused":case"cancelled":case"local_only":return"warn";case"failed":case"error":case"offline":return"bad";default:return""}}function $t(r,t){return r.reduce((e,s)=>e+(t(s)??0),0)}function Vt(r){let{language:t,number_format:e}=r.locale??{language:r.language};switch(e){case"comma_decimal":return"en-US";case"decimal_comma":return"de";case"space_comma":return"fr";case"system":return;default:return t}}function qt(r){return r.locale?.number_format!=="none"}function ge(r){switch(r.locale?.date_format){case"DMY":return"en-GB";case"MDY":return"en-US";case"YMD":return"sv-SE";case"system":return;default:return r.locale?.language??r.language}}function Yt(r){return r.locale?.time_zone==="server"?r.config.time_zone:void 0}function fe(r){let t=r.locale?.time_format;return t==="12"?!0:t==="24"?!1:void 0}function c(r,t,e=0){return t==null||Number.isNaN(t)?"—":new Intl.NumberFormat(Vt(r),{minimumFractionDigits:e,maximumFractionDigits:e,useGrouping:qt(r)}).format(t)}function v(r,t,e="EUR"){return t==null?"—":e==="mixed"?c(r,t,2):new Intl.NumberFormat(Vt(r),{style:"currency",currency:e,useGrouping:qt(r)}).format(t)}function Zt(r){return typeof r=="string"?new Date(r):r}function yt(r,t){return t?new Intl.DateTimeFormat(ge(r),{year:"numeric",month:"2-digit",day:"2-digit",timeZone:Yt(r)}).format(Zt(t)):"—"}function _t(r,t){return t?new Intl.DateTimeFormat(r.locale?.language??r.language,{hour:"2-digit",minute:"2-digit",hour12:fe(r),timeZone:Yt(r)}).format(Zt(t)):"—"}function T(r,t){return t?`${yt(r,t)} ${_t(r,t)}`:"—"}function xt(r){if(r==null)return"—";let t=Math.round(r/60),e=Math.floor(t/60),s=t%60;return e?`${e} h ${String(s).padStart(2,"0")} min`:`${s} min`}function R(r,t){if(t==null)return"—";let e=["B","KB","MB","GB","TB"],s=t,i=0;for(;s>=1024&&i<e.length-1;)s/=1024,i+=1;return`${c(r,s,i?1:0)} ${e[i]}`}function y(r){let t=e=>String(e).padStart(2,"0");return`${r.getFullYear()}-${t(r.getMonth()+1)}-${t(r.getDate())}`}function H(r,t=new Date){let e=t.getFullYear(),s=t.getMonth();switch(r){case"this_month":return{start:y(new Date(e,s,1)),end:y(new Date(e,s+1,0))};case"last_month":return{start:y(new Date(e,s-1,1)),end:y(new Date(e,s,0))};case"this_year":return{start:y(new Date(e,0,1)),end:y(new Date(e,11,31))};default:return null}}function Qt(r){if(!(!r||r.state==="unknown"||r.state==="unavailable"))return r.attributes.entity_picture}var K=class extends g{constructor(){super(),this.printers=null}async load(){let t=await this.hass.callWS({type:"printernizer/printers"});this.printers=t.printers}handleLive(t){t.kind==="printer"&&this.printers?this.printers=this.printers.map(e=>e.entry_id===t.printer.entry_id?{...t.printer,today_cost:e.today_cost}:e):(t.kind==="printers"||t.kind==="job"&&t.event!=="revised")&&this.run(()=>this.load())}async control(t,e){let s=t.entities[e];if(!s)return;await this.confirm(this.t(`confirm_${e}`,{printer:t.name}),this.t(e))&&await this.run(()=>this.hass.callService("button","press",{entity_id:s}).then(()=>{}))}thumbnail(t){let e=t.entities.thumbnail,s=e?Qt(this.hass.states[e]):void 0;return s?a`<img class="thumb" src=${s} alt="" loading="lazy" />`:a`<div class="thumb placeholder"><ha-icon icon="mdi:printer-3d"></ha-icon></div>`}temperature(t,e){if(t===null)return this.t("none");let s=`${c(this.hass,t,0)} °C`;return e?`${s} / ${c(this.hass,e,0)} °C`:s}tile(t){let e=["printing","preparing","paused"].includes(t.status);return a`<article class="card tile" aria-label=${t.name}>
       <header>
         ${this.thumbnail(t)}
         <div class="title">
           <h2>${t.name}</h2>
           <div class="muted">${t.model??(t.family==="bambu"?"Bambu Lab":"Prusa")}</div>
-          <span class="chip ${z(t.status)}">${this.t(`status.${t.status}`)}</span>
+          <span class="chip ${D(t.status)}">${this.t(`status.${t.status}`)}</span>
         </div>
       </header>
-      ${e?n`<div class="job" title=${t.job_name??""}>${t.job_name??this.t("none")}</div>
+      ${e?a`<div class="job" title=${t.job_name??""}>${t.job_name??this.t("none")}</div>
             <div
               class="bar"
               role="progressbar"
@@ -189,30 +189,30 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
             </div>
             <dl>
               <dt>${this.t("progress")}</dt>
-              <dd>${u(this.hass,t.progress,0)} %</dd>
+              <dd>${c(this.hass,t.progress,0)} %</dd>
               <dt>${this.t("remaining")}</dt>
-              <dd>${t.remaining_min===null?this.t("none"):`${u(this.hass,t.remaining_min)} min`}</dd>
+              <dd>${t.remaining_min===null?this.t("none"):`${c(this.hass,t.remaining_min)} min`}</dd>
               <dt>${this.t("ends")}</dt>
-              <dd>${yt(this.hass,t.end_time)}</dd>
+              <dd>${_t(this.hass,t.end_time)}</dd>
               <dt>${this.t("job_cost")}</dt>
-              <dd>${y(this.hass,t.job_cost)}</dd>
+              <dd>${v(this.hass,t.job_cost)}</dd>
             </dl>`:null}
       <dl>
         <dt>${this.t("nozzle")}</dt>
         <dd>${this.temperature(t.nozzle_temperature,t.nozzle_target_temperature)}</dd>
         <dt>${this.t("bed")}</dt>
         <dd>${this.temperature(t.bed_temperature,t.bed_target_temperature)}</dd>
-        ${t.chamber_temperature!==null?n`<dt>${this.t("chamber")}</dt>
+        ${t.chamber_temperature!==null?a`<dt>${this.t("chamber")}</dt>
               <dd>${this.temperature(t.chamber_temperature,null)}</dd>`:null}
         <dt>${this.t("today_cost")}</dt>
-        <dd class="today">${y(this.hass,t.today_cost??0)}</dd>
+        <dd class="today">${v(this.hass,t.today_cost??0)}</dd>
       </dl>
-      ${this.readOnly||!e?null:n`<div class="actions">
-            ${t.status==="paused"?n`<button @click=${()=>this.control(t,"resume")}>${this.t("resume")}</button>`:n`<button @click=${()=>this.control(t,"pause")}>${this.t("pause")}</button>`}
+      ${this.readOnly||!e?null:a`<div class="actions">
+            ${t.status==="paused"?a`<button @click=${()=>this.control(t,"resume")}>${this.t("resume")}</button>`:a`<button @click=${()=>this.control(t,"pause")}>${this.t("pause")}</button>`}
             <button class="danger" @click=${()=>this.control(t,"stop")}>${this.t("stop")}</button>
           </div>`}
-    </article>`}render(){return this.printers===null?n`${this.renderError()}<p class="muted">${this.t("loading")}</p>`:n`${this.renderError()}
-      ${this.printers.length===0?n`<p class="notice">${this.t("no_printers")}</p>`:n`<div class="grid">${this.printers.map(t=>this.tile(t))}</div>`}`}};I.properties={...g.properties,printers:{state:!0}},I.styles=[v,f`
+    </article>`}render(){return this.printers===null?a`${this.renderError()}<p class="muted">${this.t("loading")}</p>`:a`${this.renderError()}
+      ${this.printers.length===0?a`<p class="notice">${this.t("no_printers")}</p>`:a`<div class="grid">${this.printers.map(t=>this.tile(t))}</div>`}`}};K.properties={...g.properties,printers:{state:!0}},K.styles=[$,f`
       .grid {
         display: grid;
         grid-template-columns: repeat(auto-fill, minmax(300px, 1fr));
@@ -284,16 +284,16 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
         text-align: right;
         font-variant-numeric: tabular-nums;
       }
-    `];customElements.define("printernizer-farm",I);var st=50,fe=[{key:"date",order:"started_at",label:"date"},{key:"printer",order:"printer",label:"printer",optional:!0},{key:"job",order:"name",label:"job"},{key:"status",order:"status",label:"status"},{key:"duration",order:"duration",label:"duration",num:!0,optional:!0},{key:"material",order:"material",label:"material",num:!0,optional:!0},{key:"gross",order:"gross",label:"gross",num:!0}],J=class extends g{constructor(){super(),this.jobs=null,this.total=0,this.offset=0,this.orderBy="started_at",this.descending=!0,this.period="all",this.customStart="",this.customEnd="",this.printer="",this.status="",this.category="",this.printers=[],this.detail=null,this.revisions=[],this.photoUrl=null,this.saved=!1}async load(){if(!this.printers.length){let{printers:t}=await this.hass.callWS({type:"printernizer/printers"});this.printers=t}await this.loadPage()}query(){let t={type:"printernizer/jobs",limit:st,offset:this.offset,order_by:this.orderBy,descending:this.descending},e=this.period==="custom"?null:it(this.period);return e&&Object.assign(t,e),this.period==="custom"&&(this.customStart&&(t.start=this.customStart),this.customEnd&&(t.end=this.customEnd)),this.printer&&(t.config_entry_id=this.printer),this.status&&(t.status=this.status),this.category&&(t.category=this.category),t}async loadPage(){let t=await this.hass.callWS(this.query());this.jobs=t.jobs,this.total=t.total}handleLive(t){t.kind==="job"&&["started","finished","failed","cancelled","revised"].includes(t.event)&&(this.run(()=>this.loadPage()),this.detail&&this.detail.job_id===t.job_id&&this.run(()=>this.openJob(t.job_id)))}refilter(t){t(),this.offset=0,this.run(()=>this.loadPage())}sort(t){this.refilter(()=>{this.orderBy===t?this.descending=!this.descending:(this.orderBy=t,this.descending=t==="started_at"||t==="gross"||t==="duration"||t==="material")})}page(t){this.offset=Math.max(0,this.offset+t*st),this.run(()=>this.loadPage())}async openJob(t){let e=await this.hass.callWS({type:"printernizer/job",job_id:t});this.detail?.job_id!==t&&(this.saved=!1),this.photoUrl=e.job.photo?(await this.hass.callWS({type:"auth/sign_path",path:e.job.photo,expires:3600})).path:null,this.detail=e.job,this.revisions=e.revisions,await this.updateComplete;let i=this.shadowRoot.querySelector("dialog.detail");i&&!i.open&&i.showModal()}closeDetail(){this.shadowRoot.querySelector("dialog.detail")?.close(),this.detail=null}async save(t){t.preventDefault();let e=t.target,i=new FormData(e),s=this.detail.job_id,a=await this.run(async()=>{await this.hass.callWS({type:"printernizer/job/update",job_id:s,category:i.get("category"),customer:i.get("customer")??"",note:i.get("note")??""}),await this.openJob(s)});this.saved=a}jobName(t){return t.name??t.file_name??`#${t.job_id}`}materialText(t){return t.material_g===null?this.t("none"):`${u(this.hass,t.material_g,1)} g`}renderFilters(){return n`<div class="filters">
+    `];customElements.define("printernizer-farm",K);var rt=50,be=[{key:"date",order:"started_at",label:"date"},{key:"printer",order:"printer",label:"printer",optional:!0},{key:"job",order:"name",label:"job"},{key:"status",order:"status",label:"status"},{key:"duration",order:"duration",label:"duration",num:!0,optional:!0},{key:"material",order:"material",label:"material",num:!0,optional:!0},{key:"gross",order:"gross",label:"gross",num:!0}],G=class extends g{constructor(){super(),this.jobs=null,this.total=0,this.offset=0,this.orderBy="started_at",this.descending=!0,this.period="all",this.customStart="",this.customEnd="",this.printer="",this.status="",this.category="",this.printers=[],this.detail=null,this.revisions=[],this.photoUrl=null,this.saved=!1}async load(){if(!this.printers.length){let{printers:t}=await this.hass.callWS({type:"printernizer/printers"});this.printers=t}await this.loadPage()}query(){let t={type:"printernizer/jobs",limit:rt,offset:this.offset,order_by:this.orderBy,descending:this.descending},e=this.period==="custom"?null:H(this.period);return e&&Object.assign(t,e),this.period==="custom"&&(this.customStart&&(t.start=this.customStart),this.customEnd&&(t.end=this.customEnd)),this.printer&&(t.config_entry_id=this.printer),this.status&&(t.status=this.status),this.category&&(t.category=this.category),t}async loadPage(){let t=await this.hass.callWS(this.query());this.jobs=t.jobs,this.total=t.total}handleLive(t){t.kind==="job"&&["started","finished","failed","cancelled","revised"].includes(t.event)&&(this.run(()=>this.loadPage()),this.detail&&this.detail.job_id===t.job_id&&this.run(()=>this.openJob(t.job_id)))}refilter(t){t(),this.offset=0,this.run(()=>this.loadPage())}sort(t){this.refilter(()=>{this.orderBy===t?this.descending=!this.descending:(this.orderBy=t,this.descending=t==="started_at"||t==="gross"||t==="duration"||t==="material")})}page(t){this.offset=Math.max(0,this.offset+t*rt),this.run(()=>this.loadPage())}async openJob(t){let e=await this.hass.callWS({type:"printernizer/job",job_id:t});this.detail?.job_id!==t&&(this.saved=!1),this.photoUrl=e.job.photo?(await this.hass.callWS({type:"auth/sign_path",path:e.job.photo,expires:3600})).path:null,this.detail=e.job,this.revisions=e.revisions,await this.updateComplete;let s=this.shadowRoot.querySelector("dialog.detail");s&&!s.open&&s.showModal()}closeDetail(){this.shadowRoot.querySelector("dialog.detail")?.close(),this.detail=null}async save(t){t.preventDefault();let e=t.target,s=new FormData(e),i=this.detail.job_id,n=await this.run(async()=>{await this.hass.callWS({type:"printernizer/job/update",job_id:i,category:s.get("category"),customer:s.get("customer")??"",note:s.get("note")??""}),await this.openJob(i)});this.saved=n}jobName(t){return t.name??t.file_name??`#${t.job_id}`}materialText(t){return t.material_g===null?this.t("none"):`${c(this.hass,t.material_g,1)} g`}renderFilters(){return a`<div class="filters">
       <label class="field">${this.t("period")}
         <select
           .value=${this.period}
           @change=${t=>this.refilter(()=>this.period=t.target.value)}
         >
-          ${["all","this_month","last_month","this_year","custom"].map(t=>n`<option value=${t} ?selected=${this.period===t}>${this.t(`period.${t}`)}</option>`)}
+          ${["all","this_month","last_month","this_year","custom"].map(t=>a`<option value=${t} ?selected=${this.period===t}>${this.t(`period.${t}`)}</option>`)}
         </select>
       </label>
-      ${this.period==="custom"?n`<label class="field">${this.t("from")}
+      ${this.period==="custom"?a`<label class="field">${this.t("from")}
               <input type="date" .value=${this.customStart}
                 @change=${t=>this.refilter(()=>this.customStart=t.target.value)} />
             </label>
@@ -304,73 +304,73 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
       <label class="field">${this.t("printer")}
         <select @change=${t=>this.refilter(()=>this.printer=t.target.value)}>
           <option value="">${this.t("all")}</option>
-          ${this.printers.map(t=>n`<option value=${t.entry_id} ?selected=${this.printer===t.entry_id}>${t.name}</option>`)}
+          ${this.printers.map(t=>a`<option value=${t.entry_id} ?selected=${this.printer===t.entry_id}>${t.name}</option>`)}
         </select>
       </label>
       <label class="field">${this.t("status")}
         <select @change=${t=>this.refilter(()=>this.status=t.target.value)}>
           <option value="">${this.t("all")}</option>
-          ${["finished","failed","cancelled","printing","paused"].map(t=>n`<option value=${t} ?selected=${this.status===t}>${this.t(`status.${t}`)}</option>`)}
+          ${["finished","failed","cancelled","printing","paused"].map(t=>a`<option value=${t} ?selected=${this.status===t}>${this.t(`status.${t}`)}</option>`)}
         </select>
       </label>
       <label class="field">${this.t("category")}
         <select @change=${t=>this.refilter(()=>this.category=t.target.value)}>
           <option value="">${this.t("all")}</option>
-          ${["business","private"].map(t=>n`<option value=${t} ?selected=${this.category===t}>${this.t(`category.${t}`)}</option>`)}
+          ${["business","private"].map(t=>a`<option value=${t} ?selected=${this.category===t}>${this.t(`category.${t}`)}</option>`)}
         </select>
       </label>
-    </div>`}renderTable(t){return t.length?n`<table>
+    </div>`}renderTable(t){return t.length?a`<table>
       <thead>
         <tr>
-          ${fe.map(e=>{let i=this.orderBy===e.order;return n`<th
+          ${be.map(e=>{let s=this.orderBy===e.order;return a`<th
               class="${e.num?"num":""} ${e.optional?"optional":""}"
-              aria-sort=${i?this.descending?"descending":"ascending":"none"}
+              aria-sort=${s?this.descending?"descending":"ascending":"none"}
             >
               <button class="sort" aria-label=${this.t("sort_by",{column:this.t(e.label)})} @click=${()=>this.sort(e.order)}>
-                ${this.t(e.label)}${i?this.descending?" ↓":" ↑":""}
+                ${this.t(e.label)}${s?this.descending?" ↓":" ↑":""}
               </button>
             </th>`})}
         </tr>
       </thead>
       <tbody>
-        ${t.map(e=>n`<tr
+        ${t.map(e=>a`<tr
             tabindex="0"
             data-job=${e.job_id}
             @click=${()=>this.run(()=>this.openJob(e.job_id))}
-            @keydown=${i=>{(i.key==="Enter"||i.key===" ")&&(i.preventDefault(),this.run(()=>this.openJob(e.job_id)))}}
+            @keydown=${s=>{(s.key==="Enter"||s.key===" ")&&(s.preventDefault(),this.run(()=>this.openJob(e.job_id)))}}
           >
-            <td>${vt(this.hass,e.started_at)}</td>
+            <td>${yt(this.hass,e.started_at)}</td>
             <td class="optional">${e.printer}</td>
             <td class="name">${this.jobName(e)}</td>
-            <td><span class="chip ${z(e.status)}">${this.t(`status.${e.status}`)}</span></td>
-            <td class="num optional">${_t(e.duration_s)}</td>
+            <td><span class="chip ${D(e.status)}">${this.t(`status.${e.status}`)}</span></td>
+            <td class="num optional">${xt(e.duration_s)}</td>
             <td class="num optional">${this.materialText(e)}</td>
-            <td class="num gross">${y(this.hass,e.gross,e.currency)}</td>
+            <td class="num gross">${v(this.hass,e.gross,e.currency)}</td>
           </tr>`)}
       </tbody>
     </table>
     <div class="pager">
-      <span>${this.t("page",{first:u(this.hass,this.offset+1),last:u(this.hass,Math.min(this.offset+st,this.total)),total:u(this.hass,this.total)})}</span>
+      <span>${this.t("page",{first:c(this.hass,this.offset+1),last:c(this.hass,Math.min(this.offset+rt,this.total)),total:c(this.hass,this.total)})}</span>
       <button aria-label=${this.t("previous_page")} ?disabled=${this.offset===0} @click=${()=>this.page(-1)}>‹</button>
-      <button aria-label=${this.t("next_page")} ?disabled=${this.offset+st>=this.total} @click=${()=>this.page(1)}>›</button>
-    </div>`:n`<p class="notice">${this.t("no_jobs")}</p>`}priceLabel(t,e){if(t.startsWith("material:")){let s=t.slice(9),a=this.t("price.material",{material:s});return e[`price_source:${s}`]==="default"?`${a} ${this.t("price.from_default")}`:a}let i=this.t(`price.${t}`);return i===`price.${t}`?t:i}priceValue(t){if(t==="true"||t==="false")return this.t(t==="true"?"yes":"no");let e=Number(t);if(Number.isNaN(e))return t;let i=t.includes(".")?Math.min(4,t.split(".")[1].length):0;return u(this.hass,e,i)}reasonText(t){if(!t)return"";let e=`reason.${t.replace(/ /g,"_")}`,i=this.t(e);return i===e?t:i}renderDetail(){let t=this.detail;if(!t)return n`<dialog class="detail"></dialog>`;let e=i=>y(this.hass,i,t.currency);return n`<dialog class="detail" aria-labelledby="job-title" @close=${()=>this.detail=null}>
+      <button aria-label=${this.t("next_page")} ?disabled=${this.offset+rt>=this.total} @click=${()=>this.page(1)}>›</button>
+    </div>`:a`<p class="notice">${this.t("no_jobs")}</p>`}priceLabel(t,e){if(t.startsWith("material:")){let i=t.slice(9),n=this.t("price.material",{material:i});return e[`price_source:${i}`]==="default"?`${n} ${this.t("price.from_default")}`:n}let s=this.t(`price.${t}`);return s===`price.${t}`?t:s}priceValue(t){if(t==="true"||t==="false")return this.t(t==="true"?"yes":"no");let e=Number(t);if(Number.isNaN(e))return t;let s=t.includes(".")?Math.min(4,t.split(".")[1].length):0;return c(this.hass,e,s)}reasonText(t){if(!t)return"";let e=`reason.${t.replace(/ /g,"_")}`,s=this.t(e);return s===e?t:s}renderDetail(){let t=this.detail;if(!t)return a`<dialog class="detail"></dialog>`;let e=s=>v(this.hass,s,t.currency);return a`<dialog class="detail" aria-labelledby="job-title" @close=${()=>this.detail=null}>
       <h2 id="job-title">${this.t("job_details",{id:t.job_id})}: ${this.jobName(t)}</h2>
-      ${this.photoUrl?n`<img class="photo" src=${this.photoUrl} alt=${this.t("photo_of",{name:this.jobName(t)})} />`:l}
+      ${this.photoUrl?a`<img class="photo" src=${this.photoUrl} alt=${this.t("photo_of",{name:this.jobName(t)})} />`:l}
       <dl class="facts">
         <dt>${this.t("printer")}</dt><dd>${t.printer}</dd>
-        <dt>${this.t("status")}</dt><dd><span class="chip ${z(t.status)}">${this.t(`status.${t.status}`)}</span></dd>
-        <dt>${this.t("started")}</dt><dd>${M(this.hass,t.started_at)}</dd>
-        <dt>${this.t("ended")}</dt><dd>${M(this.hass,t.ended_at)}</dd>
-        <dt>${this.t("duration")}</dt><dd>${_t(t.duration_s)}</dd>
+        <dt>${this.t("status")}</dt><dd><span class="chip ${D(t.status)}">${this.t(`status.${t.status}`)}</span></dd>
+        <dt>${this.t("started")}</dt><dd>${T(this.hass,t.started_at)}</dd>
+        <dt>${this.t("ended")}</dt><dd>${T(this.hass,t.ended_at)}</dd>
+        <dt>${this.t("duration")}</dt><dd>${xt(t.duration_s)}</dd>
         <dt>${this.t("material")}</dt>
-        <dd>${t.materials.length?t.materials.map(i=>`${i.material} ${u(this.hass,i.grams,1)} g`).join(", "):this.t("none")}</dd>
+        <dd>${t.materials.length?t.materials.map(s=>`${s.material} ${c(this.hass,s.grams,1)} g`).join(", "):this.t("none")}</dd>
         <dt>${this.t("energy")}</dt>
-        <dd>${t.energy_kwh===null?this.t("none"):`${u(this.hass,t.energy_kwh,3)} kWh`}</dd>
+        <dd>${t.energy_kwh===null?this.t("none"):`${c(this.hass,t.energy_kwh,3)} kWh`}</dd>
         <dt>${this.t("category")}</dt><dd class="category">${this.t(`category.${t.category}`)}</dd>
-        ${t.customer?n`<dt>${this.t("customer")}</dt><dd>${t.customer}</dd>`:l}
-        ${t.note?n`<dt>${this.t("note")}</dt><dd>${t.note}</dd>`:l}
+        ${t.customer?a`<dt>${this.t("customer")}</dt><dd>${t.customer}</dd>`:l}
+        ${t.note?a`<dt>${this.t("note")}</dt><dd>${t.note}</dd>`:l}
       </dl>
-      ${t.complete?l:n`<p class="notice">${this.t("incomplete")}</p>`}
+      ${t.complete?l:a`<p class="notice">${this.t("incomplete")}</p>`}
       <h3>${this.t("cost_breakdown")}</h3>
       <table class="costs">
         <tr><td>${this.t("material")}</td><td class="num">${e(t.material_cost)}</td></tr>
@@ -380,23 +380,23 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
         <tr><td>${this.t("vat")}</td><td class="num">${e(t.vat)}</td></tr>
         <tr class="total"><td>${this.t("gross")}</td><td class="num detail-gross">${e(t.gross)}</td></tr>
       </table>
-      ${Object.keys(t.prices).length?n`<h3>${this.t("prices_used")}</h3>
+      ${Object.keys(t.prices).length?a`<h3>${this.t("prices_used")}</h3>
             <table class="prices">
-              ${Object.entries(t.prices).filter(([i])=>!i.startsWith("price_source:")).map(([i,s])=>n`<tr><td>${this.priceLabel(i,t.prices)}</td><td class="num">${this.priceValue(s)}</td></tr>`)}
+              ${Object.entries(t.prices).filter(([s])=>!s.startsWith("price_source:")).map(([s,i])=>a`<tr><td>${this.priceLabel(s,t.prices)}</td><td class="num">${this.priceValue(i)}</td></tr>`)}
             </table>`:l}
       <h3>${this.t("revisions")}</h3>
       <ol class="revisions">
-        ${this.revisions.map(i=>n`<li>
-            <strong>${this.t("revision",{revision:i.revision})}</strong>
-            <span class="muted">${M(this.hass,i.revised_at)} · ${this.reasonText(i.reason)}</span>
-            ${i.changed_fields.length?n`<div>${this.t("changed",{fields:i.changed_fields.map(s=>this.t(s)).join(", ")})}</div>`:l}
+        ${this.revisions.map(s=>a`<li>
+            <strong>${this.t("revision",{revision:s.revision})}</strong>
+            <span class="muted">${T(this.hass,s.revised_at)} · ${this.reasonText(s.reason)}</span>
+            ${s.changed_fields.length?a`<div>${this.t("changed",{fields:s.changed_fields.map(i=>this.t(i)).join(", ")})}</div>`:l}
           </li>`)}
       </ol>
-      ${this.readOnly||t.ended_at===null?l:n`<h3>${this.t("edit")}</h3>
+      ${this.readOnly||t.ended_at===null?l:a`<h3>${this.t("edit")}</h3>
             <form class="edit" @submit=${this.save}>
               <label class="field">${this.t("category")}
                 <select name="category">
-                  ${["business","private"].map(i=>n`<option value=${i} ?selected=${t.category===i}>${this.t(`category.${i}`)}</option>`)}
+                  ${["business","private"].map(s=>a`<option value=${s} ?selected=${t.category===s}>${this.t(`category.${s}`)}</option>`)}
                 </select>
               </label>
               <label class="field">${this.t("customer")}
@@ -406,7 +406,7 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
                 <input type="text" name="note" .value=${t.note??""} />
               </label>
               <div class="actions">
-                ${this.saved?n`<span class="muted" role="status">${this.t("saved")}</span>`:l}
+                ${this.saved?a`<span class="muted" role="status">${this.t("saved")}</span>`:l}
                 <button class="primary" type="submit">${this.t("save")}</button>
               </div>
             </form>`}
@@ -414,11 +414,11 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
       <div class="actions close">
         <button @click=${()=>this.closeDetail()}>${this.t("close")}</button>
       </div>
-    </dialog>`}render(){return n`${this.renderFilters()} ${this.detail?l:this.renderError()}
+    </dialog>`}render(){return a`${this.renderFilters()} ${this.detail?l:this.renderError()}
       <div class="card">
-        ${this.jobs===null?n`<p class="muted">${this.t("loading")}</p>`:this.renderTable(this.jobs)}
+        ${this.jobs===null?a`<p class="muted">${this.t("loading")}</p>`:this.renderTable(this.jobs)}
       </div>
-      ${this.renderDetail()}`}};J.properties={...g.properties,jobs:{state:!0},total:{state:!0},offset:{state:!0},orderBy:{state:!0},descending:{state:!0},period:{state:!0},customStart:{state:!0},customEnd:{state:!0},printer:{state:!0},status:{state:!0},category:{state:!0},printers:{state:!0},detail:{state:!0},revisions:{state:!0},photoUrl:{state:!0},saved:{state:!0}},J.styles=[v,f`
+      ${this.renderDetail()}`}};G.properties={...g.properties,jobs:{state:!0},total:{state:!0},offset:{state:!0},orderBy:{state:!0},descending:{state:!0},period:{state:!0},customStart:{state:!0},customEnd:{state:!0},printer:{state:!0},status:{state:!0},category:{state:!0},printers:{state:!0},detail:{state:!0},revisions:{state:!0},photoUrl:{state:!0},saved:{state:!0}},G.styles=[$,f`
       tbody tr {
         cursor: pointer;
       }
@@ -538,10 +538,10 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
           padding: 16px;
         }
       }
-    `];customElements.define("printernizer-jobs",J);var Qt={remote:"mdi:cloud-outline",downloading:"mdi:progress-download",downloaded:"mdi:check-circle-outline",failed:"mdi:alert-circle-outline",local_only:"mdi:harddisk",deleted:"mdi:delete-outline"},K=class extends g{constructor(){super(),this.files=null,this.printers=[],this.printer="",this.status="",this.search="",this.days=30,this.includeBusiness=!1,this.preview=null,this.cleaned=null}async load(){if(!this.printers.length){let{printers:i}=await this.hass.callWS({type:"printernizer/printers"});this.printers=i}let t={type:"printernizer/files"};this.printer&&(t.config_entry_id=this.printer),this.status&&(t.status=this.status),this.search&&(t.name_contains=this.search);let{files:e}=await this.hass.callWS(t);this.files=e}handleLive(t){(t.kind==="files"||t.kind==="printers")&&this.run(()=>this.load())}refilter(t){t(),this.run(()=>this.load())}onSearch(t){window.clearTimeout(this.searchTimer),this.searchTimer=window.setTimeout(()=>this.refilter(()=>this.search=t),300)}async download(t){await this.run(async()=>{let e=await this.hass.callWS({type:"printernizer/files/download",config_entry_id:t.entry_id,file_id:t.file_id});this.files=(this.files??[]).map(i=>i.file_id===t.file_id?{...i,status:e.status}:i)})}async runPreview(){this.cleaned=null,await this.run(async()=>{this.preview=await this.hass.callWS({type:"printernizer/files/cleanup",older_than_days:this.days,include_business:this.includeBusiness,dry_run:!0})})}async runCleanup(){let t=this.preview,e=T(this.hass,$t(t.candidates,s=>s.size));await this.confirm(this.t("confirm_delete",{count:t.candidates.length,size:e}),this.t("delete_files",{count:t.candidates.length}))&&await this.run(async()=>{this.cleaned=await this.hass.callWS({type:"printernizer/files/cleanup",older_than_days:this.days,include_business:this.includeBusiness,dry_run:!1}),this.preview=null,await this.load()})}renderStatus(t){return n`<span class="chip ${z(t.status)}" data-status=${t.status}>
-      <ha-icon icon=${Qt[t.status]??"mdi:file-outline"}></ha-icon>${this.t(`file.${t.status}`)}
+    `];customElements.define("printernizer-jobs",G);var Xt={remote:"mdi:cloud-outline",downloading:"mdi:progress-download",downloaded:"mdi:check-circle-outline",failed:"mdi:alert-circle-outline",local_only:"mdi:harddisk",deleted:"mdi:delete-outline"},V=class extends g{constructor(){super(),this.files=null,this.printers=[],this.printer="",this.status="",this.search="",this.days=30,this.includeBusiness=!1,this.preview=null,this.cleaned=null}async load(){if(!this.printers.length){let{printers:s}=await this.hass.callWS({type:"printernizer/printers"});this.printers=s}let t={type:"printernizer/files"};this.printer&&(t.config_entry_id=this.printer),this.status&&(t.status=this.status),this.search&&(t.name_contains=this.search);let{files:e}=await this.hass.callWS(t);this.files=e}handleLive(t){(t.kind==="files"||t.kind==="printers")&&this.run(()=>this.load())}refilter(t){t(),this.run(()=>this.load())}onSearch(t){window.clearTimeout(this.searchTimer),this.searchTimer=window.setTimeout(()=>this.refilter(()=>this.search=t),300)}async download(t){await this.run(async()=>{let e=await this.hass.callWS({type:"printernizer/files/download",config_entry_id:t.entry_id,file_id:t.file_id});this.files=(this.files??[]).map(s=>s.file_id===t.file_id?{...s,status:e.status}:s)})}async runPreview(){this.cleaned=null,await this.run(async()=>{this.preview=await this.hass.callWS({type:"printernizer/files/cleanup",older_than_days:this.days,include_business:this.includeBusiness,dry_run:!0})})}async runCleanup(){let t=this.preview,e=R(this.hass,$t(t.candidates,i=>i.size));await this.confirm(this.t("confirm_delete",{count:t.candidates.length,size:e}),this.t("delete_files",{count:t.candidates.length}))&&await this.run(async()=>{this.cleaned=await this.hass.callWS({type:"printernizer/files/cleanup",older_than_days:this.days,include_business:this.includeBusiness,dry_run:!1}),this.preview=null,await this.load()})}renderStatus(t){return a`<span class="chip ${D(t.status)}" data-status=${t.status}>
+      <ha-icon icon=${Xt[t.status]??"mdi:file-outline"}></ha-icon>${this.t(`file.${t.status}`)}
     </span>
-    ${t.status==="downloading"?n`<div class="indeterminate" role="progressbar" aria-label=${this.t("file.downloading")}><div></div></div>`:l}`}renderFiles(t){return t.length?n`<table>
+    ${t.status==="downloading"?a`<div class="indeterminate" role="progressbar" aria-label=${this.t("file.downloading")}><div></div></div>`:l}`}renderFiles(t){return t.length?a`<table>
       <thead>
         <tr>
           <th>${this.t("name")}</th>
@@ -553,20 +553,20 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
         </tr>
       </thead>
       <tbody>
-        ${t.map(e=>n`<tr data-file=${e.file_id}>
+        ${t.map(e=>a`<tr data-file=${e.file_id}>
             <td class="name" title=${e.remote_path}>${e.name}</td>
             <td class="optional">${e.printer}</td>
-            <td class="num optional">${T(this.hass,e.size)}</td>
+            <td class="num optional">${R(this.hass,e.size)}</td>
             <td>${this.renderStatus(e)}</td>
-            <td class="optional">${M(this.hass,e.downloaded_at??e.remote_mtime)}</td>
+            <td class="optional">${T(this.hass,e.downloaded_at??e.remote_mtime)}</td>
             <td class="num">
-              ${["remote","failed"].includes(e.status)&&!this.readOnly?n`<button class="icon" aria-label="${this.t("download")}: ${e.name}" title=${this.t("download")} @click=${()=>this.download(e)}>
+              ${["remote","failed"].includes(e.status)&&!this.readOnly?a`<button class="icon" aria-label="${this.t("download")}: ${e.name}" title=${this.t("download")} @click=${()=>this.download(e)}>
                     <ha-icon icon="mdi:download"></ha-icon>
                   </button>`:l}
             </td>
           </tr>`)}
       </tbody>
-    </table>`:n`<p class="notice">${this.t("no_files")}</p>`}renderCleanup(){let t=this.preview;return n`<section class="card cleanup" aria-labelledby="cleanup-title">
+    </table>`:a`<p class="notice">${this.t("no_files")}</p>`}renderCleanup(){let t=this.preview;return a`<section class="card cleanup" aria-labelledby="cleanup-title">
       <h2 id="cleanup-title">${this.t("cleanup")}</h2>
       <div class="filters">
         <label class="field">${this.t("older_than")}
@@ -580,29 +580,29 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
         </label>
         <button @click=${()=>this.runPreview()}>${this.t("preview")}</button>
       </div>
-      ${t?n`<div class="preview" role="status">
-            ${t.candidates.length?n`<p>${this.t("preview_result",{count:t.candidates.length,size:T(this.hass,$t(t.candidates,e=>e.size))})}</p>
+      ${t?a`<div class="preview" role="status">
+            ${t.candidates.length?a`<p>${this.t("preview_result",{count:t.candidates.length,size:R(this.hass,$t(t.candidates,e=>e.size))})}</p>
                   <ul>
-                    ${t.candidates.map(e=>n`<li><span class="path">${e.local_path}</span> <span class="muted">${T(this.hass,e.size)}</span></li>`)}
+                    ${t.candidates.map(e=>a`<li><span class="path">${e.local_path}</span> <span class="muted">${R(this.hass,e.size)}</span></li>`)}
                   </ul>
-                  ${this.readOnly?l:n`<div class="actions">
+                  ${this.readOnly?l:a`<div class="actions">
                         <button class="danger" @click=${()=>this.runCleanup()}>
                           ${this.t("delete_files",{count:t.candidates.length})}
                         </button>
-                      </div>`}`:n`<p>${this.t("nothing_to_delete")}</p>`}
+                      </div>`}`:a`<p>${this.t("nothing_to_delete")}</p>`}
           </div>`:l}
-      ${this.cleaned?n`<p role="status">${this.t("deleted_result",{count:this.cleaned.deleted,size:T(this.hass,this.cleaned.freed_bytes)})}</p>`:l}
-    </section>`}render(){return n`<div class="filters">
+      ${this.cleaned?a`<p role="status">${this.t("deleted_result",{count:this.cleaned.deleted,size:R(this.hass,this.cleaned.freed_bytes)})}</p>`:l}
+    </section>`}render(){return a`<div class="filters">
         <label class="field">${this.t("printer")}
           <select @change=${t=>this.refilter(()=>this.printer=t.target.value)}>
             <option value="">${this.t("all")}</option>
-            ${this.printers.map(t=>n`<option value=${t.entry_id}>${t.name}</option>`)}
+            ${this.printers.map(t=>a`<option value=${t.entry_id}>${t.name}</option>`)}
           </select>
         </label>
         <label class="field">${this.t("status")}
           <select @change=${t=>this.refilter(()=>this.status=t.target.value)}>
             <option value="">${this.t("all")}</option>
-            ${Object.keys(Qt).map(t=>n`<option value=${t}>${this.t(`file.${t}`)}</option>`)}
+            ${Object.keys(Xt).map(t=>a`<option value=${t}>${this.t(`file.${t}`)}</option>`)}
           </select>
         </label>
         <label class="field">${this.t("search")}
@@ -610,8 +610,8 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
         </label>
       </div>
       ${this.renderError()}
-      <div class="card">${this.files===null?n`<p class="muted">${this.t("loading")}</p>`:this.renderFiles(this.files)}</div>
-      ${this.renderCleanup()}`}};K.properties={...g.properties,files:{state:!0},printers:{state:!0},printer:{state:!0},status:{state:!0},search:{state:!0},days:{state:!0},includeBusiness:{state:!0},preview:{state:!0},cleaned:{state:!0}},K.styles=[v,f`
+      <div class="card">${this.files===null?a`<p class="muted">${this.t("loading")}</p>`:this.renderFiles(this.files)}</div>
+      ${this.renderCleanup()}`}};V.properties={...g.properties,files:{state:!0},printers:{state:!0},printer:{state:!0},status:{state:!0},search:{state:!0},days:{state:!0},includeBusiness:{state:!0},preview:{state:!0},cleaned:{state:!0}},V.styles=[$,f`
       td.name {
         max-width: 320px;
         overflow: hidden;
@@ -689,47 +689,47 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
           max-width: 150px;
         }
       }
-    `];customElements.define("printernizer-files",K);var V=class extends g{constructor(){super();let t=new Date;this.report=null,this.period="this_month",this.customStart=w(new Date(t.getFullYear(),t.getMonth(),1)),this.customEnd=w(t),this.groupBy="printer",this.format="csv_de",this.exported=null}days(){return it(this.period)??{start:this.customStart,end:this.customEnd}}async load(){this.report=await this.hass.callWS({type:"printernizer/report",...this.days(),group_by:this.groupBy})}handleLive(t){t.kind==="job"&&["finished","failed","cancelled","revised"].includes(t.event)&&this.run(()=>this.load())}change(t){t(),this.exported=null,this.run(()=>this.load())}async export(){await this.run(async()=>{let t=await this.hass.callWS({type:"printernizer/export",...this.days(),format:this.format}),e=document.createElement("a");e.href=t.url,e.download=t.name,e.rel="noopener",this.shadowRoot.appendChild(e),e.click(),e.remove(),this.exported=this.t("exported",{rows:t.rows,name:t.name})})}figure(t){return(this.groupBy==="material"?t.material_cost:t.gross)??0}renderChart(t){let e=t.groups;if(!e.length)return l;let i=Math.max(...e.map(o=>this.figure(o)),.01),s=28,a=this.t(this.groupBy==="material"?"material_cost":"gross");return n`<figure class="chart">
-      <figcaption>${this.t("chart_title",{figure:a,group:this.t(`group.${this.groupBy}`)})}</figcaption>
+    `];customElements.define("printernizer-files",V);var q=class extends g{constructor(){super();let t=new Date;this.report=null,this.period="this_month",this.customStart=y(new Date(t.getFullYear(),t.getMonth(),1)),this.customEnd=y(t),this.groupBy="printer",this.format="csv_de",this.exported=null}days(){return H(this.period)??{start:this.customStart,end:this.customEnd}}async load(){this.report=await this.hass.callWS({type:"printernizer/report",...this.days(),group_by:this.groupBy})}handleLive(t){t.kind==="job"&&["finished","failed","cancelled","revised"].includes(t.event)&&this.run(()=>this.load())}change(t){t(),this.exported=null,this.run(()=>this.load())}async export(){await this.run(async()=>{let t=await this.hass.callWS({type:"printernizer/export",...this.days(),format:this.format}),e=document.createElement("a");e.href=t.url,e.download=t.name,e.rel="noopener",this.shadowRoot.appendChild(e),e.click(),e.remove(),this.exported=this.t("exported",{rows:t.rows,name:t.name})})}figure(t){return(this.groupBy==="material"?t.material_cost:t.gross)??0}renderChart(t){let e=t.groups;if(!e.length)return l;let s=Math.max(...e.map(o=>this.figure(o)),.01),i=28,n=this.t(this.groupBy==="material"?"material_cost":"gross");return a`<figure class="chart">
+      <figcaption>${this.t("chart_title",{figure:n,group:this.t(`group.${this.groupBy}`)})}</figcaption>
       <div class="bars" role="list">
-        ${e.map(o=>{let c=this.figure(o);return n`<div class="bar-row" role="listitem">
+        ${e.map(o=>{let h=this.figure(o);return a`<div class="bar-row" role="listitem">
             <span class="label" title=${o.key}>${this.groupLabel(o.key)}</span>
-            <svg viewBox="0 0 100 ${s}" preserveAspectRatio="none" height=${s} aria-hidden="true">
-              ${tt`<rect x="0" y="0" height=${s} width=${c/i*100} rx="1"></rect>`}
+            <svg viewBox="0 0 100 ${i}" preserveAspectRatio="none" height=${i} aria-hidden="true">
+              ${L`<rect x="0" y="0" height=${i} width=${h/s*100} rx="1"></rect>`}
             </svg>
-            <span class="value">${y(this.hass,c,t.currency)}</span>
+            <span class="value">${v(this.hass,h,t.currency)}</span>
           </div>`})}
       </div>
-    </figure>`}groupLabel(t){if(this.groupBy==="category")return this.t(`category.${t}`);if(this.groupBy==="month"&&/^\d{4}-\d{2}$/.test(t)){let[e,i]=t.split("-").map(Number);return new Intl.DateTimeFormat(this.hass.locale?.language??this.hass.language,{month:"long",year:"numeric"}).format(new Date(e,i-1,1))}return t}renderTotals(t){let e=t.totals,i=a=>y(this.hass,a,t.currency),s=[["net",this.t("net"),i(e.net)],["vat",this.t("vat"),i(e.vat)],["gross",this.t("gross"),i(e.gross)],["material_g",this.t("material_g"),`${u(this.hass,e.material_g,1)} g`],["energy_kwh",this.t("energy_kwh"),`${u(this.hass,e.energy_kwh,2)} kWh`],["jobs",this.t("jobs_count"),u(this.hass,e.jobs)]];return n`<div class="totals" aria-label=${this.t("totals")}>
-      ${s.map(([a,o,c])=>n`<div class="card total" data-total=${a}>
+    </figure>`}groupLabel(t){if(this.groupBy==="category")return this.t(`category.${t}`);if(this.groupBy==="month"&&/^\d{4}-\d{2}$/.test(t)){let[e,s]=t.split("-").map(Number);return new Intl.DateTimeFormat(this.hass.locale?.language??this.hass.language,{month:"long",year:"numeric"}).format(new Date(e,s-1,1))}return t}renderTotals(t){let e=t.totals,s=n=>v(this.hass,n,t.currency),i=[["net",this.t("net"),s(e.net)],["vat",this.t("vat"),s(e.vat)],["gross",this.t("gross"),s(e.gross)],["material_g",this.t("material_g"),`${c(this.hass,e.material_g,1)} g`],["energy_kwh",this.t("energy_kwh"),`${c(this.hass,e.energy_kwh,2)} kWh`],["jobs",this.t("jobs_count"),c(this.hass,e.jobs)]];return a`<div class="totals" aria-label=${this.t("totals")}>
+      ${i.map(([n,o,h])=>a`<div class="card total" data-total=${n}>
           <div class="muted">${o}</div>
-          <div class="amount">${c}</div>
+          <div class="amount">${h}</div>
         </div>`)}
     </div>
-    ${e.unpriced_jobs?n`<p class="muted">${this.t("unpriced",{count:e.unpriced_jobs})}</p>`:l}`}renderGroups(t){if(!t.groups.length)return n`<p class="notice">${this.t("no_jobs")}</p>`;let e=this.groupBy==="material",i=s=>y(this.hass,s,t.currency);return n`<table>
+    ${e.unpriced_jobs?a`<p class="muted">${this.t("unpriced",{count:e.unpriced_jobs})}</p>`:l}`}renderGroups(t){if(!t.groups.length)return a`<p class="notice">${this.t("no_jobs")}</p>`;let e=this.groupBy==="material",s=i=>v(this.hass,i,t.currency);return a`<table>
       <thead>
         <tr>
           <th>${this.t(`group.${this.groupBy}`)}</th>
           <th class="num">${this.t("jobs_count")}</th>
           <th class="num optional">${this.t("material_g")}</th>
-          ${e?n`<th class="num">${this.t("material_cost")}</th>`:n`<th class="num optional">${this.t("net")}</th><th class="num">${this.t("gross")}</th>`}
+          ${e?a`<th class="num">${this.t("material_cost")}</th>`:a`<th class="num optional">${this.t("net")}</th><th class="num">${this.t("gross")}</th>`}
         </tr>
       </thead>
       <tbody>
-        ${t.groups.map(s=>n`<tr>
-            <td>${this.groupLabel(s.key)}</td>
-            <td class="num">${u(this.hass,s.jobs)}</td>
-            <td class="num optional">${u(this.hass,s.material_g,1)} g</td>
-            ${e?n`<td class="num">${i(s.material_cost)}</td>`:n`<td class="num optional">${i(s.net)}</td><td class="num">${i(s.gross)}</td>`}
+        ${t.groups.map(i=>a`<tr>
+            <td>${this.groupLabel(i.key)}</td>
+            <td class="num">${c(this.hass,i.jobs)}</td>
+            <td class="num optional">${c(this.hass,i.material_g,1)} g</td>
+            ${e?a`<td class="num">${s(i.material_cost)}</td>`:a`<td class="num optional">${s(i.net)}</td><td class="num">${s(i.gross)}</td>`}
           </tr>`)}
       </tbody>
-    </table>`}render(){return n`<div class="filters">
+    </table>`}render(){return a`<div class="filters">
         <label class="field">${this.t("period")}
           <select @change=${t=>this.change(()=>this.period=t.target.value)}>
-            ${["this_month","last_month","this_year","custom"].map(t=>n`<option value=${t} ?selected=${this.period===t}>${this.t(`period.${t}`)}</option>`)}
+            ${["this_month","last_month","this_year","custom"].map(t=>a`<option value=${t} ?selected=${this.period===t}>${this.t(`period.${t}`)}</option>`)}
           </select>
         </label>
-        ${this.period==="custom"?n`<label class="field">${this.t("from")}
+        ${this.period==="custom"?a`<label class="field">${this.t("from")}
                 <input type="date" .value=${this.customStart} @change=${t=>this.change(()=>this.customStart=t.target.value)} />
               </label>
               <label class="field">${this.t("to")}
@@ -737,20 +737,20 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
               </label>`:l}
         <label class="field">${this.t("group_by")}
           <select @change=${t=>this.change(()=>this.groupBy=t.target.value)}>
-            ${["printer","category","material","month"].map(t=>n`<option value=${t} ?selected=${this.groupBy===t}>${this.t(`group.${t}`)}</option>`)}
+            ${["printer","category","material","month"].map(t=>a`<option value=${t} ?selected=${this.groupBy===t}>${this.t(`group.${t}`)}</option>`)}
           </select>
         </label>
-        ${this.readOnly?l:n`<label class="field">${this.t("format")}
+        ${this.readOnly?l:a`<label class="field">${this.t("format")}
                 <select @change=${t=>this.format=t.target.value}>
-                  ${["csv_de","csv","json"].map(t=>n`<option value=${t} ?selected=${this.format===t}>${this.t(`format.${t}`)}</option>`)}
+                  ${["csv_de","csv","json"].map(t=>a`<option value=${t} ?selected=${this.format===t}>${this.t(`format.${t}`)}</option>`)}
                 </select>
               </label>
               <button class="primary export" @click=${()=>this.export()}>${this.t("export")}</button>`}
       </div>
       ${this.renderError()}
-      ${this.exported?n`<p class="notice" role="status">${this.exported}</p>`:l}
-      ${this.report===null?n`<p class="muted">${this.t("loading")}</p>`:n`${this.renderTotals(this.report)}
-            <div class="card">${this.renderChart(this.report)} ${this.renderGroups(this.report)}</div>`}`}};V.properties={...g.properties,report:{state:!0},period:{state:!0},customStart:{state:!0},customEnd:{state:!0},groupBy:{state:!0},format:{state:!0},exported:{state:!0}},V.styles=[v,f`
+      ${this.exported?a`<p class="notice" role="status">${this.exported}</p>`:l}
+      ${this.report===null?a`<p class="muted">${this.t("loading")}</p>`:a`${this.renderTotals(this.report)}
+            <div class="card">${this.renderChart(this.report)} ${this.renderGroups(this.report)}</div>`}`}};q.properties={...g.properties,report:{state:!0},period:{state:!0},customStart:{state:!0},customEnd:{state:!0},groupBy:{state:!0},format:{state:!0},exported:{state:!0}},q.styles=[$,f`
       .totals {
         display: grid;
         grid-template-columns: repeat(auto-fill, minmax(140px, 1fr));
@@ -804,27 +804,176 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
           padding: 8px;
         }
       }
-    `];customElements.define("printernizer-costs",V);var b=[{id:"farm",tag:"printernizer-farm",icon:"mdi:printer-3d",label:"view_farm"},{id:"jobs",tag:"printernizer-jobs",icon:"mdi:format-list-bulleted",label:"view_jobs"},{id:"files",tag:"printernizer-files",icon:"mdi:folder-multiple-outline",label:"view_files"},{id:"costs",tag:"printernizer-costs",icon:"mdi:cash-multiple",label:"view_costs"}];var G=class extends ${constructor(){super();this.live=new et;this.narrow=!1,this.view=b[0].id}connectedCallback(){super.connectedCallback(),this.hass&&this.subscribe()}disconnectedCallback(){super.disconnectedCallback();let e=this.unsubscribe;this.unsubscribe=void 0,e?.then(i=>i()).catch(()=>{})}willUpdate(e){if(e.has("hass")&&this.hass&&!e.get("hass")&&(this.subscribe(),this.hass.loadBackendTranslation?.("exceptions","printernizer")),e.has("route")&&this.route){let i=this.route.path.split("/")[1];this.view=b.some(s=>s.id===i)?i:b[0].id}}subscribe(){this.unsubscribe||!this.isConnected||(this.unsubscribe=this.hass.connection.subscribeMessage(e=>this.live.emit(e),{type:"printernizer/subscribe"}),this.unsubscribe.catch(()=>{this.unsubscribe=void 0}))}select(e){if(e===this.view)return;this.view=e;let i=this.route?.prefix??"/printernizer";history.pushState(null,"",`${i}/${e}`),window.dispatchEvent(new CustomEvent("location-changed",{detail:{replace:!1}}))}onTabKey(e){let i=b.findIndex(a=>a.id===this.view),s=i;if(e.key==="ArrowRight")s=(i+1)%b.length;else if(e.key==="ArrowLeft")s=(i-1+b.length)%b.length;else if(e.key==="Home")s=0;else if(e.key==="End")s=b.length-1;else return;e.preventDefault(),this.select(b[s].id),this.updateComplete.then(()=>this.shadowRoot.querySelector(`button[data-view="${b[s].id}"]`)?.focus())}toggleMenu(){this.dispatchEvent(new CustomEvent("hass-toggle-menu",{bubbles:!0,composed:!0}))}render(){if(!this.hass)return n``;let e=!this.hass.user?.is_admin,i=b.find(a=>a.id===this.view)??b[0],s=Wt(i.tag);return n`<header class="toolbar">
-        ${this.narrow?n`<button class="menu" aria-label=${D(this.hass,"menu")} @click=${this.toggleMenu}>
+    `];customElements.define("printernizer-costs",q);var Y=class extends g{constructor(){super(),this.stats=null,this.months=null,this.maintenance=null,this.period="last_30"}async load(){let t=this.period==="last_30"?{}:H(this.period),e=new Date,[s,i,n]=await Promise.all([this.hass.callWS({type:"printernizer/stats",...t}),this.hass.callWS({type:"printernizer/material_usage",group_by:"month",start:y(new Date(e.getFullYear(),e.getMonth()-11,1)),end:y(e)}),this.hass.callWS({type:"printernizer/maintenance"})]);this.stats=s,this.months=i,this.maintenance=n}handleLive(t){(t.kind==="printers"||t.kind==="job"&&["finished","failed","cancelled","revised"].includes(t.event))&&this.run(()=>this.load())}percent(t){return t===null?this.t("none"):`${c(this.hass,t,1)} %`}renderPrinters(t){return t.printers.length?a`<table class="printers">
+      <thead>
+        <tr>
+          <th>${this.t("printer")}</th>
+          <th class="num">${this.t("jobs_count")}</th>
+          <th>${this.t("stats.success_rate")}</th>
+          <th>${this.t("stats.utilisation")}</th>
+          <th class="num optional">${this.t("stats.print_hours")}</th>
+          <th class="num optional">${this.t("material_g")}</th>
+          <th class="num optional">${this.t("gross")}</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${t.printers.map(e=>this.renderPrinter(e))}
+      </tbody>
+    </table>`:a`<p class="notice">${this.t("no_printers")}</p>`}renderPrinter(t){let e=Object.values(t.material_g).reduce((i,n)=>i+n,0),s=i=>a`<span class="meter" aria-hidden="true"><span style="width:${Math.min(i??0,100)}%"></span></span>`;return a`<tr data-printer=${t.config_entry_id??t.name}>
+      <td>${t.name}${t.config_entry_id?l:a` <span class="chip">${this.t("stats.not_set_up")}</span>`}</td>
+      <td class="num jobs">${c(this.hass,t.jobs)}</td>
+      <td class="rate"><span class="success">${this.percent(t.success_rate)}</span>${s(t.success_rate)}</td>
+      <td class="rate"><span class="utilisation">${this.percent(t.utilisation)}</span>${s(t.utilisation)}</td>
+      <td class="num optional hours">${c(this.hass,t.print_hours,2)} h</td>
+      <td class="num optional">${c(this.hass,e,1)} g</td>
+      <td class="num optional">${v(this.hass,t.gross)}</td>
+    </tr>`}monthLabel(t){let[e,s]=t.split("-").map(Number);return new Intl.DateTimeFormat(this.hass.locale?.language??this.hass.language,{month:"short",year:"2-digit"}).format(new Date(e,s-1,1))}renderMonths(t){if(!t.groups.length)return a`<p class="muted">${this.t("no_jobs")}</p>`;let e=Math.max(...t.groups.map(i=>i.material_g),1),s=120;return a`<div class="months" role="list">
+      ${t.groups.map(i=>{let n=i.material_g/e*s;return a`<div class="month" role="listitem" data-month=${i.key}
+          title=${`${this.monthLabel(i.key)}: ${c(this.hass,i.material_g,1)} g, ${v(this.hass,i.material_cost,t.currency)}`}>
+          <span class="grams">${c(this.hass,i.material_g,0)} g</span>
+          <svg viewBox="0 0 20 ${s}" preserveAspectRatio="none" height=${s} aria-hidden="true">
+            ${L`<rect x="2" y=${s-n} width="16" height=${n} rx="1"></rect>`}
+          </svg>
+          <span class="label">${this.monthLabel(i.key)}</span>
+        </div>`})}
+    </div>`}renderMaintenance(t){return t.printers.length?a`<div class="maintenance">
+      ${t.printers.map(e=>a`<section class="card printer-tasks" data-entry=${e.config_entry_id}>
+          <h3>${e.name} <span class="chip ${e.due?"due":""}">${e.due?this.t("stats.due_count",{count:e.due}):this.t("stats.all_done")}</span></h3>
+          <ul>
+            ${e.tasks.map(s=>a`<li class=${s.due?"due":""} data-task=${s.task}>
+                <ha-icon icon=${s.due?"mdi:wrench-clock":"mdi:check-circle-outline"}></ha-icon>
+                <span class="task-name">${s.name}</span>
+                <span class="muted">${this.taskProgress(s)}</span>
+              </li>`)}
+          </ul>
+        </section>`)}
+    </div>`:a`<p class="notice">${this.t("no_printers")}</p>`}taskProgress(t){let e=[];return t.interval_hours!==null&&e.push(this.t("stats.hours_of",{used:c(this.hass,t.print_hours,1),every:c(this.hass,t.interval_hours,0)})),t.interval_jobs!==null&&e.push(this.t("stats.jobs_of",{used:t.jobs,every:t.interval_jobs})),t.due_date&&e.push(this.t("stats.due_on",{date:new Date(t.due_date).toLocaleDateString(this.hass.locale?.language??this.hass.language)})),e.join(" · ")}render(){return a`<div class="filters">
+        <label class="field">${this.t("period")}
+          <select @change=${t=>{this.period=t.target.value,this.run(()=>this.load())}}>
+            ${["last_30","this_month","last_month","this_year"].map(t=>a`<option value=${t} ?selected=${this.period===t}>${this.t(`period.${t}`)}</option>`)}
+          </select>
+        </label>
+      </div>
+      ${this.renderError()}
+      ${this.stats===null?a`<p class="muted">${this.t("loading")}</p>`:a`<div class="card">
+              <h2>${this.t("stats.printers")}</h2>
+              ${this.renderPrinters(this.stats)}
+            </div>
+            ${this.months?a`<div class="card"><h2>${this.t("stats.material_by_month")}</h2>${this.renderMonths(this.months)}</div>`:l}
+            ${this.maintenance?a`<h2>${this.t("stats.maintenance")}</h2>${this.renderMaintenance(this.maintenance)}`:l}`}`}};Y.properties={...g.properties,stats:{state:!0},months:{state:!0},maintenance:{state:!0},period:{state:!0}},Y.styles=[$,f`
+      .card {
+        margin-bottom: 16px;
+      }
+      h2 {
+        font-size: 1.1em;
+        font-weight: 500;
+        margin: 0 0 12px;
+      }
+      h3 {
+        font-size: 1em;
+        font-weight: 500;
+        margin: 0 0 8px;
+        display: flex;
+        gap: 8px;
+        align-items: center;
+      }
+      td.rate {
+        min-width: 110px;
+      }
+      .meter {
+        display: block;
+        height: 6px;
+        margin-top: 4px;
+        border-radius: 3px;
+        background: var(--divider-color, #ddd);
+        overflow: hidden;
+      }
+      .meter span {
+        display: block;
+        height: 100%;
+        background: var(--primary-color, #03a9f4);
+      }
+      .months {
+        display: flex;
+        gap: 6px;
+        align-items: flex-end;
+        overflow-x: auto;
+      }
+      .month {
+        display: flex;
+        flex-direction: column;
+        align-items: center;
+        min-width: 44px;
+        flex: 1;
+      }
+      .month svg {
+        width: 100%;
+        display: block;
+      }
+      .month rect {
+        fill: var(--primary-color, #03a9f4);
+      }
+      .month .grams,
+      .month .label {
+        font-size: 0.8em;
+        white-space: nowrap;
+        font-variant-numeric: tabular-nums;
+      }
+      .maintenance {
+        display: grid;
+        grid-template-columns: repeat(auto-fill, minmax(280px, 1fr));
+        gap: 12px;
+      }
+      .maintenance ul {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+      }
+      .maintenance li {
+        display: grid;
+        grid-template-columns: auto 1fr;
+        column-gap: 8px;
+        padding: 4px 0;
+        --mdc-icon-size: 18px;
+      }
+      .maintenance li .muted {
+        grid-column: 2;
+        font-size: 0.85em;
+      }
+      .maintenance li.due .task-name {
+        font-weight: 500;
+        color: var(--warning-color, #ff9800);
+      }
+      .chip.due {
+        background: var(--warning-color, #ff9800);
+        color: #fff;
+      }
+      @media (max-width: 600px) {
+        .optional {
+          display: none;
+        }
+      }
+    `];customElements.define("printernizer-stats",Y);var b=[{id:"farm",tag:"printernizer-farm",icon:"mdi:printer-3d",label:"view_farm"},{id:"jobs",tag:"printernizer-jobs",icon:"mdi:format-list-bulleted",label:"view_jobs"},{id:"files",tag:"printernizer-files",icon:"mdi:folder-multiple-outline",label:"view_files"},{id:"costs",tag:"printernizer-costs",icon:"mdi:cash-multiple",label:"view_costs"},{id:"stats",tag:"printernizer-stats",icon:"mdi:chart-bar",label:"view_stats"}];var Z=class extends _{constructor(){super();this.live=new it;this.narrow=!1,this.view=b[0].id}connectedCallback(){super.connectedCallback(),this.hass&&this.subscribe()}disconnectedCallback(){super.disconnectedCallback();let e=this.unsubscribe;this.unsubscribe=void 0,e?.then(s=>s()).catch(()=>{})}willUpdate(e){if(e.has("hass")&&this.hass&&!e.get("hass")&&(this.subscribe(),this.hass.loadBackendTranslation?.("exceptions","printernizer")),e.has("route")&&this.route){let s=this.route.path.split("/")[1];this.view=b.some(i=>i.id===s)?s:b[0].id}}subscribe(){this.unsubscribe||!this.isConnected||(this.unsubscribe=this.hass.connection.subscribeMessage(e=>this.live.emit(e),{type:"printernizer/subscribe"}),this.unsubscribe.catch(()=>{this.unsubscribe=void 0}))}select(e){if(e===this.view)return;this.view=e;let s=this.route?.prefix??"/printernizer";history.pushState(null,"",`${s}/${e}`),window.dispatchEvent(new CustomEvent("location-changed",{detail:{replace:!1}}))}onTabKey(e){let s=b.findIndex(n=>n.id===this.view),i=s;if(e.key==="ArrowRight")i=(s+1)%b.length;else if(e.key==="ArrowLeft")i=(s-1+b.length)%b.length;else if(e.key==="Home")i=0;else if(e.key==="End")i=b.length-1;else return;e.preventDefault(),this.select(b[i].id),this.updateComplete.then(()=>this.shadowRoot.querySelector(`button[data-view="${b[i].id}"]`)?.focus())}toggleMenu(){this.dispatchEvent(new CustomEvent("hass-toggle-menu",{bubbles:!0,composed:!0}))}render(){if(!this.hass)return a``;let e=!this.hass.user?.is_admin,s=b.find(n=>n.id===this.view)??b[0],i=It(s.tag);return a`<header class="toolbar">
+        ${this.narrow?a`<button class="menu" aria-label=${M(this.hass,"menu")} @click=${this.toggleMenu}>
               <ha-icon icon="mdi:menu"></ha-icon>
             </button>`:null}
-        <h1>${D(this.hass,"title")}</h1>
-        ${e?n`<span class="chip">${D(this.hass,"read_only")}</span>`:null}
+        <h1>${M(this.hass,"title")}</h1>
+        ${e?a`<span class="chip">${M(this.hass,"read_only")}</span>`:null}
       </header>
-      <nav role="tablist" aria-label=${D(this.hass,"title")} @keydown=${this.onTabKey}>
-        ${b.map(a=>n`<button
+      <nav role="tablist" aria-label=${M(this.hass,"title")} @keydown=${this.onTabKey}>
+        ${b.map(n=>a`<button
             role="tab"
-            data-view=${a.id}
-            aria-selected=${a.id===i.id?"true":"false"}
-            tabindex=${a.id===i.id?"0":"-1"}
-            @click=${()=>this.select(a.id)}
+            data-view=${n.id}
+            aria-selected=${n.id===s.id?"true":"false"}
+            tabindex=${n.id===s.id?"0":"-1"}
+            @click=${()=>this.select(n.id)}
           >
-            <ha-icon icon=${a.icon}></ha-icon><span>${D(this.hass,a.label)}</span>
+            <ha-icon icon=${n.icon}></ha-icon><span>${M(this.hass,n.label)}</span>
           </button>`)}
       </nav>
       <main role="tabpanel">
-        ${It`<${s} .hass=${this.hass} .narrow=${this.narrow} .readOnly=${e} .live=${this.live}></${s}>`}
-      </main>`}};G.properties={hass:{attribute:!1},narrow:{type:Boolean},route:{attribute:!1},view:{state:!0}},G.styles=[v,f`
+        ${Jt`<${i} .hass=${this.hass} .narrow=${this.narrow} .readOnly=${e} .live=${this.live}></${i}>`}
+      </main>`}};Z.properties={hass:{attribute:!1},narrow:{type:Boolean},route:{attribute:!1},view:{state:!0}},Z.styles=[$,f`
       :host {
         min-height: 100vh;
         background: var(--primary-background-color);
@@ -895,7 +1044,7 @@ var Y=globalThis,Z=Y.ShadowRoot&&(Y.ShadyCSS===void 0||Y.ShadyCSS.nativeShadow)&
           padding: 10px 10px;
         }
       }
-    `];customElements.define("printernizer-panel",G);export{G as PrinternizerPanel};
+    `];customElements.define("printernizer-panel",Z);export{Z as PrinternizerPanel};
 /*! Bundled license information:
 
 @lit/reactive-element/css-tag.js:
