@@ -13,7 +13,7 @@ from .harness import BAMBU_CODE, PRUSA_PASSWORD, SPARE_BAMBU_SERIAL, Stack
 
 BAMBU = "Bambu Lab P1S 0001"
 PRUSA = "Prusa Core One 7196"  # "Prusa <model> <last 4 of the serial>"
-VIEWS = ("farm", "jobs", "files", "costs")
+VIEWS = ("farm", "jobs", "files", "costs", "stats")
 
 
 def open_view(page: Page, stack: Stack, view: str) -> None:
