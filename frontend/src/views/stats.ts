@@ -4,7 +4,14 @@
 import { css, html, nothing, svg } from "lit";
 import { formatMoney, formatNumber, isoDay, periodDays } from "../format";
 import { baseStyles, PanelView } from "../shared";
-import type { LiveEvent, MaintenanceOverview, MaterialUsage, PrinterStats, PrinterStatsRow } from "../types";
+import type {
+  LiveEvent,
+  MaintenanceOverview,
+  MaintenanceTask,
+  MaterialUsage,
+  PrinterStats,
+  PrinterStatsRow,
+} from "../types";
 
 type StatsPeriod = "last_30" | "this_month" | "last_month" | "this_year";
 
@@ -128,7 +135,7 @@ export class StatsView extends PanelView {
             ${p.tasks.map(
               (task) => html`<li class=${task.due ? "due" : ""} data-task=${task.task}>
                 <ha-icon icon=${task.due ? "mdi:wrench-clock" : "mdi:check-circle-outline"}></ha-icon>
-                <span class="task-name">${task.name}</span>
+                <span class="task-name">${this.taskName(task)}</span>
                 <span class="muted">${this.taskProgress(task)}</span>
               </li>`,
             )}
@@ -138,7 +145,14 @@ export class StatsView extends PanelView {
     </div>`;
   }
 
-  private taskProgress(task: MaintenanceOverview["printers"][number]["tasks"][number]): string {
+  /** A default task in the user's language; a task added by name is called by that name. */
+  private taskName(task: MaintenanceTask): string {
+    const key = `task.${task.task}`;
+    const text = this.t(key);
+    return text === key ? task.name : text;
+  }
+
+  private taskProgress(task: MaintenanceTask): string {
     const parts: string[] = [];
     if (task.interval_hours !== null)
       parts.push(this.t("stats.hours_of", { used: formatNumber(this.hass, task.print_hours, 1), every: formatNumber(this.hass, task.interval_hours, 0) }));
