@@ -461,3 +461,26 @@ async def test_entry_not_set_up_is_refused(hass: HomeAssistant, farm: dict[str, 
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, "printer_stats", config_entry_id=other.entry_id)
     assert err.value.translation_key == "entry_not_found"
+
+
+def test_schema_5_fills_the_figures_of_an_older_ledger(tmp_path: Any) -> None:
+    """A version 1 ledger (one job with two revisions) upgrades: job_figures holds the job at
+    revision 2, and a third revision replaces it there (the trigger)."""
+    from tests.test_ledger_migration import _v1_database
+
+    path = tmp_path / "printernizer.db"
+    _v1_database(path)
+    ledger = Ledger(path)
+    ledger.open()
+    try:
+        with ledger.read() as conn:
+            rows = conn.execute(
+                "SELECT job_id, revision, category, print_s, material_g_u, exact FROM job_figures"
+            ).fetchall()
+        assert [tuple(r) for r in rows] == [(1, 2, "private", 5400, 40_000_000, 1)]
+        ledger.add_revision(1, reason="back to business", changes={"category": "business"})
+        with ledger.read() as conn:
+            rows = conn.execute("SELECT job_id, revision, category FROM job_figures").fetchall()
+        assert [tuple(r) for r in rows] == [(1, 3, "business")]
+    finally:
+        ledger.close()

@@ -30,12 +30,7 @@ from .ledger import Ledger
 from .ledger.db import to_db_time
 
 MICRO = Decimal("0.000001")
-_LATEST = """
-FROM jobs AS j
-JOIN job_revisions AS r
-  ON r.job_id = j.id
- AND r.revision = (SELECT MAX(r2.revision) FROM job_revisions AS r2 WHERE r2.job_id = j.id)
-"""
+_FROM = " FROM job_figures AS f"
 # a material's group key in SQL where SQLite's ASCII-only upper() equals Python's
 _SQL_KEY = "COALESCE(NULLIF(upper(trim({x})), ''), 'UNKNOWN')"
 _MATERIAL_KEY = (
@@ -62,14 +57,22 @@ def _register(conn: sqlite3.Connection) -> None:
     conn.create_function("printernizer_material_key", 1, material_key, deterministic=True)
 
 
+# job_figures keeps these amounts in millionths too, with a flag for the exact ones
+_MICRO_COLUMNS = {"f.material_g": "f.material_g_u", "f.energy_kwh": "f.energy_kwh_u"}
+
+
 def _dsum(column: str, exact: bool) -> str:
     if exact:
         return f"printernizer_dsum({column})"
+    if column in _MICRO_COLUMNS:
+        return f"SUM({_MICRO_COLUMNS[column]})"
     return f"SUM(CAST(ROUND(CAST({column} AS REAL) * 1000000) AS INTEGER))"
 
 
 def _inexact(column: str) -> str:
     """1 where the stored amount has more than six decimals (the integer sum would round)."""
+    if column in _MICRO_COLUMNS:
+        return "(f.exact = 0)"
     return f"({column} GLOB '*.???????*')"
 
 
@@ -83,7 +86,8 @@ def _run_exact(
     conn: sqlite3.Connection, build: Any, params: Sequence[Any], amounts: Sequence[str]
 ) -> tuple[list[sqlite3.Row], bool]:
     """Run `build(exact)` fast (integer millionths); again exactly if an amount needs it."""
-    check = " + ".join(f"COALESCE(SUM({_inexact(a)}), 0)" for a in amounts)
+    checks = dict.fromkeys(_inexact(a) for a in amounts)  # one flag may cover two amounts
+    check = " + ".join(f"COALESCE(SUM({c}), 0)" for c in checks)
     rows = conn.execute(build(False, check), params).fetchall()
     if any(row[-1] for row in rows):
         _register(conn)
@@ -106,22 +110,22 @@ class JobFilter:
     category: str | None = None
 
     def where(self) -> tuple[str, list[Any]]:
-        clauses = ["j.ended_at IS NOT NULL"]
+        clauses = ["1"]
         params: list[Any] = []
         if self.start is not None:
-            clauses.append("j.started_at >= ?")
+            clauses.append("f.started_at >= ?")
             params.append(to_db_time(self.start))
         if self.end is not None:
-            clauses.append("j.started_at < ?")
+            clauses.append("f.started_at < ?")
             params.append(to_db_time(self.end))
         if self.printer_uid is not None:
-            clauses.append("j.printer_uid = ?")
+            clauses.append("f.printer_uid = ?")
             params.append(self.printer_uid)
         if self.entry_id is not None:
-            clauses.append("j.entry_id = ?")
+            clauses.append("f.entry_id = ?")
             params.append(self.entry_id)
         if self.category is not None:
-            clauses.append("r.category = ?")
+            clauses.append("f.category = ?")
             params.append(self.category)
         return " WHERE " + " AND ".join(clauses), params
 
@@ -201,28 +205,30 @@ class Figures:
         }
 
 
-_FIGURES = """COUNT(*), COALESCE(SUM(r.net_cents IS NULL), 0), {grams}, {kwh},
-       COALESCE(SUM(r.material_cents), 0), COALESCE(SUM(r.energy_cents), 0),
-       COALESCE(SUM(r.machine_cents), 0), COALESCE(SUM(r.net_cents), 0),
-       COALESCE(SUM(r.vat_cents), 0), COALESCE(SUM(r.gross_cents), 0),
-       group_concat(DISTINCT r.currency)"""
-_FIGURE_COLUMNS = 11
+# net = material + energy + machine and gross = net + VAT hold for every revision (the ledger
+# refuses others), so they are not summed again; a job without a price has none of them
+_FIGURES = """COUNT(*), COUNT(f.net_cents), {grams}, {kwh},
+       COALESCE(SUM(f.material_cents), 0), COALESCE(SUM(f.energy_cents), 0),
+       COALESCE(SUM(f.machine_cents), 0), COALESCE(SUM(f.vat_cents), 0),
+       MIN(f.currency), MAX(f.currency)"""
+_FIGURE_COLUMNS = 10
 
 
 def _figures(row: Sequence[Any], exact: bool) -> Figures:
-    jobs, unpriced, grams, kwh, material, energy, machine, net, vat, gross, currencies = row
+    jobs, priced, grams, kwh, material, energy, machine, vat, low, high = row
+    net = int(material) + int(energy) + int(machine)
     return Figures(
         jobs=int(jobs),
-        unpriced_jobs=int(unpriced),
+        unpriced_jobs=int(jobs) - int(priced),
         material_g=_decimal(grams, exact),
         energy_kwh=_decimal(kwh, exact),
         material=int(material),
         energy=int(energy),
         machine=int(machine),
-        net=int(net),
+        net=net,
         vat=int(vat),
-        gross=int(gross),
-        currencies=set(currencies.split(",")) if currencies else set(),
+        gross=net + int(vat),
+        currencies={c for c in (low, high) if c is not None},  # two: "mixed" either way
     )
 
 
@@ -239,9 +245,9 @@ def grouped_figures(
     if group_by is None:
         keys = ()
     elif group_by == "printer":
-        keys = ("j.printer_uid",)
+        keys = ("f.printer_uid",)
     elif group_by == "category":
-        keys = ("r.category",)
+        keys = ("f.category",)
     else:  # month
         keys = ("m.key",)
     join = ""
@@ -250,18 +256,18 @@ def grouped_figures(
     if group_by == "month":
         values = ", ".join("(?, ?, ?)" for _ in months)
         prefix = f"WITH m (key, s, e) AS (VALUES {values}) "
-        join = " JOIN m ON j.started_at >= m.s AND j.started_at < m.e"
+        join = " JOIN m ON f.started_at >= m.s AND f.started_at < m.e"
         head = [value for month in months for value in month]
 
     def build(exact: bool, check: str) -> str:
         select = ", ".join(keys) + (", " if keys else "")
         figures = _FIGURES.format(
-            grams=_dsum("r.material_g", exact), kwh=_dsum("r.energy_kwh", exact)
+            grams=_dsum("f.material_g", exact), kwh=_dsum("f.energy_kwh", exact)
         )
         group = (" GROUP BY " + ", ".join(keys)) if keys else ""
-        return f"{prefix}SELECT {select}{figures}, {check} {_LATEST}{join}{clause}{group}"
+        return f"{prefix}SELECT {select}{figures}, {check} {_FROM}{join}{clause}{group}"
 
-    rows, exact = _run_exact(conn, build, [*head, *params], ("r.material_g", "r.energy_kwh"))
+    rows, exact = _run_exact(conn, build, [*head, *params], ("f.material_g", "f.energy_kwh"))
     width = len(keys)
     out: list[tuple[tuple[Any, ...], Figures]] = []
     for row in rows:
@@ -286,10 +292,10 @@ def material_figures(conn: sqlite3.Connection, where: JobFilter) -> dict[str, Fi
             f"SELECT mkey, COUNT(DISTINCT id), COUNT(DISTINCT CASE WHEN net IS NULL THEN id END),"
             f" {_dsum('grams', exact)},"
             " COALESCE(SUM(CASE WHEN lines = 1 THEN cents END), 0),"
-            f" {check} FROM (SELECT j.id AS id, r.net_cents AS net, r.material_cents AS cents,"
-            " json_array_length(r.materials) AS lines,"
+            f" {check} FROM (SELECT f.job_id AS id, f.net_cents AS net, f.material_cents AS cents,"
+            " json_array_length(f.materials) AS lines,"
             f" json_extract(m.value, '$.grams') AS grams, {key} AS mkey"
-            f" {_LATEST} JOIN json_each(r.materials) AS m{clause})"
+            f" {_FROM}, json_each(f.materials) AS m{clause})"
             " GROUP BY mkey"
         )
 
@@ -305,21 +311,17 @@ def material_figures(conn: sqlite3.Connection, where: JobFilter) -> dict[str, Fi
         )
     # several materials: split the cents once per distinct combination
     for materials, prices, cents, _count in conn.execute(
-        f"SELECT r.materials, r.prices, r.material_cents, COUNT(*) {_LATEST}{clause}"
-        " AND json_array_length(r.materials) > 1 AND r.material_cents IS NOT NULL"
-        " GROUP BY r.materials, r.prices, r.material_cents",
+        f"SELECT f.materials, r.prices, f.material_cents, COUNT(*) {_FROM}"
+        " JOIN job_revisions AS r ON r.job_id = f.job_id AND r.revision = f.revision"
+        f"{clause}"
+        " AND json_array_length(f.materials) > 1 AND f.material_cents IS NOT NULL"
+        " GROUP BY f.materials, r.prices, f.material_cents",
         params,
     ):
         lines = [MaterialUsage(m["material"], float(m["grams"])) for m in json.loads(materials)]
         for mkey, share in allocate_material_cents(lines, json.loads(prices), cents).items():
             result[mkey].material += share * int(_count)
     return result
-
-
-def currencies(conn: sqlite3.Connection, where: JobFilter) -> set[str]:
-    """The currencies the jobs were priced in."""
-    clause, params = where.where()
-    return {row[0] for row in conn.execute(f"SELECT DISTINCT r.currency {_LATEST}{clause}", params)}
 
 
 def currency_of(values: Iterable[str], default: str) -> str:
@@ -391,8 +393,8 @@ def latest_job_labels(conn: sqlite3.Connection, where: JobFilter, uid: str) -> t
     a printer renamed, removed or added again shows its current name)."""
     clause, params = where.where()
     row = conn.execute(
-        f"SELECT j.printer_name, j.entry_id {_LATEST}{clause} AND j.printer_uid = ?"
-        " ORDER BY j.started_at DESC, j.id DESC LIMIT 1",
+        f"SELECT f.printer_name, f.entry_id {_FROM}{clause} AND f.printer_uid = ?"
+        " ORDER BY f.started_at DESC, f.job_id DESC LIMIT 1",
         [*params, uid],
     ).fetchone()
     return (row[0], row[1]) if row is not None else (uid, "")
@@ -499,39 +501,34 @@ def _time(value: str | None) -> datetime | None:
 def printer_figures(conn: sqlite3.Connection, where: JobFilter) -> dict[str, PrinterFigures]:
     """Per printer uid: outcomes, print time, estimate, energy, money, dates, grams.
 
-    One pass, grouped by printer and the revision's material list: a farm prints the same
-    files again and again, so each distinct list is parsed once and its grams counted as
-    often as it was printed (exact Decimal × count).
+    One pass, grouped by printer; a farm prints the same files again and again, so each
+    printer's distinct material lists are counted in the pass and parsed once afterwards
+    (exact Decimal × count).
     """
     clause, params = where.where()
 
     def build(exact: bool, check: str) -> str:
         return (
-            "SELECT j.printer_uid, r.materials, COUNT(*),"
-            " SUM(j.status = 'finished'), SUM(j.status = 'failed'), SUM(j.status = 'cancelled'),"
-            " COALESCE(SUM(j.duration_s - j.paused_s), 0),"
-            " COALESCE(SUM(CASE WHEN j.status = 'finished' AND j.estimated_s > 0"
-            " THEN j.duration_s - j.paused_s END), 0),"
-            " COALESCE(SUM(CASE WHEN j.status = 'finished' AND j.estimated_s > 0"
-            " THEN j.estimated_s END), 0),"
-            f" {_dsum('r.energy_kwh', exact)}, COALESCE(SUM(r.net_cents), 0),"
-            " COALESCE(SUM(r.gross_cents), 0), MIN(j.started_at), MAX(j.started_at),"
-            f" {check} {_LATEST}{clause} GROUP BY j.printer_uid, r.materials"
+            "SELECT f.printer_uid, f.materials, COUNT(*),"
+            " SUM(f.status = 'finished'), SUM(f.status = 'failed'), SUM(f.print_s),"
+            " SUM(f.estimate_actual_s), SUM(f.estimate_s),"
+            f" {_dsum('f.energy_kwh', exact)}, SUM(f.net_cents), SUM(f.gross_cents),"
+            f" {check} {_FROM}{clause} GROUP BY f.printer_uid, f.materials"
         )
 
-    rows, exact = _run_exact(conn, build, params, ("r.energy_kwh",))
+    rows, exact = _run_exact(conn, build, params, ("f.energy_kwh",))
     result: dict[str, PrinterFigures] = {}
     parsed: dict[str, dict[str, Decimal]] = {}
     for row in rows:
-        (uid, materials, jobs, finished, failed, cancelled, print_s, actual_s, est_s,
-         kwh, net, gross, first, last, _check) = row  # fmt: skip
+        (uid, materials, jobs, finished, failed, print_s, actual_s, est_s,
+         kwh, net, gross, _check) = row  # fmt: skip
         if materials not in parsed:
             parsed[materials] = _grams_by_material(materials)
         figures = PrinterFigures(
             printer_uid=uid, name=uid, jobs=int(jobs), finished=int(finished),
-            failed=int(failed), cancelled=int(cancelled), print_s=int(print_s),
-            actual_s=int(actual_s), estimated_s=int(est_s), energy_kwh=_decimal(kwh, exact),
-            net=int(net), gross=int(gross), first_job_at=_time(first), last_job_at=_time(last),
+            failed=int(failed), cancelled=int(jobs) - int(finished) - int(failed),
+            print_s=int(print_s or 0), actual_s=int(actual_s or 0), estimated_s=int(est_s or 0),
+            energy_kwh=_decimal(kwh, exact), net=int(net or 0), gross=int(gross or 0),
             material_g={key: grams * int(jobs) for key, grams in parsed[materials].items()},
         )  # fmt: skip
         if uid in result:
@@ -540,7 +537,24 @@ def printer_figures(conn: sqlite3.Connection, where: JobFilter) -> dict[str, Pri
             result[uid] = figures
     for uid, figures in result.items():
         figures.name = latest_job_labels(conn, where, uid)[0]
+        figures.first_job_at, figures.last_job_at = _first_and_last(conn, where, uid)
     return result
+
+
+def _first_and_last(
+    conn: sqlite3.Connection, where: JobFilter, uid: str
+) -> tuple[datetime | None, datetime | None]:
+    """A printer's first and last start among `where`'s jobs (two index seeks, not a scan)."""
+    clause, params = where.where()
+    first, last = (
+        conn.execute(
+            f"SELECT f.started_at {_FROM}{clause} AND f.printer_uid = ?"
+            f" ORDER BY f.started_at {order} LIMIT 1",
+            [*params, uid],
+        ).fetchone()[0]
+        for order in ("ASC", "DESC")
+    )
+    return _time(first), _time(last)
 
 
 def _grams_by_material(materials: str) -> dict[str, Decimal]:

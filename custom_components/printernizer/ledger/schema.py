@@ -147,7 +147,10 @@ CREATE INDEX idx_job_photos_taken ON job_photos (taken_at);
 """
 
 # Version 5: statistics and maintenance. A job remembers its file's time estimate (how good
-# the slicer's guesses are); maintenance tasks per printer with their intervals, and every time
+# the slicer's guesses are). `job_figures` is each ended job at its latest revision, kept by a
+# trigger as revisions are appended and ordered by start: statistics read a period as one
+# contiguous range of narrow rows (a derived copy; the records stay jobs + job_revisions).
+# Maintenance tasks per printer with their intervals, and every time
 # one was done (an append-only log: the last entry is where its counters start again; 'start'
 # marks when counting began for a task nobody has ticked off yet).
 _V5 = """
@@ -176,6 +179,86 @@ CREATE TRIGGER maintenance_log_no_update BEFORE UPDATE ON maintenance_log
 BEGIN
     SELECT RAISE(ABORT, 'ledger: the maintenance log is append-only');
 END;
+CREATE TABLE job_figures (
+    started_at      TEXT    NOT NULL,
+    job_id          INTEGER NOT NULL,
+    printer_uid     TEXT    NOT NULL,
+    printer_name    TEXT    NOT NULL,
+    entry_id        TEXT    NOT NULL,
+    status          TEXT    NOT NULL,
+    print_s         INTEGER,
+    estimated_s     INTEGER,
+    -- a finished job with the slicer's estimate: its estimate and its print time (else NULL)
+    estimate_s      INTEGER,
+    estimate_actual_s INTEGER,
+    revision        INTEGER NOT NULL,
+    category        TEXT    NOT NULL,
+    currency        TEXT    NOT NULL,
+    materials       TEXT    NOT NULL,
+    material_g      TEXT,
+    energy_kwh      TEXT,
+    -- the same amounts in millionths (integers sum exactly), exact = 1 when no amount has
+    -- more than six decimals (else statistics sum the Decimal text)
+    material_g_u    INTEGER,
+    energy_kwh_u    INTEGER,
+    exact           INTEGER NOT NULL,
+    material_cents  INTEGER,
+    energy_cents    INTEGER,
+    machine_cents   INTEGER,
+    net_cents       INTEGER,
+    vat_cents       INTEGER,
+    gross_cents     INTEGER,
+    PRIMARY KEY (started_at, job_id)
+) WITHOUT ROWID;
+CREATE INDEX idx_job_figures_printer ON job_figures (printer_uid, started_at);
+CREATE TRIGGER job_figures_latest AFTER INSERT ON job_revisions
+WHEN NOT EXISTS (
+    SELECT 1 FROM job_revisions AS r2 WHERE r2.job_id = NEW.job_id AND r2.revision > NEW.revision
+)
+BEGIN
+    INSERT OR REPLACE INTO job_figures (
+        started_at, job_id, printer_uid, printer_name, entry_id, status, print_s,
+        estimated_s, estimate_s, estimate_actual_s, revision, category, currency, materials,
+        material_g, energy_kwh, material_g_u, energy_kwh_u, exact, material_cents,
+        energy_cents, machine_cents, net_cents, vat_cents, gross_cents
+    )
+    SELECT j.started_at, j.id, j.printer_uid, j.printer_name, j.entry_id, j.status,
+           j.duration_s - j.paused_s, j.estimated_s,
+           CASE WHEN j.status = 'finished' AND j.estimated_s > 0 THEN j.estimated_s END,
+           CASE WHEN j.status = 'finished' AND j.estimated_s > 0
+                THEN j.duration_s - j.paused_s END,
+           NEW.revision, NEW.category, NEW.currency,
+           NEW.materials, NEW.material_g, NEW.energy_kwh,
+           CAST(ROUND(CAST(NEW.material_g AS REAL) * 1000000) AS INTEGER),
+           CAST(ROUND(CAST(NEW.energy_kwh AS REAL) * 1000000) AS INTEGER),
+           NOT (COALESCE(NEW.material_g GLOB '*.???????*', 0)
+                OR COALESCE(NEW.energy_kwh GLOB '*.???????*', 0)),
+           NEW.material_cents, NEW.energy_cents,
+           NEW.machine_cents, NEW.net_cents, NEW.vat_cents, NEW.gross_cents
+    FROM jobs AS j WHERE j.id = NEW.job_id;
+END;
+INSERT INTO job_figures (
+        started_at, job_id, printer_uid, printer_name, entry_id, status, print_s,
+        estimated_s, estimate_s, estimate_actual_s, revision, category, currency, materials,
+        material_g, energy_kwh, material_g_u, energy_kwh_u, exact, material_cents,
+        energy_cents, machine_cents, net_cents, vat_cents, gross_cents
+)
+SELECT j.started_at, j.id, j.printer_uid, j.printer_name, j.entry_id, j.status,
+       j.duration_s - j.paused_s, j.estimated_s,
+       CASE WHEN j.status = 'finished' AND j.estimated_s > 0 THEN j.estimated_s END,
+       CASE WHEN j.status = 'finished' AND j.estimated_s > 0 THEN j.duration_s - j.paused_s END,
+       r.revision, r.category, r.currency,
+       r.materials, r.material_g, r.energy_kwh,
+           CAST(ROUND(CAST(r.material_g AS REAL) * 1000000) AS INTEGER),
+       CAST(ROUND(CAST(r.energy_kwh AS REAL) * 1000000) AS INTEGER),
+       NOT (COALESCE(r.material_g GLOB '*.???????*', 0)
+            OR COALESCE(r.energy_kwh GLOB '*.???????*', 0)),
+       r.material_cents, r.energy_cents,
+       r.machine_cents, r.net_cents, r.vat_cents, r.gross_cents
+FROM jobs AS j
+JOIN job_revisions AS r
+  ON r.job_id = j.id
+ AND r.revision = (SELECT MAX(r2.revision) FROM job_revisions AS r2 WHERE r2.job_id = j.id);
 """
 
 # Append new scripts here; never edit a released one. Numbers may have gaps (a version taken
