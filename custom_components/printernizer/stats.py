@@ -397,7 +397,7 @@ def latest_job_labels(conn: sqlite3.Connection, where: JobFilter, uid: str) -> t
         " ORDER BY f.started_at DESC, f.job_id DESC LIMIT 1",
         [*params, uid],
     ).fetchone()
-    return (row[0], row[1]) if row is not None else (uid, "")
+    return row[0], row[1]  # the uid came from these jobs: one exists
 
 
 # --- printer statistics -------------------------------------------------------------------
