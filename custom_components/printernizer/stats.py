@@ -424,19 +424,12 @@ class PrinterFigures:
     material_g: dict[str, Decimal] = field(default_factory=dict)
 
     def add(self, other: PrinterFigures) -> None:
+        """Another material list's jobs of the same printer (dates are read afterwards)."""
         for name in (
             "jobs", "finished", "failed", "cancelled", "print_s", "actual_s", "estimated_s",
             "energy_kwh", "net", "gross",
         ):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        if other.first_job_at is not None and (
-            self.first_job_at is None or other.first_job_at < self.first_job_at
-        ):
-            self.first_job_at = other.first_job_at
-        if other.last_job_at is not None and (
-            self.last_job_at is None or other.last_job_at > self.last_job_at
-        ):
-            self.last_job_at = other.last_job_at
         for material, grams in other.material_g.items():
             self.material_g[material] = self.material_g.get(material, Decimal(0)) + grams
 
@@ -453,9 +446,7 @@ class PrinterFigures:
         return _round(Decimal(self.print_s) / 3600, 2)
 
     def utilisation(self, period_s: int) -> float:
-        """Printing hours ÷ the period's hours × 100, one decimal."""
-        if period_s <= 0:
-            return 0.0
+        """Printing hours ÷ the period's hours × 100, one decimal (a period is a day or more)."""
         return _round(Decimal(self.print_s) * 100 / period_s, 1)
 
     def as_dict(self, period_s: int | None, tz: tzinfo) -> dict[str, Any]:
