@@ -484,3 +484,26 @@ def test_schema_5_fills_the_figures_of_an_older_ledger(tmp_path: Any) -> None:
         assert [tuple(r) for r in rows] == [(1, 3, "business")]
     finally:
         ledger.close()
+
+
+async def test_a_real_job_counts_with_its_slicer_estimate(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, prusa_sim: PrusaLinkSimulator
+) -> None:
+    """A one-hour job on the simulated Core One whose file says 3600 s: one finished job,
+    1 h, accuracy 1.0, 40 g PETG; the sensors follow the job's end."""
+    from tests.test_services import print_bracket
+
+    entry = await print_bracket(hass, freezer, prusa_sim, small_business=False)
+    result = await call(hass, "printer_stats", config_entry_id=entry.entry_id)
+    (row,) = result["printers"]
+    assert (row["jobs"], row["finished"], row["success_rate"]) == (1, 1, 100.0)
+    assert (row["print_hours"], row["estimate_accuracy"], row["material_g"]) == (
+        1.0,
+        1.0,
+        {"PETG": 40.0},
+    )
+    assert (row["net"], row["gross"]) == (1.15, 1.37)
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{entry.unique_id}_jobs_total"
+    )
+    assert hass.states.get(entity_id).state == "1"
