@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from homeassistant.helpers import (
     issue_registry as ir,
 )
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.dispatcher import dispatcher_send
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 
@@ -45,6 +47,7 @@ from .const import (
     DOMAIN,
     LOGGER,
     PRINTER_TYPE_BAMBU,
+    SIGNAL_LEDGER_CHANGED,
     STORAGE_DIR,
 )
 from .coordinator import (
@@ -55,6 +58,7 @@ from .coordinator import (
 )
 from .data import DATA_SHARED, PrinternizerConfigEntry, PrinternizerData, PrinternizerShared
 from .entity import device_kwargs
+from .figures import PrinterLedgerFigures
 from .files import BambuFileSource, FileManager, FileSource, PrusaFileSource
 from .jobs import (
     JOB_EVENT_CANCELLED,
@@ -65,6 +69,7 @@ from .jobs import (
     job_store,
 )
 from .ledger import JobRecord, Ledger
+from .maintenance import Maintenance
 from .migrate import async_migrate_entity_keys
 from .photos import async_take_job_photo
 from .printing.queue import PrintQueue
@@ -84,6 +89,7 @@ PLATFORMS = [
     Platform.LIGHT,
     Platform.SELECT,
     Platform.SENSOR,
+    Platform.TODO,
 ]
 
 
@@ -96,8 +102,16 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     queue = PrintQueue(hass, ledger)
     hass.data[DATA_SHARED] = PrinternizerShared(ledger=ledger, settings=settings, queue=queue)
 
+    def _ledger_changed() -> None:
+        """In the writing thread, after the commit: statistics and maintenance read again."""
+        with suppress(RuntimeError):  # the loop has closed (a write while HA stops)
+            dispatcher_send(hass, SIGNAL_LEDGER_CHANGED)
+
+    stop_listening = ledger.add_listener(_ledger_changed)
+
     async def _close_ledger(_: Event) -> None:
         await queue.async_shutdown()
+        stop_listening()
         await hass.async_add_executor_job(ledger.close)
 
     hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _close_ledger)
@@ -170,7 +184,28 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
         photo_provider=photo_provider,
     )
     await tracker.async_restore()
-    entry.runtime_data = PrinternizerData(coordinator=coordinator, tracker=tracker, files=files)
+    uid = coordinator.printer_uid
+    figures = PrinterLedgerFigures(
+        hass, shared.ledger, uid, on_change=lambda: _refresh_entities(coordinator)
+    )
+    maintenance = Maintenance(
+        hass,
+        shared.ledger,
+        uid,
+        coordinator.family,
+        on_change=lambda: _refresh_entities(coordinator),
+    )
+    await figures.async_refresh()
+    await maintenance.async_refresh()
+    entry.async_on_unload(figures.async_start())
+    entry.async_on_unload(maintenance.async_start())
+    entry.runtime_data = PrinternizerData(
+        coordinator=coordinator,
+        tracker=tracker,
+        files=files,
+        figures=figures,
+        maintenance=maintenance,
+    )
 
     @callback
     def _feed_tracker() -> None:

@@ -1,4 +1,4 @@
-"""Binary sensors: online, printing, problem, attention, door, plate_clear."""
+"""Binary sensors: online, printing, problem, attention, door, plate clear, maintenance due."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from .api import PrinterSnapshot, PrinterStatus
 from .coordinator import PrinterCoordinator
 from .data import DATA_SHARED
 from .entity import PrinternizerEntity
+from .maintenance import Maintenance
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -92,6 +93,13 @@ BINARY_SENSORS: tuple[PrinternizerBinarySensorDescription, ...] = (
 )
 
 
+MAINTENANCE_DUE = BinarySensorEntityDescription(
+    key="maintenance_due",
+    translation_key="maintenance_due",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: PrinternizerConfigEntry,
@@ -99,11 +107,38 @@ async def async_setup_entry(
 ) -> None:
     """Add the binary sensors."""
     coordinator = entry.runtime_data.coordinator
-    async_add_entities(
+    entities: list[PrinternizerEntity] = [
         PrinternizerBinarySensor(coordinator, description)
         for description in BINARY_SENSORS
         if description.exists_fn(coordinator)
-    )
+    ]
+    entities.append(MaintenanceDueSensor(entry.runtime_data.maintenance, coordinator))
+    async_add_entities(entities)
+
+
+class MaintenanceDueSensor(PrinternizerEntity, BinarySensorEntity):
+    """On while a maintenance task of the printer is due (for automations that notify)."""
+
+    def __init__(self, maintenance: Maintenance, coordinator: PrinterCoordinator) -> None:
+        """Read the printer's maintenance list."""
+        super().__init__(coordinator, MAINTENANCE_DUE)
+        self._maintenance = maintenance
+
+    @property
+    def available(self) -> bool:
+        """The list lives in the ledger: known while the printer is offline too."""
+        return True
+
+    @property
+    def is_on(self) -> bool:
+        """A task is due."""
+        return self._maintenance.due_count > 0
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Which tasks are due (their keys and names)."""
+        due = [task for task in self._maintenance.tasks if task.due]
+        return {"tasks": [task.task for task in due], "names": [task.name for task in due]}
 
 
 class PrinternizerBinarySensor(PrinternizerEntity, BinarySensorEntity):

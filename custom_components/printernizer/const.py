@@ -56,3 +56,7 @@ EVENT_FILE_UPLOADED: Final = "printernizer_file_uploaded"
 # Where the integration keeps its own files, below the HA config folder.
 STORAGE_DIR: Final = "printernizer"
 DB_FILENAME: Final = "printernizer.db"
+
+# Dispatcher signal: the ledger's jobs changed (a job started or ended, a revision, a manual
+# job); sent from the writing thread after the commit (Ledger.add_listener).
+SIGNAL_LEDGER_CHANGED: Final = f"{DOMAIN}_ledger_changed"

@@ -12,20 +12,24 @@ from .const import DOMAIN
 
 if TYPE_CHECKING:
     from .coordinator import PrinterCoordinator
+    from .figures import PrinterLedgerFigures
     from .files import FileManager
     from .jobs import JobTracker
     from .ledger import Ledger
+    from .maintenance import Maintenance
     from .printing.queue import PrintQueue
     from .settings import SettingsStore
 
 
 @dataclass(slots=True)
 class PrinternizerData:
-    """One printer: its coordinator, its job tracker and its file manager."""
+    """One printer: its coordinator, job tracker, file manager, ledger figures, maintenance."""
 
     coordinator: PrinterCoordinator
     tracker: JobTracker
     files: FileManager
+    figures: PrinterLedgerFigures
+    maintenance: Maintenance
 
 
 @dataclass(slots=True)

@@ -1,8 +1,10 @@
 """Period reports and exports over the ledger (what the services answer and write).
 
-Why here and not in SQL: day and month boundaries are local (Europe/Berlin has 23- and 25-hour
-days), and money is summed as integer cents from each job's latest revision, so a report always
-equals the sum of its jobs. The ledger is read in the executor; grouping runs there too.
+Day and month boundaries are local (Europe/Berlin has 23- and 25-hour days), and money is
+summed as integer cents from each job's latest revision, so a report always equals the sum of
+its jobs. The sums run in SQLite (stats.py, cached until the ledger changes);
+`build_cost_report` is the same report computed job by job in Python, kept as the reference
+the SQL is tested against.
 
 Period rule: a job belongs to the period (and to the month) in which it *started*, in Home
 Assistant's time zone; reports and exports count ended jobs only (an open job has no cost yet).
@@ -15,12 +17,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
+from functools import partial
 import pathlib
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
+from . import stats
 from .api.models import MaterialUsage
 from .const import DOMAIN, STORAGE_DIR
 from .costs import (
@@ -406,10 +410,156 @@ async def async_cost_report(
     printer = _printer_filter(hass, entry_id)
 
     def _run() -> dict[str, Any]:
-        jobs = ledger.report_jobs(start=start_utc, end=end_utc, **printer, category=category)
-        return build_cost_report(jobs, start=start_day, end=end_day, group_by=group_by, tz=tz)
+        return stats.cost_report(
+            ledger,
+            start=start_day,
+            end=end_day,
+            start_utc=start_utc,
+            end_utc=end_utc,
+            group_by=group_by,
+            tz=tz,
+            category=category,
+            **printer,
+        )
 
     return await hass.async_add_executor_job(_run)
+
+
+# --- printer statistics and material usage ------------------------------------------------
+
+STATS_DAYS = 30
+MATERIAL_GROUP_BY = ("material", "printer", "month")
+
+
+def default_period(tz: tzinfo, days: int = STATS_DAYS) -> tuple[date, date]:
+    """The last `days` local days, today included."""
+    today = dt_util.now(tz).date()
+    return today - timedelta(days=days - 1), today
+
+
+def _period(
+    start: date | datetime | str | None, end: date | datetime | str | None, tz: tzinfo
+) -> tuple[date, date, datetime, datetime]:
+    """Inclusive local days (default: the last 30) and their UTC bounds."""
+    first, last = default_period(tz)
+    start_day = first if start is None else _as_date(start, "start", tz)
+    end_day = last if end is None else _as_date(end, "end", tz)
+    if start is None and end is not None:
+        start_day = end_day - timedelta(days=STATS_DAYS - 1)
+    start_utc, end_utc = day_range_utc(start_day, end_day, tz)
+    return start_day, end_day, start_utc, end_utc
+
+
+def printer_uid_of(entry: Any) -> str:
+    """The uid a printer's jobs are recorded under (its serial; the entry id without one)."""
+    return str(entry.unique_id or entry.entry_id)
+
+
+def printer_rows(
+    hass: HomeAssistant,
+    figures: dict[str, stats.PrinterFigures],
+    *,
+    period_s: int | None,
+    tz: tzinfo,
+    entry_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """One row per set-up printer (its history by serial), then one per other printer name
+    in the ledger (manual jobs, removed printers) with `config_entry_id` None."""
+    rows: list[dict[str, Any]] = []
+    entries = sorted(hass.config_entries.async_entries(DOMAIN), key=lambda e: e.title.casefold())
+    known: set[str] = set()
+    for entry in entries:
+        uid = printer_uid_of(entry)
+        known.add(uid)
+        if entry_id is not None and entry.entry_id != entry_id:
+            continue
+        own = figures.get(uid) or stats.PrinterFigures(printer_uid=uid, name=entry.title)
+        rows.append(
+            {"config_entry_id": entry.entry_id, **own.as_dict(period_s, tz), "name": entry.title}
+        )
+    if entry_id is not None:
+        return rows
+    others = [f for uid, f in figures.items() if uid not in known]
+    for own in sorted(others, key=lambda f: (f.name.casefold(), f.printer_uid)):
+        rows.append({"config_entry_id": None, **own.as_dict(period_s, tz)})
+    return rows
+
+
+async def async_printer_stats(
+    hass: HomeAssistant,
+    ledger: Ledger,
+    *,
+    entry_id: str | None = None,
+    start: date | datetime | str | None = None,
+    end: date | datetime | str | None = None,
+) -> dict[str, Any]:
+    """Per printer: outcomes, success rate, print hours, utilisation, material, money
+    over the ended jobs started between two local days (inclusive; default the last 30)."""
+    tz = _time_zone()
+    start_day, end_day, start_utc, end_utc = _period(start, end, tz)
+    figures = await hass.async_add_executor_job(
+        partial(stats.printer_stats, ledger, start_utc=start_utc, end_utc=end_utc)
+    )
+    period_s = stats.period_seconds(start_utc, end_utc)
+    return {
+        "start": start_day.isoformat(),
+        "end": end_day.isoformat(),
+        "time_zone": str(tz),
+        "period_hours": round(period_s / 3600, 2),
+        "printers": printer_rows(hass, figures, period_s=period_s, tz=tz, entry_id=entry_id),
+    }
+
+
+async def async_material_usage(
+    hass: HomeAssistant,
+    ledger: Ledger,
+    *,
+    start: date | datetime | str | None = None,
+    end: date | datetime | str | None = None,
+    group_by: str = "material",
+) -> dict[str, Any]:
+    """Grams, material cost (net) and jobs per material, printer or local month: the
+    material figures of cost_report's groups, over the same jobs."""
+    if group_by not in MATERIAL_GROUP_BY:
+        raise service_error("invalid_group_by", group_by=group_by)
+    tz = _time_zone()
+    start_day, end_day, start_utc, end_utc = _period(start, end, tz)
+    report = await hass.async_add_executor_job(
+        partial(
+            stats.cost_report,
+            ledger,
+            start=start_day,
+            end=end_day,
+            start_utc=start_utc,
+            end_utc=end_utc,
+            group_by=group_by,
+            tz=tz,
+        )
+    )
+    entries = {printer_uid_of(e): e.entry_id for e in hass.config_entries.async_entries(DOMAIN)}
+
+    def figures(group: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "material_g": group["material_g"],
+            "material_cost": group["material_cost"],
+            "jobs": group["jobs"],
+        }
+
+    groups = []
+    for group in report["groups"]:
+        row = {"key": group["key"], **figures(group)}
+        if group_by == "printer":
+            row["config_entry_id"] = entries.get(group["printer_uid"])
+        groups.append(row)
+    return {
+        "start": report["start"],
+        "end": report["end"],
+        "time_zone": report["time_zone"],
+        "group_by": group_by,
+        "currency": report["currency"],
+        "totals": figures(report["totals"]),
+        "groups": groups,
+    }
 
 
 async def async_export_report(
@@ -554,6 +704,8 @@ __all__ = [
     "async_cost_report",
     "async_export_report",
     "async_list_jobs",
+    "async_material_usage",
+    "async_printer_stats",
     "async_set_job_category",
     "build_cost_report",
     "job_fields",

@@ -325,6 +325,42 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         value_fn=lambda d: d.tracker.totals.energy_kwh,
         always_available=True,
     ),
+    # Statistics from the ledger (stats.py): they never drift like a printer's own counters.
+    PrinternizerSensorDescription(
+        key="success_rate",
+        translation_key="success_rate",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda d: d.figures.success_rate,
+        always_available=True,
+    ),
+    PrinternizerSensorDescription(
+        key="utilisation",
+        translation_key="utilisation",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda d: d.figures.utilisation,
+        always_available=True,
+    ),
+    PrinternizerSensorDescription(
+        key="print_hours",
+        translation_key="print_hours",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.HOURS,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=1,
+        value_fn=lambda d: d.figures.print_hours,
+        always_available=True,
+    ),
+    PrinternizerSensorDescription(
+        key="jobs_total",
+        translation_key="jobs_total",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda d: d.figures.jobs_total,
+        always_available=True,
+    ),
     PrinternizerSensorDescription(
         # waiting queue items this printer may take
         key="queue_length",

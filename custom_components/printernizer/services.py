@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.core import (
+    Context,
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+)
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
@@ -29,7 +35,7 @@ from .ledger.files import STATUS_FAILED as FILE_FAILED, STATUSES as FILE_STATUSE
 from .ledger.jobs import ENDED_STATUSES as JOB_ENDED, STATUSES as JOB_STATUSES
 from .printing import actions
 from .printing.control import StartOptions, async_local_file_for
-from .reports import GROUP_BY
+from .reports import GROUP_BY, MATERIAL_GROUP_BY
 
 ATTR_ENTRY = "config_entry_id"
 
@@ -121,6 +127,30 @@ SCHEMAS: dict[str, vol.Schema] = {
     "cancel_queue_item": vol.Schema({vol.Required("queue_id"): vol.Coerce(int)}),
     "move_queue_item": vol.Schema(
         {vol.Required("queue_id"): vol.Coerce(int), vol.Required("position"): vol.Coerce(int)}
+    ),
+    "printer_stats": vol.Schema(
+        {
+            vol.Optional(ATTR_ENTRY): cv.string,
+            vol.Optional("start"): cv.date,
+            vol.Optional("end"): cv.date,
+        }
+    ),
+    "material_usage": vol.Schema(
+        {
+            vol.Optional("start"): cv.date,
+            vol.Optional("end"): cv.date,
+            vol.Optional("group_by", default="material"): vol.In(MATERIAL_GROUP_BY),
+        }
+    ),
+    "set_maintenance_task": vol.Schema(
+        {
+            vol.Required(ATTR_ENTRY): cv.string,
+            vol.Required("task"): cv.string,
+            vol.Optional("interval_hours"): _AMOUNT,
+            vol.Optional("interval_jobs"): vol.Coerce(int),
+            vol.Optional("interval_days"): vol.Coerce(int),
+            vol.Optional("remove", default=False): cv.boolean,
+        }
     ),
     "update_settings": vol.Schema({}, extra=vol.ALLOW_EXTRA),
     "get_settings": vol.Schema({}),
@@ -356,6 +386,69 @@ async def _cost_report(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
     )
 
 
+async def _printer_stats(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    entry_id = call.data.get(ATTR_ENTRY)
+    if entry_id:
+        loaded_entry(hass, entry_id)
+    return await reports.async_printer_stats(
+        hass,
+        hass.data[DATA_SHARED].ledger,
+        entry_id=entry_id,
+        start=call.data.get("start"),
+        end=call.data.get("end"),
+    )
+
+
+async def _material_usage(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    return await reports.async_material_usage(
+        hass,
+        hass.data[DATA_SHARED].ledger,
+        start=call.data.get("start"),
+        end=call.data.get("end"),
+        group_by=call.data["group_by"],
+    )
+
+
+async def async_set_maintenance_task(
+    hass: HomeAssistant, context: Context, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Change, add or remove a printer's maintenance task (admins only): {"tasks": [...]}."""
+    await async_require_admin(hass, context)  # changes what every user's list shows
+    entry = loaded_entry(hass, data[ATTR_ENTRY])
+    tasks = await entry.runtime_data.maintenance.async_set_task(
+        data["task"],
+        interval_hours=data.get("interval_hours"),
+        interval_jobs=data.get("interval_jobs"),
+        interval_days=data.get("interval_days"),
+        remove=data.get("remove", False),
+    )
+    return {"tasks": tasks}
+
+
+async def _set_maintenance_task(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    return await async_set_maintenance_task(hass, call.context, dict(call.data))
+
+
+def maintenance_overview(hass: HomeAssistant, entry_id: str | None = None) -> dict[str, Any]:
+    """Every loaded printer's maintenance list (or one printer's), as the panel shows it."""
+    entries = (
+        [loaded_entry(hass, entry_id)]
+        if entry_id
+        else hass.config_entries.async_loaded_entries(DOMAIN)
+    )
+    return {
+        "printers": [
+            {
+                "config_entry_id": entry.entry_id,
+                "name": entry.title,
+                "due": entry.runtime_data.maintenance.due_count,
+                "tasks": entry.runtime_data.maintenance.as_list(),
+            }
+            for entry in sorted(entries, key=lambda e: e.title.casefold())
+        ]
+    }
+
+
 async def _export_report(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     await async_require_admin(hass, call.context)  # business figures leave Home Assistant
     shared = hass.data[DATA_SHARED]
@@ -487,6 +580,9 @@ HANDLERS: dict[
     "cancel_queue_item": _cancel_queue_item,
     "move_queue_item": _move_queue_item,
     "cost_report": _cost_report,
+    "printer_stats": _printer_stats,
+    "material_usage": _material_usage,
+    "set_maintenance_task": _set_maintenance_task,
     "export_report": _export_report,
     "update_settings": _update_settings,
     "get_settings": _get_settings,
@@ -508,6 +604,8 @@ READ_ONLY = {
     "cost_report",
     "get_settings",
     "list_files",
+    "printer_stats",
+    "material_usage",
 }
 
 

@@ -43,8 +43,8 @@ from .ledger.files import STATUSES as FILE_STATUSES
 from .ledger.jobs import JOB_ORDER, STATUSES as JOB_STATUSES
 from .panel import EXPORT_URL
 from .printing.queue import SIGNAL_QUEUE_CHANGED
-from .reports import GROUP_BY
-from .services import QUEUE_START_OPTIONS, loaded_entry
+from .reports import GROUP_BY, MATERIAL_GROUP_BY
+from .services import QUEUE_START_OPTIONS, loaded_entry, maintenance_overview
 
 ATTR_ENTRY = "config_entry_id"
 SIGNAL_JOB_CHANGED = f"{DOMAIN}_job_changed"
@@ -454,6 +454,64 @@ async def ws_queue_plate(hass: HomeAssistant, connection: Connection, msg: dict[
     connection.send_result(msg["id"], {"plate_clear": msg["clear"]})
 
 
+# --- statistics and maintenance ----------------------------------------------------------
+
+
+@websocket_command(
+    {
+        vol.Required("type"): "printernizer/stats",
+        vol.Optional(ATTR_ENTRY): cv.string,
+        vol.Optional("start"): cv.date,
+        vol.Optional("end"): cv.date,
+    }
+)
+@async_response
+async def ws_stats(hass: HomeAssistant, connection: Connection, msg: dict[str, Any]) -> None:
+    """Per-printer statistics of a period, as printer_stats answers them."""
+    if entry_id := msg.get(ATTR_ENTRY):
+        loaded_entry(hass, entry_id)
+    result = await reports.async_printer_stats(
+        hass,
+        hass.data[DATA_SHARED].ledger,
+        entry_id=entry_id,
+        start=msg.get("start"),
+        end=msg.get("end"),
+    )
+    connection.send_result(msg["id"], result)
+
+
+@websocket_command(
+    {
+        vol.Required("type"): "printernizer/material_usage",
+        vol.Optional("start"): cv.date,
+        vol.Optional("end"): cv.date,
+        vol.Optional("group_by", default="material"): vol.In(MATERIAL_GROUP_BY),
+    }
+)
+@async_response
+async def ws_material_usage(
+    hass: HomeAssistant, connection: Connection, msg: dict[str, Any]
+) -> None:
+    """Material per material, printer or month, as material_usage answers it."""
+    result = await reports.async_material_usage(
+        hass,
+        hass.data[DATA_SHARED].ledger,
+        start=msg.get("start"),
+        end=msg.get("end"),
+        group_by=msg["group_by"],
+    )
+    connection.send_result(msg["id"], result)
+
+
+@websocket_command(
+    {vol.Required("type"): "printernizer/maintenance", vol.Optional(ATTR_ENTRY): cv.string}
+)
+@async_response
+async def ws_maintenance(hass: HomeAssistant, connection: Connection, msg: dict[str, Any]) -> None:
+    """Every printer's maintenance list: tasks, counters, which are due."""
+    connection.send_result(msg["id"], maintenance_overview(hass, msg.get(ATTR_ENTRY)))
+
+
 # --- live updates ------------------------------------------------------------------------
 
 
@@ -580,6 +638,9 @@ COMMANDS = (
     ws_queue_cancel,
     ws_queue_move,
     ws_queue_plate,
+    ws_stats,
+    ws_material_usage,
+    ws_maintenance,
     ws_subscribe,
 )
 

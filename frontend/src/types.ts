@@ -198,6 +198,60 @@ export interface QueueState {
   printers: QueuePrinter[];
 }
 
+export interface PrinterStatsRow {
+  config_entry_id: string | null;
+  name: string;
+  jobs: number;
+  finished: number;
+  failed: number;
+  cancelled: number;
+  success_rate: number | null;
+  print_hours: number;
+  utilisation: number | null;
+  avg_job_hours: number | null;
+  estimate_accuracy: number | null;
+  material_g: Record<string, number>;
+  energy_kwh: number;
+  net: number;
+  gross: number;
+  first_job_at: string | null;
+  last_job_at: string | null;
+}
+
+export interface PrinterStats {
+  start: string;
+  end: string;
+  period_hours: number;
+  printers: PrinterStatsRow[];
+}
+
+export interface MaterialUsage {
+  start: string;
+  end: string;
+  group_by: string;
+  currency: string;
+  totals: { material_g: number; material_cost: number; jobs: number };
+  groups: { key: string; material_g: number; material_cost: number; jobs: number; config_entry_id?: string | null }[];
+}
+
+export interface MaintenanceTask {
+  task: string;
+  name: string;
+  interval_hours: number | null;
+  interval_jobs: number | null;
+  interval_days: number | null;
+  last_done: string | null;
+  counting_since: string;
+  print_hours: number;
+  jobs: number;
+  due: boolean;
+  due_date: string | null;
+}
+
+export interface MaintenanceOverview {
+  printers: { config_entry_id: string; name: string; due: number; tasks: MaintenanceTask[] }[];
+}
+
 export type LiveEvent =
   | { kind: "printer"; printer: PrinterState }
   | { kind: "printers" }

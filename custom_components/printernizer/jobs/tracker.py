@@ -623,7 +623,10 @@ class JobTracker:
             if current is None or current.job_id != job.job_id or current.materials:
                 return
             self.current_job = await self._run(
-                self._ledger.update_open_job, job.job_id, materials=list(metadata.materials)
+                self._ledger.update_open_job,
+                job.job_id,
+                materials=list(metadata.materials),
+                estimated_s=metadata.estimated_seconds,  # for the estimate accuracy
             )
 
     async def _async_call_provider(

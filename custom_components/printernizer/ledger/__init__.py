@@ -7,20 +7,27 @@ and thread-safe; Home Assistant code calls them with `hass.async_add_executor_jo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+import copy
 from datetime import UTC, datetime
 from decimal import Decimal
 import pathlib
 import sqlite3
-from typing import Any
+from typing import Any, TypeVar
 
 from custom_components.printernizer.api.models import MaterialUsage
 from custom_components.printernizer.costs import CostBreakdown
 
-from . import jobs as _jobs
+from . import jobs as _jobs, maintenance as _maintenance
 from .db import Database, JobClosedError, JobOpenError, LedgerError, UnknownJobError
 from .jobs import JobRecord, Totals
+from .maintenance import MaintenanceTask
+
+_T = TypeVar("_T")
+# distinct statistics answers kept (periods x printers x groupings a dashboard asks for)
+CACHE_SIZE = 128
 
 __all__ = [
     "JobClosedError",
@@ -28,6 +35,7 @@ __all__ = [
     "JobRecord",
     "Ledger",
     "LedgerError",
+    "MaintenanceTask",
     "Totals",
     "UnknownJobError",
 ]
@@ -45,6 +53,8 @@ class Ledger:
         self.path = pathlib.Path(path)
         self._db = Database(self.path)
         self._clock = clock
+        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
+        self._listeners: list[Callable[[], None]] = []
 
     # --- lifecycle -------------------------------------------------------------------------
     def open(self) -> None:
@@ -67,6 +77,42 @@ class Ledger:
         with self._db.write() as conn:
             yield conn
 
+    # --- change notification and cached reads ----------------------------------------------
+    @contextmanager
+    def _job_write(self) -> Iterator[sqlite3.Connection]:
+        """A write that changes jobs: the statistics cache goes inside the same lock (no read
+        can see new rows with old answers), listeners hear of it after the commit."""
+        with self._db.write() as conn:
+            yield conn
+            self._cache.clear()
+        for listener in list(self._listeners):
+            listener()
+
+    def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener` (in the writing thread) after each change to jobs; returns remove."""
+        self._listeners.append(listener)
+
+        def remove() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return remove
+
+    def cached_read(self, key: Hashable, compute: Callable[[sqlite3.Connection], _T]) -> _T:
+        """`compute(conn)` under the read lock, remembered until the jobs change.
+
+        Answers are copied out, so a caller may change what it gets.
+        """
+        with self._db.read() as conn:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return copy.deepcopy(self._cache[key])  # type: ignore[no-any-return]
+            value = compute(conn)
+            self._cache[key] = value
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+            return copy.deepcopy(value)
+
     # --- jobs ------------------------------------------------------------------------------
     def start_job(
         self,
@@ -82,7 +128,7 @@ class Ledger:
         customer: str | None = None,
     ) -> JobRecord:
         """Open a job (status printing). Raises LedgerError if the printer has an open job."""
-        with self._db.write() as conn:
+        with self._job_write() as conn:
             return _jobs.start_job(
                 conn,
                 printer_uid=printer_uid,
@@ -117,8 +163,12 @@ class Ledger:
         name: str | None = None,
         file_name: str | None = None,
         materials: list[MaterialUsage] | None = None,
+        estimated_s: int | None = None,
     ) -> JobRecord:
-        """Change a running job; raises JobClosedError (a LedgerError) once it has ended."""
+        """Change a running job; raises JobClosedError (a LedgerError) once it has ended.
+
+        `estimated_s` is the file's print time estimate (statistics compare it at the end).
+        """
         with self._db.write() as conn:
             return _jobs.update_open_job(
                 conn,
@@ -129,6 +179,7 @@ class Ledger:
                 name=name,
                 file_name=file_name,
                 materials=materials,
+                estimated_s=estimated_s,
                 now=self._clock(),
             )
 
@@ -155,7 +206,7 @@ class Ledger:
         `materials` are the grams really used (see costs.material_grams_for_outcome);
         `end_estimated` marks an end the printer's report had to stand in for.
         """
-        with self._db.write() as conn:
+        with self._job_write() as conn:
             return _jobs.finish_job(
                 conn,
                 job_id,
@@ -188,14 +239,14 @@ class Ledger:
         `user_id` records who made it. Raises UnknownJobError / JobOpenError (both
         LedgerError). Changes equal to the current values append nothing.
         """
-        with self._db.write() as conn:
+        with self._job_write() as conn:
             return _jobs.add_revision(
                 conn, job_id, reason=reason, changes=changes, now=self._clock(), user_id=user_id
             )
 
     def add_manual_job(self, **fields: Any) -> JobRecord:
         """Record a print entered by hand, ended and priced (see ledger.jobs.add_manual_job)."""
-        with self._db.write() as conn:
+        with self._job_write() as conn:
             return _jobs.add_manual_job(conn, now=self._clock(), **fields)
 
     def get_job(self, job_id: int) -> JobRecord | None:
@@ -272,3 +323,54 @@ class Ledger:
         """The printer's most recently ended job."""
         with self._db.read() as conn:
             return _jobs.last_ended_job(conn, printer_uid)
+
+    # --- maintenance -----------------------------------------------------------------------
+    def maintenance_tasks(self, printer_uid: str) -> list[MaintenanceTask]:
+        """The printer's stored tasks (interval changes, removals, added tasks)."""
+        with self._db.read() as conn:
+            return _maintenance.list_tasks(conn, printer_uid)
+
+    def set_maintenance_task(
+        self,
+        printer_uid: str,
+        task: str,
+        *,
+        interval_hours: float | None,
+        interval_jobs: int | None,
+        interval_days: int | None,
+        removed: bool = False,
+    ) -> None:
+        """Store a task's intervals (or that it was removed)."""
+        with self._db.write() as conn:
+            _maintenance.set_task(
+                conn,
+                printer_uid,
+                task,
+                interval_hours=interval_hours,
+                interval_jobs=interval_jobs,
+                interval_days=interval_days,
+                removed=removed,
+                now=self._clock(),
+            )
+
+    def log_maintenance(
+        self,
+        printer_uid: str,
+        task: str,
+        *,
+        done_at: datetime,
+        user_id: str | None = None,
+        kind: str = "done",
+    ) -> None:
+        """Record that a task was done, or (`kind` "start") that counting starts at `done_at`."""
+        with self._db.write() as conn:
+            _maintenance.log_done(
+                conn, printer_uid, task, done_at=done_at, user_id=user_id, kind=kind
+            )
+
+    def maintenance_usage(
+        self, printer_uid: str, tasks: Sequence[str]
+    ) -> dict[str, _maintenance.Usage]:
+        """For each task: when it was last done and the print time and jobs since then."""
+        with self._db.read() as conn:
+            return _maintenance.usage(conn, printer_uid, tasks)

@@ -306,6 +306,7 @@ def update_open_job(
     file_name: str | None,
     materials: Sequence[MaterialUsage] | None,
     now: datetime,
+    estimated_s: int | None = None,
 ) -> JobRecord:
     """Change a running job; an ended job raises JobClosedError."""
     job = _require(conn, job_id)
@@ -326,6 +327,8 @@ def update_open_job(
         sets["file_name"] = file_name
     if materials is not None:
         sets["materials"] = _materials_to_json(materials)
+    if estimated_s is not None:
+        sets["estimated_s"] = int(estimated_s)
     if not sets:
         return job
     sets["updated_at"] = to_db_time(now)

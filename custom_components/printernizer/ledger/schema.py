@@ -191,8 +191,130 @@ ALTER TABLE jobs ADD COLUMN source TEXT NOT NULL DEFAULT 'printer'
     CHECK (source IN ('printer', 'manual'));
 """
 
-# Append new scripts here; never edit a released one.
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4))
+# Version 5: statistics and maintenance. A job remembers its file's time estimate (how good
+# the slicer's guesses are). `job_figures` is each ended job at its latest revision, kept by a
+# trigger as revisions are appended and ordered by start: statistics read a period as one
+# contiguous range of narrow rows (a derived copy; the records stay jobs + job_revisions).
+# Maintenance tasks per printer with their intervals, and every time
+# one was done (an append-only log: the last entry is where its counters start again; 'start'
+# marks when counting began for a task nobody has ticked off yet).
+_V5 = """
+ALTER TABLE jobs ADD COLUMN estimated_s INTEGER;
+CREATE INDEX idx_jobs_printer_status_started ON jobs (printer_uid, status, started_at);
+CREATE TABLE maintenance_tasks (
+    printer_uid     TEXT    NOT NULL,
+    task            TEXT    NOT NULL,
+    interval_hours  REAL,
+    interval_jobs   INTEGER,
+    interval_days   INTEGER,
+    removed         INTEGER NOT NULL DEFAULT 0 CHECK (removed IN (0, 1)),
+    updated_at      TEXT    NOT NULL,
+    PRIMARY KEY (printer_uid, task)
+) WITHOUT ROWID;
+CREATE TABLE maintenance_log (
+    id              INTEGER PRIMARY KEY,
+    printer_uid     TEXT    NOT NULL,
+    task            TEXT    NOT NULL,
+    done_at         TEXT    NOT NULL,
+    kind            TEXT    NOT NULL CHECK (kind IN ('start', 'done')),
+    user_id         TEXT
+);
+CREATE INDEX idx_maintenance_log_task ON maintenance_log (printer_uid, task, done_at);
+CREATE TRIGGER maintenance_log_no_update BEFORE UPDATE ON maintenance_log
+BEGIN
+    SELECT RAISE(ABORT, 'ledger: the maintenance log is append-only');
+END;
+CREATE TABLE job_figures (
+    started_at      TEXT    NOT NULL,
+    job_id          INTEGER NOT NULL,
+    printer_uid     TEXT    NOT NULL,
+    printer_name    TEXT    NOT NULL,
+    entry_id        TEXT    NOT NULL,
+    status          TEXT    NOT NULL,
+    print_s         INTEGER,
+    estimated_s     INTEGER,
+    -- a finished job with the slicer's estimate: its estimate and its print time (else NULL)
+    estimate_s      INTEGER,
+    estimate_actual_s INTEGER,
+    revision        INTEGER NOT NULL,
+    category        TEXT    NOT NULL,
+    currency        TEXT    NOT NULL,
+    materials       TEXT    NOT NULL,
+    material_g      TEXT,
+    energy_kwh      TEXT,
+    -- the same amounts in millionths (integers sum exactly), exact = 1 when no amount has
+    -- more than six decimals (else statistics sum the Decimal text)
+    material_g_u    INTEGER,
+    energy_kwh_u    INTEGER,
+    exact           INTEGER NOT NULL,
+    material_cents  INTEGER,
+    energy_cents    INTEGER,
+    machine_cents   INTEGER,
+    net_cents       INTEGER,
+    vat_cents       INTEGER,
+    gross_cents     INTEGER,
+    PRIMARY KEY (started_at, job_id)
+) WITHOUT ROWID;
+CREATE INDEX idx_job_figures_printer ON job_figures (printer_uid, started_at);
+CREATE TRIGGER job_figures_latest AFTER INSERT ON job_revisions
+WHEN NOT EXISTS (
+    SELECT 1 FROM job_revisions AS r2 WHERE r2.job_id = NEW.job_id AND r2.revision > NEW.revision
+)
+BEGIN
+    INSERT OR REPLACE INTO job_figures (
+        started_at, job_id, printer_uid, printer_name, entry_id, status, print_s,
+        estimated_s, estimate_s, estimate_actual_s, revision, category, currency, materials,
+        material_g, energy_kwh, material_g_u, energy_kwh_u, exact, material_cents,
+        energy_cents, machine_cents, net_cents, vat_cents, gross_cents
+    )
+    SELECT j.started_at, j.id, j.printer_uid, j.printer_name, j.entry_id, j.status,
+           j.duration_s - j.paused_s, j.estimated_s,
+           CASE WHEN j.status = 'finished' AND j.estimated_s > 0 THEN j.estimated_s END,
+           CASE WHEN j.status = 'finished' AND j.estimated_s > 0
+                THEN j.duration_s - j.paused_s END,
+           NEW.revision, NEW.category, NEW.currency,
+           NEW.materials, NEW.material_g, NEW.energy_kwh,
+           CAST(ROUND(CAST(NEW.material_g AS REAL) * 1000000) AS INTEGER),
+           CAST(ROUND(CAST(NEW.energy_kwh AS REAL) * 1000000) AS INTEGER),
+           NOT (COALESCE(NEW.material_g GLOB '*.???????*', 0)
+                OR COALESCE(NEW.energy_kwh GLOB '*.???????*', 0)),
+           NEW.material_cents, NEW.energy_cents,
+           NEW.machine_cents, NEW.net_cents, NEW.vat_cents, NEW.gross_cents
+    FROM jobs AS j WHERE j.id = NEW.job_id;
+END;
+INSERT INTO job_figures (
+        started_at, job_id, printer_uid, printer_name, entry_id, status, print_s,
+        estimated_s, estimate_s, estimate_actual_s, revision, category, currency, materials,
+        material_g, energy_kwh, material_g_u, energy_kwh_u, exact, material_cents,
+        energy_cents, machine_cents, net_cents, vat_cents, gross_cents
+)
+SELECT j.started_at, j.id, j.printer_uid, j.printer_name, j.entry_id, j.status,
+       j.duration_s - j.paused_s, j.estimated_s,
+       CASE WHEN j.status = 'finished' AND j.estimated_s > 0 THEN j.estimated_s END,
+       CASE WHEN j.status = 'finished' AND j.estimated_s > 0 THEN j.duration_s - j.paused_s END,
+       r.revision, r.category, r.currency,
+       r.materials, r.material_g, r.energy_kwh,
+           CAST(ROUND(CAST(r.material_g AS REAL) * 1000000) AS INTEGER),
+       CAST(ROUND(CAST(r.energy_kwh AS REAL) * 1000000) AS INTEGER),
+       NOT (COALESCE(r.material_g GLOB '*.???????*', 0)
+            OR COALESCE(r.energy_kwh GLOB '*.???????*', 0)),
+       r.material_cents, r.energy_cents,
+       r.machine_cents, r.net_cents, r.vat_cents, r.gross_cents
+FROM jobs AS j
+JOIN job_revisions AS r
+  ON r.job_id = j.id
+ AND r.revision = (SELECT MAX(r2.revision) FROM job_revisions AS r2 WHERE r2.job_id = j.id);
+"""
+
+# Append new scripts here; never edit a released one. Numbers may have gaps (a version taken
+# by a branch not merged yet): each script runs once, in order, when its number is new.
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (1, _V1),
+    (2, _V2),
+    (3, _V3),
+    (4, _V4),
+    (5, _V5),
+)
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
@@ -220,8 +342,10 @@ def migrate(conn: sqlite3.Connection) -> int:
         raise SchemaError(
             f"ledger schema version {version} is newer than this code ({SCHEMA_VERSION})"
         )
+    # by the set applied, not the highest: a number left free in a gap may arrive later
+    applied = {int(row[0]) for row in conn.execute("SELECT version FROM schema_version")}
     for number, script in MIGRATIONS:
-        if number <= version:
+        if number in applied:
             continue
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -235,7 +359,7 @@ def migrate(conn: sqlite3.Connection) -> int:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-        version = number
+        version = max(version, number)
     return version
 
 

@@ -5,6 +5,7 @@ import "./jobs";
 import "./files";
 import "./costs";
 import "./queue";
+import "./stats";
 
 export interface ViewDefinition {
   /** URL segment: /printernizer/<id> */
@@ -22,4 +23,5 @@ export const VIEWS: ViewDefinition[] = [
   { id: "queue", tag: "printernizer-queue", icon: "mdi:tray-full", label: "view_queue" },
   { id: "files", tag: "printernizer-files", icon: "mdi:folder-multiple-outline", label: "view_files" },
   { id: "costs", tag: "printernizer-costs", icon: "mdi:cash-multiple", label: "view_costs" },
+  { id: "stats", tag: "printernizer-stats", icon: "mdi:chart-bar", label: "view_stats" },
 ];
