@@ -44,7 +44,11 @@ What runs:
   and runs the one-off collection that follows setting up the printers before the window.
 
 Usage: .venv/bin/python scripts/bench_fleet.py [--printers 200] [--duration 60] [--settle 20]
-Prints markdown table rows, then notes.
+       [--profile FILE]
+Prints markdown table rows, then notes. `--profile FILE` runs cProfile in the event-loop thread
+over the fleet window, writes its stats to FILE (read them with `python -m pstats FILE`) and
+prints the 25 costliest functions to stderr; the profiler slows the loop, so the figures of
+such a run are not the benchmark's.
 """
 
 from __future__ import annotations
@@ -53,11 +57,13 @@ import argparse
 import asyncio
 from collections import Counter
 import contextlib
+import cProfile
 import datetime
 import gc
 import logging
 import os
 from pathlib import Path
+import pstats
 import statistics
 import sys
 import tempfile
@@ -328,7 +334,13 @@ class StallWatch:
 
 
 async def _measure(
-    hass: Any, duration: float, child_pid: int, label: str, rows: RowCounter, domain: str
+    hass: Any,
+    duration: float,
+    child_pid: int,
+    label: str,
+    rows: RowCounter,
+    domain: str,
+    profile: str | None = None,
 ) -> dict[str, Any]:
     """One window: loop lag samples, CPU of both processes, GC, state writes."""
     from homeassistant.const import EVENT_STATE_CHANGED
@@ -366,6 +378,9 @@ async def _measure(
     wall_before = time.perf_counter()
     watch.start()
     rows.active = True
+    profiler = cProfile.Profile() if profile else None
+    if profiler is not None:
+        profiler.enable()  # this thread: the event loop's
     end = loop.time() + duration
     while (now := loop.time()) < end:
         target = now + PROBE_S
@@ -373,9 +388,14 @@ async def _measure(
         await asyncio.sleep(PROBE_S)
         watch.heartbeat = time.perf_counter()
         lags.append((due, max(0.0, loop.time() - target)))
+    if profiler is not None:
+        profiler.disable()
     rows.active = False
     watch.stop()
     wall = time.perf_counter() - wall_before
+    if profiler is not None and profile:
+        profiler.dump_stats(profile)
+        pstats.Stats(profile, stream=sys.stderr).sort_stats("tottime").print_stats(25)
     # The reported-value counter runs in the event loop: its CPU is the benchmark's, not HA's.
     cpu = time.process_time() - cpu_before - rows.cpu
     child_cpu = _proc_cpu_s(child_pid) - child_before
@@ -566,7 +586,7 @@ async def _run(
     print(
         f"fleet window: {args.duration:.0f} s, {len(entries)} printers", file=sys.stderr, flush=True
     )
-    fleet = await _measure(hass, args.duration, child_pid, "fleet", rows, domain)
+    fleet = await _measure(hass, args.duration, child_pid, "fleet", rows, domain, args.profile)
     if fleet["changes"] == 0:
         raise RuntimeError("no state changed during the fleet window: reports did not arrive")
     setup["objects"] = (objects_before, len(gc.get_objects()))
@@ -707,6 +727,9 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=20.0, help="seconds after setup")
     parser.add_argument("--job-minutes", type=float, default=60.0, help="length of each job")
     parser.add_argument("--layers", type=int, default=250, help="layers of each job")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="cProfile the event loop over the fleet window into FILE"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

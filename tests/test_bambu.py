@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import copy
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
@@ -320,3 +321,31 @@ async def test_access_code_changed_while_loaded_starts_reauth(
     await wait_for(hass, lambda: len(reauth_flows()) == 1)
     assert reauth_flows()[0]["context"]["entry_id"] == entry.entry_id
     assert state(hass, f"{P}_status") == STATE_UNAVAILABLE
+
+
+async def test_delta_without_ams_reuses_the_parsed_trays(
+    hass: HomeAssistant, bambu_sim: BambuSimulator
+) -> None:
+    """A delta without AMS keys keeps the trays as parsed before (the same objects: they are
+    not parsed again); a delta that carries the AMS parses it anew."""
+    entry = await setup(hass, bambu_entry(bambu_sim))
+    client = entry.runtime_data.coordinator.client
+    before = client.snapshot
+    assert before is not None
+    await bambu_sim.push({"nozzle_temper": 201.5, "mc_percent": 3})
+    await wait_for(hass, lambda: client.snapshot.nozzle_temperature == 201.5)
+    after = client.snapshot
+    assert after is not before
+    assert after.ams_trays is before.ams_trays
+    assert after.ams_units is before.ams_units
+    pla = next(t for t in after.ams_trays if t.key == "ams0_tray0")
+    assert (pla.material, pla.remaining, pla.empty) == ("PLA", 64, False)
+    assert state(hass, f"{P}_ams_1_tray_1_remaining") == "64"
+
+    trays = copy.deepcopy(bambu_sim.state["ams"]["ams"][0]["tray"])
+    trays[0]["remain"] = 50
+    await bambu_sim.push({"ams": {"ams": [{"id": "0", "tray": trays}]}})
+    await wait_for(hass, lambda: state(hass, f"{P}_ams_1_tray_1_remaining") == "50")
+    assert client.snapshot.ams_trays is not before.ams_trays
+    pla = next(t for t in client.snapshot.ams_trays if t.key == "ams0_tray0")
+    assert (pla.material, pla.remaining) == ("PLA", 50)

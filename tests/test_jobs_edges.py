@@ -760,3 +760,75 @@ async def test_shutdown_while_a_job_ends_leaves_it_to_the_next_tracker(
     assert (job.status, job.end_estimated, job.duration_s) == ("finished", False, 3600)
     assert job.materials == (MaterialUsage("PLA", 40.0),)
     assert [e.data["job_id"] for e in finished] == [job.job_id]
+
+
+# ------------------------------------------------------------------------------- fleet scale
+
+
+async def test_fed_reports_apply_at_once_unless_the_ledger_changes(
+    hass: HomeAssistant, ledger: Ledger, make_tracker: MakeTracker
+) -> None:
+    """A report that only moves the job along is applied when it comes (no task); a start, a
+    whole-percent step or a pause writes to the ledger in a task, and reports after it wait
+    their turn."""
+    tracker = await make_tracker()
+    tracker.async_feed(snap(P.PRINTING, 5.0))
+    tracker.async_feed(snap(P.PRINTING, 5.5))  # behind the start: not applied before it
+    assert tracker.current_job is None
+    await hass.async_block_till_done()
+    job = tracker.current_job
+    assert job is not None
+    assert (job.status, job.last_progress) == ("printing", 5.0)
+    assert tracker._seen.progress == 5.5
+
+    tracker.async_feed(snap(P.PRINTING, 5.9, remaining_minutes=30))
+    # applied at once, before the loop ran anything
+    assert (tracker._seen.progress, tracker._seen.remaining_s) == (5.9, 1800)
+    assert tracker.current_job is job  # nothing written
+
+    assert tracker._queued == 0
+    tracker.async_feed(snap(P.PRINTING, 6.2))  # a whole-percent step is written: a task
+    assert tracker._queued == 1
+    assert tracker.current_job.last_progress == 5.0
+    await hass.async_block_till_done()
+    assert tracker._queued == 0
+    assert tracker._seen.progress == 6.2
+    assert tracker.current_job.last_progress == 6.2
+
+    tracker.async_feed(snap(P.PAUSED, 6.3))
+    assert tracker.current_job.status == "printing"
+    await hass.async_block_till_done()
+    assert tracker.current_job.status == "paused"
+    [stored] = await all_jobs(hass, ledger)
+    assert (stored.status, stored.last_progress) == ("paused", 6.2)
+
+    tracker.async_feed(snap(P.IDLE, 6.3))  # the user stopped it: the end runs in a task
+    assert tracker.current_job is not None
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert tracker.current_job is None
+    [stored] = await all_jobs(hass, ledger)
+    assert stored.status == "cancelled"
+    tracker.async_feed(snap(P.IDLE, None))  # nothing to record: nothing scheduled
+    assert tracker._queued == 0
+
+
+async def test_reports_every_second_do_not_put_the_save_off(
+    hass: HomeAssistant, make_tracker: MakeTracker, freezer: FrozenDateTimeFactory
+) -> None:
+    """The last report is saved within a minute while reports go on every second (a save
+    pushed back on every report would wait until the printer falls silent)."""
+    tracker = await make_tracker()
+    await feed(hass, tracker, snap(P.PRINTING, 5.0, remaining_minutes=90))
+    saved = await side_data(hass)
+    assert saved is not None
+    assert (saved["reported_at"], saved["remaining_s"]) == (START.isoformat(), 5400)
+    for second in range(1, 91):
+        freezer.tick(timedelta(seconds=1))
+        async_fire_time_changed(hass)
+        tracker.async_feed(snap(P.PRINTING, 5.0, remaining_minutes=90 - second // 60))
+        await hass.async_block_till_done()
+    saved = await side_data(hass)
+    assert saved is not None
+    # scheduled by the report at 1 s, written at 61 s with what the reports told until then
+    assert saved["reported_at"] == (START + timedelta(seconds=60)).isoformat()
+    assert saved["remaining_s"] == 89 * 60

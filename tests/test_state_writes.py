@@ -6,6 +6,7 @@ every written state is a database row. These tests count `state_changed` events 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -17,8 +18,9 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_capture_events
 
+from custom_components.printernizer.api import AmsTray, PrinterSnapshot
 from custom_components.printernizer.const import DOMAIN
-from custom_components.printernizer.entity import PrinterUpdates
+from custom_components.printernizer.entity import PrinterUpdates, changed_fields
 from tests.conftest import bambu_entry, prusa_entry
 from tests.simulators.bambu import BambuSimulator
 from tests.simulators.prusa import PrusaLinkSimulator
@@ -187,3 +189,56 @@ async def test_update_entity_asks_the_printer_and_a_removed_entity_stops_listeni
 async def push_and_settle_nozzle(hass: HomeAssistant, sim: BambuSimulator, value: float) -> None:
     await sim.push({"nozzle_temper": value})
     await wait_for(hass, lambda: state(hass, NOZZLE) == str(value))
+
+
+async def test_entities_are_probed_only_when_the_fields_they_read_changed(
+    hass: HomeAssistant, bambu_sim: BambuSimulator
+) -> None:
+    """A sensor of one snapshot field is looked at only after a report that changed that field;
+    an entity that reads more than the snapshot (reads() None: the ledger's totals) every time."""
+    entry = await setup(hass, bambu_entry(bambu_sim))
+    # The first report after setup probes every entity (availability becomes known).
+    await bambu_sim.push({"nozzle_temper": 200.0})
+    await wait_for(hass, lambda: state(hass, NOZZLE) == "200.0")
+    updates = PrinterUpdates.of(entry.runtime_data.coordinator)
+    calls: dict[str, int] = {}
+    names = {"nozzle_temperature": NOZZLE, "bed_temperature": BED, "total_cost": "total_cost"}
+    for index, entity in enumerate(updates._entities):
+        key = entity.entity_description.key
+        if key in names:
+            assert entity.reads() == (None if key == "total_cost" else frozenset({key}))
+            calls[key] = 0
+
+            def counted(probe=updates._probes[index], key=key):  # type: ignore[no-untyped-def]
+                calls[key] += 1
+                return probe()
+
+            updates._probes[index] = counted
+    assert set(calls) == set(names)
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+
+    for value in (201.0, 202.0, 203.0):
+        await bambu_sim.push({"nozzle_temper": value})
+        await wait_for(hass, lambda v=value: state(hass, NOZZLE) == str(v))
+    assert calls == {"nozzle_temperature": 3, "bed_temperature": 0, "total_cost": 3}
+    await bambu_sim.push({"bed_temper": 44.0})
+    await wait_for(hass, lambda: state(hass, BED) == "44.0")
+    assert calls == {"nozzle_temperature": 3, "bed_temperature": 1, "total_cost": 4}
+    assert written(events, NOZZLE) == ["201.0", "202.0", "203.0"]
+    assert written(events, BED) == ["44.0"]
+
+    # The printer goes away and comes back: every entity is written (unavailable, then back).
+    await bambu_sim.drop_connections()
+    await wait_for(hass, lambda: state(hass, BED) == "unavailable")
+    await wait_for(hass, lambda: state(hass, BED) == "44.0")
+    assert state(hass, NOZZLE) == "203.0"
+
+
+async def test_changed_fields_names_what_differs() -> None:
+    """Equal values that are different objects do not count as changed."""
+    old = PrinterSnapshot(nozzle_temperature=200.0, ams_trays=(AmsTray(0, 0, material="PLA"),))
+    new = replace(
+        old, nozzle_temperature=201.0, ams_trays=(AmsTray(0, 0, material="PLA"),), job_name="x"
+    )
+    assert changed_fields(old, new) == {"nozzle_temperature", "job_name"}
+    assert changed_fields(old, old) == set()

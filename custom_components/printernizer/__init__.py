@@ -209,9 +209,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
 
     @callback
     def _feed_tracker() -> None:
-        """Every live snapshot goes to the job tracker (it serialises them itself)."""
+        """Every live snapshot goes to the job tracker (it keeps them in order itself)."""
         if coordinator.last_update_success and coordinator.data is not None:
-            entry.async_create_task(hass, tracker.async_update(coordinator.data))
+            tracker.async_feed(coordinator.data)
 
     entry.async_on_unload(coordinator.async_add_listener(_feed_tracker))
     entry.async_on_unload(tracker.async_shutdown)

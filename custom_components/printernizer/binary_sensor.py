@@ -45,6 +45,8 @@ class PrinternizerBinarySensorDescription(BinarySensorEntityDescription):
     attributes_fn: Callable[[PrinterSnapshot], dict[str, Any]] | None = None
     always_available: bool = False
     exists_fn: Callable[[PrinterCoordinator], bool] = lambda _: True
+    # The snapshot fields state and attributes are read from (None: anything; see entity.py).
+    reads: frozenset[str] | None = None
 
 
 BINARY_SENSORS: tuple[PrinternizerBinarySensorDescription, ...] = (
@@ -61,6 +63,7 @@ BINARY_SENSORS: tuple[PrinternizerBinarySensorDescription, ...] = (
         translation_key="printing",
         device_class=BinarySensorDeviceClass.RUNNING,
         is_on_fn=lambda c: c.data.status in (PrinterStatus.PREPARING, PrinterStatus.PRINTING),
+        reads=frozenset({"status"}),
     ),
     PrinternizerBinarySensorDescription(
         key="problem",
@@ -68,6 +71,7 @@ BINARY_SENSORS: tuple[PrinternizerBinarySensorDescription, ...] = (
         device_class=BinarySensorDeviceClass.PROBLEM,
         is_on_fn=lambda c: c.data.has_problem,
         attributes_fn=_problem_attributes,
+        reads=frozenset({"status", "raw_state", "hms_errors", "print_error", "needs_attention"}),
     ),
     PrinternizerBinarySensorDescription(
         # A print waits for a person (PrusaLink ATTENTION; a Bambu filament runout or fallen
@@ -75,12 +79,14 @@ BINARY_SENSORS: tuple[PrinternizerBinarySensorDescription, ...] = (
         key="attention",
         translation_key="attention",
         is_on_fn=lambda c: c.data.needs_attention,
+        reads=frozenset({"needs_attention"}),
     ),
     PrinternizerBinarySensorDescription(
         key="door_open",
         translation_key="door_open",
         device_class=BinarySensorDeviceClass.DOOR,
         is_on_fn=lambda c: c.data.door_open,
+        reads=frozenset({"door_open"}),
         exists_fn=lambda c: c.data is not None and c.data.door_open is not None,
     ),
     PrinternizerBinarySensorDescription(
@@ -157,6 +163,10 @@ class PrinternizerBinarySensor(PrinternizerEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """The described state."""
         return self.entity_description.is_on_fn(self.coordinator)
+
+    def reads(self) -> frozenset[str] | None:
+        """The snapshot fields the description names."""
+        return self.entity_description.reads
 
     def probe(self) -> Callable[[], Any]:
         """The described state and details, straight from the coordinator."""

@@ -76,6 +76,10 @@ class PrinternizerButton(PrinternizerEntity, ButtonEntity):
         """Reports change nothing a button shows (its availability is checked anyway)."""
         return lambda: None
 
+    def reads(self) -> frozenset[str] | None:
+        """No snapshot field: a button is written only when its availability changes."""
+        return frozenset()
+
     async def async_press(self) -> None:
         """Send the command."""
         await self.entity_description.press_fn(self.coordinator)

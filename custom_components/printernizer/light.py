@@ -64,6 +64,10 @@ class PrinternizerLight(PrinternizerEntity, LightEntity):
         super().__init__(coordinator, description)
         self._attr_supported_color_modes = {ColorMode.ONOFF}
 
+    def reads(self) -> frozenset[str] | None:
+        """Only the printer's light report changes what a light shows."""
+        return frozenset({"chamber_light"})
+
     @property
     def is_on(self) -> bool | None:
         """What the printer's last report said."""

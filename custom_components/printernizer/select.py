@@ -62,6 +62,10 @@ class PrinternizerSelect(PrinternizerEntity, SelectEntity):
     coordinator: BambuCoordinator
     entity_description: PrinternizerSelectDescription
 
+    def reads(self) -> frozenset[str] | None:
+        """Only the reported speed level changes the option shown."""
+        return frozenset({"speed_level"})
+
     @property
     def current_option(self) -> str | None:
         """What the printer's last report said."""

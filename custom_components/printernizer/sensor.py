@@ -93,8 +93,18 @@ def _end_time(data: PrinternizerData) -> datetime | None:
     return job.ended_at if job else None
 
 
-def _snapshot_value(field: str, data: PrinternizerData) -> Any:
-    return getattr(data.coordinator.data, field)
+class SnapshotField:
+    """A value function that reads one snapshot field and names it (the sensor `reads` it)."""
+
+    __slots__ = ("field",)
+
+    def __init__(self, field: str) -> None:
+        """Read `field` of the printer's snapshot."""
+        self.field = field
+
+    def __call__(self, data: PrinternizerData) -> Any:
+        """The field's value in the printer's last snapshot."""
+        return getattr(data.coordinator.data, self.field)
 
 
 def _has_two_nozzles(data: PrinternizerData) -> bool:
@@ -113,6 +123,9 @@ class PrinternizerSensorDescription(SensorEntityDescription):
     attributes_fn: Callable[[PrinternizerData], dict[str, Any] | None] | None = None
     # Ledger-backed values stay readable while the printer is offline.
     always_available: bool = False
+    # The snapshot fields value and attributes are read from (see PrinternizerEntity.reads);
+    # a SnapshotField value function names its own. None: anything (probed on every report).
+    reads: frozenset[str] | None = None
 
 
 SENSORS: tuple[PrinternizerSensorDescription, ...] = (
@@ -122,13 +135,14 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=[status.value for status in PrinterStatus],
         value_fn=lambda d: d.coordinator.data.status.value,
+        reads=frozenset({"status"}),
     ),
     PrinternizerSensorDescription(
         key="print_stage",
         translation_key="print_stage",
         device_class=SensorDeviceClass.ENUM,
         options=list(STAGE_KEYS),
-        value_fn=lambda d: d.coordinator.data.print_stage,
+        value_fn=SnapshotField("print_stage"),
         exists_fn=lambda d: d.coordinator.family is PrinterFamily.BAMBU,
     ),
     PrinternizerSensorDescription(
@@ -137,7 +151,7 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
-        value_fn=lambda d: d.coordinator.data.progress,
+        value_fn=SnapshotField("progress"),
     ),
     PrinternizerSensorDescription(
         key="remaining_time",
@@ -145,7 +159,7 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.MINUTES,
         suggested_display_precision=0,
-        value_fn=lambda d: d.coordinator.data.remaining_minutes,
+        value_fn=SnapshotField("remaining_minutes"),
     ),
     PrinternizerSensorDescription(
         key="end_time",
@@ -166,7 +180,7 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
-        value_fn=lambda d: d.coordinator.data.nozzle_temperature,
+        value_fn=SnapshotField("nozzle_temperature"),
     ),
     PrinternizerSensorDescription(
         key="nozzle_target_temperature",
@@ -174,7 +188,7 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         device_class=SensorDeviceClass.TEMPERATURE,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         suggested_display_precision=0,
-        value_fn=lambda d: d.coordinator.data.nozzle_target_temperature,
+        value_fn=SnapshotField("nozzle_target_temperature"),
     ),
     *(
         PrinternizerSensorDescription(
@@ -184,7 +198,7 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
             native_unit_of_measurement=UnitOfTemperature.CELSIUS,
             state_class=SensorStateClass.MEASUREMENT if kind == "temperature" else None,
             suggested_display_precision=0,
-            value_fn=partial(_snapshot_value, f"{side}_nozzle_{kind}"),
+            value_fn=SnapshotField(f"{side}_nozzle_{kind}"),
             exists_fn=_has_two_nozzles,
         )
         for side in ("left", "right")
@@ -195,7 +209,7 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         translation_key="active_nozzle",
         device_class=SensorDeviceClass.ENUM,
         options=["left", "right"],
-        value_fn=lambda d: d.coordinator.data.active_nozzle,
+        value_fn=SnapshotField("active_nozzle"),
         exists_fn=_has_two_nozzles,
     ),
     PrinternizerSensorDescription(
@@ -206,7 +220,7 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         suggested_display_precision=1,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda d: d.coordinator.data.nozzle_diameter,
+        value_fn=SnapshotField("nozzle_diameter"),
         exists_fn=lambda d: d.coordinator.data.nozzle_diameter is not None,
     ),
     PrinternizerSensorDescription(
@@ -216,7 +230,7 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         options=list(NOZZLE_TYPES),
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda d: d.coordinator.data.nozzle_type,
+        value_fn=SnapshotField("nozzle_type"),
         exists_fn=lambda d: d.coordinator.data.nozzle_type is not None,
     ),
     PrinternizerSensorDescription(
@@ -226,7 +240,7 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
-        value_fn=lambda d: d.coordinator.data.bed_temperature,
+        value_fn=SnapshotField("bed_temperature"),
     ),
     PrinternizerSensorDescription(
         key="bed_target_temperature",
@@ -234,7 +248,7 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         device_class=SensorDeviceClass.TEMPERATURE,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         suggested_display_precision=0,
-        value_fn=lambda d: d.coordinator.data.bed_target_temperature,
+        value_fn=SnapshotField("bed_target_temperature"),
     ),
     PrinternizerSensorDescription(
         key="chamber_temperature",
@@ -243,7 +257,7 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
-        value_fn=lambda d: d.coordinator.data.chamber_temperature,
+        value_fn=SnapshotField("chamber_temperature"),
         exists_fn=lambda d: d.coordinator.data.chamber_temperature is not None,
     ),
     PrinternizerSensorDescription(
@@ -252,20 +266,20 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         device_class=SensorDeviceClass.TEMPERATURE,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         suggested_display_precision=0,
-        value_fn=lambda d: d.coordinator.data.chamber_target_temperature,
+        value_fn=SnapshotField("chamber_target_temperature"),
         exists_fn=lambda d: d.coordinator.data.chamber_target_temperature is not None,
     ),
     PrinternizerSensorDescription(
         key="current_layer",
         translation_key="current_layer",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda d: d.coordinator.data.current_layer,
+        value_fn=SnapshotField("current_layer"),
         exists_fn=lambda d: d.coordinator.family is PrinterFamily.BAMBU,
     ),
     PrinternizerSensorDescription(
         key="total_layers",
         translation_key="total_layers",
-        value_fn=lambda d: d.coordinator.data.total_layers,
+        value_fn=SnapshotField("total_layers"),
         exists_fn=lambda d: d.coordinator.family is PrinterFamily.BAMBU,
     ),
     PrinternizerSensorDescription(
@@ -275,13 +289,13 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfLength.MILLIMETERS,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=2,
-        value_fn=lambda d: d.coordinator.data.z_height,
+        value_fn=SnapshotField("z_height"),
         exists_fn=lambda d: d.coordinator.family is PrinterFamily.PRUSA,
     ),
     PrinternizerSensorDescription(
         key="job_name",
         translation_key="job_name",
-        value_fn=lambda d: d.coordinator.data.job_name,
+        value_fn=SnapshotField("job_name"),
     ),
     PrinternizerSensorDescription(
         key="job_cost",
@@ -399,7 +413,7 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda d: d.coordinator.data.storage_free_bytes,
+        value_fn=SnapshotField("storage_free_bytes"),
         exists_fn=lambda d: d.coordinator.data.storage_free_bytes is not None,
     ),
     PrinternizerSensorDescription(
@@ -418,7 +432,7 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         # Moves by a dBm or two on every report: a row each time for a value rarely looked at.
         entity_registry_enabled_default=False,
-        value_fn=lambda d: d.coordinator.data.wifi_signal_dbm,
+        value_fn=SnapshotField("wifi_signal_dbm"),
         exists_fn=lambda d: d.coordinator.family is PrinterFamily.BAMBU,
     ),
     PrinternizerSensorDescription(
@@ -428,7 +442,7 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda d: d.coordinator.data.speed_percent,
+        value_fn=SnapshotField("speed_percent"),
     ),
     PrinternizerSensorDescription(
         key="flow",
@@ -437,7 +451,7 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda d: d.coordinator.data.flow_percent,
+        value_fn=SnapshotField("flow_percent"),
         exists_fn=lambda d: d.coordinator.family is PrinterFamily.PRUSA,
     ),
     PrinternizerSensorDescription(
@@ -447,7 +461,7 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda d: d.coordinator.data.fan_print,
+        value_fn=SnapshotField("fan_print"),
         exists_fn=lambda d: d.coordinator.family is PrinterFamily.PRUSA,
     ),
     PrinternizerSensorDescription(
@@ -457,7 +471,7 @@ SENSORS: tuple[PrinternizerSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda d: d.coordinator.data.fan_hotend,
+        value_fn=SnapshotField("fan_hotend"),
         exists_fn=lambda d: d.coordinator.family is PrinterFamily.PRUSA,
     ),
 )
@@ -468,6 +482,8 @@ DEPUTY_SPOOL_KEY = "ams255_tray1"
 EXTERNAL_AMS_ID = 255
 #: The material sensor's state for a slot without a spool (translated).
 EMPTY = "empty"
+_TRAYS = frozenset({"ams_trays"})
+_UNITS = frozenset({"ams_units"})
 
 
 def _tray(data: PrinternizerData, key: str) -> AmsTray | None:
@@ -526,6 +542,7 @@ def ams_tray_descriptions(
                 translation_key=f"{_external_spool_name(tray, snapshot)}_material",
                 value_fn=partial(_tray_material, tray.key),
                 attributes_fn=partial(_tray_details, tray.key),
+                reads=_TRAYS,
             ),
         )
     placeholders = {"ams": ams_label(tray.ams_id), "tray": str(tray.slot + 1)}
@@ -537,6 +554,7 @@ def ams_tray_descriptions(
             value_fn=partial(_tray_material, tray.key),
             inputs_fn=partial(_tray, key=tray.key),
             attributes_fn=partial(_tray_details, tray.key),
+            reads=_TRAYS,
         ),
         PrinternizerSensorDescription(
             key=f"{tray.key}_remaining",
@@ -546,6 +564,7 @@ def ams_tray_descriptions(
             state_class=SensorStateClass.MEASUREMENT,
             value_fn=partial(_tray_remaining, tray.key),
             inputs_fn=partial(_tray, key=tray.key),
+            reads=_TRAYS,
         ),
     )
 
@@ -588,6 +607,7 @@ def _new_unit_descriptions(unit: AmsUnit, known: set[str]) -> list[PrinternizerS
                     translation_key=f"ams_{suffix}",
                     translation_placeholders={"ams": ams_label(unit.ams_id)},
                     value_fn=partial(_unit_value, unit.ams_id, field),
+                    reads=_UNITS,
                     **extra,
                 )
             )
@@ -652,6 +672,16 @@ class PrinternizerSensor(PrinternizerEntity, SensorEntity):
         if self.entity_description.attributes_fn is None or self.coordinator.data is None:
             return None
         return self.entity_description.attributes_fn(self._data)
+
+    def reads(self) -> frozenset[str] | None:
+        """The fields the description names, or the one its SnapshotField value reads."""
+        description = self.entity_description
+        if description.reads is not None:
+            return description.reads
+        value_fn = description.value_fn
+        if isinstance(value_fn, SnapshotField) and description.attributes_fn is None:
+            return frozenset({value_fn.field})
+        return None
 
     def probe(self) -> Callable[[], Any]:
         """The value as reported, rounded as shown where the unit shown is the native one.

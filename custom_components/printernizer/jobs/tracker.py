@@ -49,6 +49,7 @@ from .decide import (
     STATUS_PRINTING,
     Action,
     End,
+    Ignore,
     OpenJob,
     Pause,
     Progress,
@@ -195,6 +196,8 @@ class JobTracker:
         self._listeners: list[JobListener] = []
         self._side: _SideData | None = None
         self._written_progress: int | None = None
+        self._queued = 0  # snapshots handed to async_update tasks that have not finished
+        self._save_due = 0.0  # loop time before which a delayed save is already scheduled
         self._model = model
         self._metadata_task: asyncio.Task[None] | None = None
         self._expected: tuple[str, PrintMetadata, float] | None = None
@@ -301,6 +304,54 @@ class JobTracker:
         async with self._lock:  # an update in flight gives up at once
             if self._side is not None:
                 await self._store.async_save(self._side.as_dict())
+
+    @callback
+    def async_feed(self, snapshot: PrinterSnapshot) -> None:
+        """Take one live report: at once when it changes nothing in the ledger, else in a task.
+
+        A printer reports every second and almost every report only moves the job along
+        (progress within the same whole percent, a new remaining time): applying those inline
+        spares a task per report, which at a fleet's scale was a large share of the CPU. Starts,
+        pauses, resumes, ends, names learnt and whole-percent steps write, so they run in order
+        through `async_update` (and every report after them, until those are done).
+        """
+        if self._closed.done():
+            return
+        if not self._queued and not self._lock.locked() and self._apply_inline(snapshot):
+            return
+        self._queued += 1
+        self._entry.async_create_task(self._hass, self._async_queued_update(snapshot))
+
+    async def _async_queued_update(self, snapshot: PrinterSnapshot) -> None:
+        try:
+            await self.async_update(snapshot)
+        finally:
+            self._queued -= 1
+
+    def _apply_inline(self, snapshot: PrinterSnapshot) -> bool:
+        """Apply a snapshot that writes nothing to the ledger; False: it would write."""
+        now = dt_util.utcnow()
+        job = self.current_job
+        action = decide(None if job is None else _open_job(job), snapshot, now, self._seen)
+        if isinstance(action, Ignore):
+            if snapshot.model:
+                self._model = snapshot.model
+            return True
+        side = self._side
+        if (
+            not isinstance(action, Progress)
+            or side is None
+            or action.name is not None
+            or action.file_name is not None
+            or action.seen.pause_started != side.seen.pause_started
+            or self._writes_progress(action.seen, snapshot)
+        ):
+            return False
+        if snapshot.model:
+            self._model = snapshot.model
+        side.seen = action.seen
+        self._save_later(side)
+        return True
 
     async def async_update(self, snapshot: PrinterSnapshot) -> None:
         """Apply one live snapshot: start, pause, resume or end the job."""
@@ -465,20 +516,40 @@ class JobTracker:
         if pause_changed:
             await self._store.async_save(side.as_dict())  # a restart must not lose a pause
         else:
-            self._store.async_delay_save(side.as_dict, REPORT_SAVE_DELAY)
+            self._save_later(side)
         updates = {key: value for key, value in changes.items() if value is not None}
         updates.update(self._progress_change(seen, snapshot))
         if updates:
             self.current_job = await self._run(self._ledger.update_open_job, job.job_id, **updates)
 
+    def _save_later(self, side: _SideData) -> None:
+        """Save the side data within REPORT_SAVE_DELAY of now.
+
+        Store.async_delay_save starts its timer again on every call: called on every report,
+        it would never save while the printer reports. Later reports keep the scheduled save
+        (it reads the side data when it writes). A save written meanwhile (a pause, a new job)
+        drops it; the first report after the deadline schedules the next one.
+        """
+        now = self._hass.loop.time()
+        if now < self._save_due:
+            return
+        self._save_due = now + REPORT_SAVE_DELAY
+        self._store.async_delay_save(side.as_dict, REPORT_SAVE_DELAY)
+
+    def _writes_progress(self, seen: Seen, snapshot: PrinterSnapshot) -> bool:
+        """The whole percent moved while printing: `last_progress` is written."""
+        return (
+            seen.progress is not None
+            and snapshot.status.is_active
+            and int(seen.progress) != self._written_progress
+        )
+
     def _progress_change(self, seen: Seen, snapshot: PrinterSnapshot) -> dict[str, Any]:
         """`last_progress` to write when the whole percent moved (not on every MQTT push)."""
-        if seen.progress is None or not snapshot.status.is_active:
+        if not self._writes_progress(seen, snapshot):
             return {}
-        whole = int(seen.progress)
-        if whole == self._written_progress:
-            return {}
-        self._written_progress = whole
+        assert seen.progress is not None
+        self._written_progress = int(seen.progress)
         return {"last_progress": seen.progress}
 
     def _require_job(self) -> JobRecord:

@@ -13,7 +13,7 @@ so the access code never reaches a machine that does not hold the pinned certifi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 import contextlib
 from dataclasses import replace
 import itertools
@@ -44,6 +44,7 @@ from ..models import (
     PrinterStatus,
 )
 from .report import (
+    AMS_KEYS,
     CANCELLED_PRINT_ERROR,
     as_int,
     deep_merge,
@@ -638,7 +639,7 @@ class BambuClient:
         self._update_cancel_latch()
         if full and self._full_report is not None and not self._full_report.done():
             self._full_report.set_result(None)
-        self._publish_snapshot()
+        self._publish_snapshot(None if full else body.keys())
 
     def _handle_version(self, body: dict[str, Any]) -> None:
         model, firmware = parse_version(body, self.serial)
@@ -672,7 +673,12 @@ class BambuClient:
         if gcode_state:
             self._last_gcode_state = gcode_state
 
-    def _publish_snapshot(self) -> None:
+    def _publish_snapshot(self, reported: Iterable[str] | None = None) -> None:
+        """Parse the merged state; `reported`: the keys of a delta report (None: anything)."""
+        previous = self.snapshot
+        ams = None
+        if reported is not None and previous is not None and AMS_KEYS.isdisjoint(reported):
+            ams = (previous.ams_trays, previous.ams_units)
         self.snapshot = parse_snapshot(
             self._state,
             model=self.model,
@@ -680,6 +686,7 @@ class BambuClient:
             online=True,
             serial=self.serial,
             firmware=self.firmware,
+            ams=ams,
         )
         self._notify(self.on_snapshot, self.snapshot)
 

@@ -50,6 +50,8 @@ GCODE_STATES: dict[str, PrinterStatus] = {
 }
 
 #: Lists whose items carry an `id` and arrive partially in P1/A1 deltas: merged item by item.
+#: The report keys the AMS trays and units (and the active one) are read from.
+AMS_KEYS = frozenset({"ams", "vt_tray", "vir_slot", "device"})
 _ID_MERGED_LISTS = frozenset({"ams", "tray", "vir_slot"})
 #: Lists of filament slots, where an item reduced to `{id}` / `{id, state}` means "slot emptied".
 _SLOT_LISTS = frozenset({"tray", "vir_slot"})
@@ -252,6 +254,7 @@ def parse_snapshot(
     online: bool = True,
     serial: str | None = None,
     firmware: str | None = None,
+    ams: tuple[tuple[AmsTray, ...], tuple[AmsUnit, ...]] | None = None,
 ) -> PrinterSnapshot:
     """Normalise the merged `print` state into a `PrinterSnapshot`.
 
@@ -260,6 +263,9 @@ def parse_snapshot(
     often a new firmware's idle/preparation flavour, and IDLE never starts or ends a job in the
     ledger. `online=False` forces OFFLINE. A FAILED job counts as CANCELLED when the caller saw the
     user-stop error (`cancelled`, the client latches it) or the error is still present.
+    `ams`: the trays and units parsed before, when the caller knows that nothing they are read
+    from (`AMS_KEYS`) changed since: a delta report rarely carries them, and rebuilding them on
+    every report was a large part of a fleet's cost.
     """
     if not isinstance(state, Mapping):
         state = {}
@@ -308,7 +314,7 @@ def parse_snapshot(
     right_temp, right_target = _packed_temp(right.get("temp")) if dual and right else (None, None)
     left_temp, left_target = _packed_temp(left.get("temp")) if dual and left else (None, None)
     diameter, nozzle_type = _nozzle(device, active_index, state)
-    trays, units = _ams(state, _active_slot(state, extruder))
+    trays, units = ams if ams is not None else _ams(state, _active_slot(state, extruder))
 
     gcode_file = _str(get("gcode_file"))
     return PrinterSnapshot(
