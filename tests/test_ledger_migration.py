@@ -220,7 +220,8 @@ def test_v3_database_upgrades_to_schema_4(tmp_path: pathlib.Path) -> None:
         with ledger.read() as conn:
             versions = [row[0] for row in conn.execute("SELECT version FROM schema_version")]
             queue_rows = conn.execute("SELECT COUNT(*) FROM queue_items").fetchone()[0]
-        assert versions == [1, 2, 3, 4]
+        assert versions == [number for number, _ in schema.MIGRATIONS]
+        assert versions[3] == 4
         assert queue_rows == 0
         ended = ledger.get_job(1)
         assert ended is not None
