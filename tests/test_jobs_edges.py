@@ -810,6 +810,12 @@ async def test_fed_reports_apply_at_once_unless_the_ledger_changes(
     assert stored.status == "cancelled"
     tracker.async_feed(snap(P.IDLE, None))  # nothing to record: nothing scheduled
     assert tracker._queued == 0
+    await tracker.async_shutdown()
+    tracker.async_feed(snap(P.PRINTING, 1.0))  # unloaded: a late report starts nothing
+    assert tracker._queued == 0
+    await hass.async_block_till_done()
+    assert tracker.current_job is None
+    assert len(await all_jobs(hass, ledger)) == 1
 
 
 async def test_reports_every_second_do_not_put_the_save_off(
