@@ -260,3 +260,52 @@ async def test_manual_job_on_an_unloaded_printer(
         0.02,
     )
     assert job["complete"] is False
+
+
+async def test_manual_jobs_count_in_printer_statistics(
+    hass: HomeAssistant, printed: MockConfigEntry
+) -> None:
+    """Manual jobs count in printer_stats: one of the Core One beside its watched bracket, one
+    of a printer Home Assistant does not know in its own row (config_entry_id null).
+
+    Core One, 19.–20.11.: the bracket (finished, 1 h, 40 g PETG, gross 1.37 €) and a cancelled
+    manual job of 1.5 h with 10 g PLA: 2 jobs, success 1 ÷ 2 = 50.0 %, 2.50 print hours.
+    The unknown Ender 3: one finished 0.5 h job of 15 g PLA (0.30 € net without energy).
+    Its lifetime sensors count the manual job too (the statistics are the ledger's).
+    """
+    uid = printed.unique_id
+    assert uid is not None
+    await call(
+        hass,
+        "add_job",
+        config_entry_id=printed.entry_id,
+        name="Clip",
+        started_at="2026-11-19T08:00:00",
+        duration_s=5400,
+        status="cancelled",
+        materials={"PLA": 10},
+    )
+    await call(
+        hass,
+        "add_job",
+        printer_name="Ender 3",
+        name="Hook",
+        started_at="2026-11-19T10:00:00",
+        duration_s=1800,
+        materials={"PLA": 15},
+        energy_kwh=0,
+    )
+    await hass.async_block_till_done()
+    stats = await call(hass, "printer_stats", start="2026-11-19", end="2026-11-20")
+    rows = {row["name"]: row for row in stats["printers"]}
+    core = rows["Core One"]
+    assert core["config_entry_id"] == printed.entry_id
+    assert (core["jobs"], core["finished"], core["cancelled"], core["failed"]) == (2, 1, 1, 0)
+    assert (core["success_rate"], core["print_hours"]) == (50.0, 2.5)
+    assert core["material_g"] == {"PETG": 40.0, "PLA": 10.0}
+    ender = rows["Ender 3"]
+    assert ender["config_entry_id"] is None
+    assert (ender["jobs"], ender["finished"], ender["success_rate"]) == (1, 1, 100.0)
+    assert (ender["print_hours"], ender["material_g"], ender["net"]) == (0.5, {"PLA": 15.0}, 0.3)
+    assert _state(hass, "sensor", uid, "jobs_total") == "2"
+    assert _state(hass, "sensor", uid, "print_hours") == "2.5"

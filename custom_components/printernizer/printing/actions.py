@@ -7,9 +7,10 @@ when the printer no longer holds the file, and the `printernizer_file_uploaded` 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 import logging
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from homeassistant.exceptions import HomeAssistantError
 
@@ -260,11 +261,26 @@ def _find_by_name(listing: list[RemoteFile], wanted: str) -> RemoteFile | None:
 
 
 def _local_for_job(hass: HomeAssistant, job: JobRecord) -> Path | None:
-    """A downloaded copy of the job's file (blocking: SQLite and disk)."""
-    records = file_repo.list_files(
-        hass.data[DATA_SHARED].ledger, entry_id=job.entry_id, status=_LOCAL_STATUSES
-    )
+    """A downloaded copy of the job's file (blocking: SQLite and disk): the one kept for this
+    job, else the newest download of the same file from the same printer (a print started again
+    at once keeps its file for the later job: the printer was busy when the first one ended)."""
+    records = [
+        record
+        for record in file_repo.list_files(
+            hass.data[DATA_SHARED].ledger, entry_id=job.entry_id, status=_LOCAL_STATUSES
+        )
+        if record.local_path and Path(record.local_path).is_file()
+    ]
     for record in records:
-        if record.job_id == job.job_id and record.local_path and Path(record.local_path).is_file():
-            return Path(record.local_path)
-    return None
+        if record.job_id == job.job_id:
+            return Path(cast(str, record.local_path))
+    name = PurePosixPath(job.file_name or "").name.lower()
+    same = [
+        record
+        for record in records
+        if name and record.printer_uid == job.printer_uid and record.name.lower() == name
+    ]
+    if not same:
+        return None
+    newest = max(same, key=lambda record: record.downloaded_at or datetime.min.replace(tzinfo=UTC))
+    return Path(cast(str, newest.local_path))
