@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from unittest.mock import PropertyMock, patch
 
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -41,6 +43,20 @@ def private_config_dir(request: pytest.FixtureRequest, tmp_path: Path) -> None:
     config_dir.mkdir()
     hass.config.config_dir = str(config_dir)
     hass.config.media_dirs = {"local": str(tmp_path / "media")}
+
+
+@pytest.fixture
+async def http_started(hass: HomeAssistant) -> None:
+    """Home Assistant's web server set up and started before a flow test begins.
+
+    The panel makes `http` a dependency, so a config or options flow sets it up; its start
+    schedules a save of its settings 180 s later. Started inside a short flow test, that start
+    could finish while the test's Home Assistant was already stopping, after the final write,
+    leaving the save's timer behind (the harness fails such a test now and then). Started
+    here, the save is pending when Home Assistant stops and is written then.
+    """
+    assert await async_setup_component(hass, "http", {})
+    await hass.async_block_till_done()
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ from tests.test_bambu import setup
 from tests.test_camera import Webcam, webcam  # noqa: F401 - the webcam fixture
 from tests.test_config_flow import _manual_input, _start, mock_setup_entry  # noqa: F401
 
+pytestmark = pytest.mark.usefixtures("http_started")
+
 
 @pytest.mark.usefixtures("mock_setup_entry")
 @pytest.mark.parametrize(("given", "stored"), [({"camera_port": 6001.0}, 6001), ({}, None)])

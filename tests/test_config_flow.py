@@ -26,6 +26,8 @@ from tests.conftest import BAMBU_CODE, PRUSA_PASSWORD, bambu_entry, prusa_entry
 from tests.simulators.bambu import BambuSimulator
 from tests.simulators.prusa import PrusaLinkSimulator
 
+pytestmark = pytest.mark.usefixtures("http_started")
+
 
 @pytest.fixture
 def mock_setup_entry() -> Iterator[None]:

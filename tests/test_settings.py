@@ -18,6 +18,8 @@ from custom_components.printernizer.settings import STORAGE_KEY, Settings, Setti
 from .conftest import prusa_entry
 from .simulators.prusa import PrusaLinkSimulator
 
+pytestmark = pytest.mark.usefixtures("http_started")
+
 D = Decimal
 
 
