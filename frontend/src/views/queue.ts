@@ -313,7 +313,15 @@ export class QueueView extends PanelView {
         overflow: hidden;
         clip: rect(0 0 0 0);
       }
+      label.field,
+      select.file {
+        max-width: 100%;
+        min-width: 0;
+      }
       @media (max-width: 600px) {
+        select.file {
+          width: 100%;
+        }
         .optional {
           display: none;
         }

@@ -231,6 +231,7 @@ export class StatsView extends PanelView {
         flex-direction: column;
         align-items: center;
         min-width: 44px;
+        max-width: 72px;
         flex: 1;
       }
       .month svg {

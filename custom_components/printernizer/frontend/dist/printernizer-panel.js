@@ -964,7 +964,15 @@ var tt=globalThis,et=tt.ShadowRoot&&(tt.ShadyCSS===void 0||tt.ShadyCSS.nativeSha
         overflow: hidden;
         clip: rect(0 0 0 0);
       }
+      label.field,
+      select.file {
+        max-width: 100%;
+        min-width: 0;
+      }
       @media (max-width: 600px) {
+        select.file {
+          width: 100%;
+        }
         .optional {
           display: none;
         }
@@ -1069,6 +1077,7 @@ var tt=globalThis,et=tt.ShadowRoot&&(tt.ShadyCSS===void 0||tt.ShadyCSS.nativeSha
         flex-direction: column;
         align-items: center;
         min-width: 44px;
+        max-width: 72px;
         flex: 1;
       }
       .month svg {
