@@ -348,3 +348,96 @@ async def test_refused_code_during_upload_asks_for_the_new_one(
     assert [(f["context"]["source"], f["context"]["entry_id"]) for f in flows] == [
         (SOURCE_REAUTH, entry.entry_id)
     ]
+
+
+async def test_start_by_a_file_id_that_cannot_be_printed(
+    hass: HomeAssistant, bambu_sim: BambuSimulator, socket_enabled: None
+) -> None:
+    """An unknown id, or another printer's file that was never downloaded, is named; nothing
+    is uploaded or started."""
+    first = await setup(hass, bambu_entry(bambu_sim))
+    await bambu_sim.put_file("/model/knob.gcode.3mf", make_3mf(filaments=[("PLA", 5.0)]))
+    await call(hass, "refresh_files", config_entry_id=first.entry_id)
+    listed = await call(hass, "list_files", config_entry_id=first.entry_id)
+    file_id = next(
+        f["file_id"] for f in listed["files"] if f["remote_path"] == "/model/knob.gcode.3mf"
+    )
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, "start_print", config_entry_id=first.entry_id, file_id=file_id + 1000)
+    assert caught.value.translation_key == "file_not_found"
+    assert caught.value.translation_placeholders == {"file": str(file_id + 1000)}
+    async with BambuSimulator(serial="01P00A000000002", model="P1S") as other:
+        second = await setup(hass, bambu_entry(other))
+        with pytest.raises(ServiceValidationError) as caught:
+            await call(
+                hass, "start_print", config_entry_id=second.entry_id, file_id=file_id, use_ams=False
+            )
+        assert caught.value.translation_key == "file_not_downloaded"
+        assert "/knob.gcode.3mf" not in await other.list_files()
+        assert other.started_files == []
+        await hass.config_entries.async_unload(second.entry_id)
+    assert bambu_sim.started_files == []
+
+
+async def test_reprint_of_manual_jobs(hass: HomeAssistant, bambu_sim: BambuSimulator) -> None:
+    """A job entered by hand as "gear" starts the printer's gear.gcode.3mf (matched by its
+    stem); one entered for a printer that is not set up names the missing printer."""
+    entry = await setup(hass, bambu_entry(bambu_sim))
+    await bambu_sim.put_file("/model/gear.gcode.3mf", make_3mf(filaments=[("PLA", 5.0)]))
+    gear = await call(
+        hass,
+        "add_job",
+        config_entry_id=entry.entry_id,
+        name="Gear",
+        started_at="2026-11-02T10:00:00+00:00",
+        duration_s=3600,
+    )
+    answer = await call(hass, "reprint", job_id=gear["job_id"], use_ams=False)
+    assert answer == {
+        "status": "started",
+        "remote_path": "/model/gear.gcode.3mf",
+        "uploaded": False,
+    }
+    assert [path for path, _ in bambu_sim.started_files] == ["/model/gear.gcode.3mf"]
+
+    elsewhere = await call(
+        hass,
+        "add_job",
+        printer_name="Borrowed Mk4",
+        name="gear.gcode.3mf",
+        started_at="2026-11-02T12:00:00+00:00",
+        duration_s=600,
+    )
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, "reprint", job_id=elsewhere["job_id"])
+    assert caught.value.translation_key == "entry_not_found"
+    assert len(bambu_sim.started_files) == 1
+
+
+async def test_reprint_with_a_changed_code_asks_for_the_new_one(
+    hass: HomeAssistant, bambu_sim: BambuSimulator
+) -> None:
+    """The printer's files cannot be listed with the old code: a translated error, reauth."""
+    from homeassistant.config_entries import SOURCE_REAUTH
+
+    from custom_components.printernizer.const import DOMAIN
+
+    entry = await setup(hass, bambu_entry(bambu_sim))
+    job = await call(
+        hass,
+        "add_job",
+        config_entry_id=entry.entry_id,
+        name="cube.gcode.3mf",
+        started_at="2026-11-02T10:00:00+00:00",
+        duration_s=600,
+    )
+    bambu_sim.access_code = "87654321"
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, "reprint", job_id=job["job_id"], use_ams=False)
+    assert caught.value.translation_key == "printer_auth_failed"
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [(f["context"]["source"], f["context"]["entry_id"]) for f in flows] == [
+        (SOURCE_REAUTH, entry.entry_id)
+    ]
+    assert bambu_sim.started_files == []

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+import json
 from pathlib import Path
 import re
 import shutil
 import time
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Error,
+    Page,
+    WebSocket,
+    sync_playwright,
+)
 import pytest
 
 from .harness import PASSWORD, ROOT, USERNAME, Stack
@@ -32,6 +40,12 @@ CHROMIUM_FLAGS = [
 SCREENSHOTS = ROOT / ".e2e-screenshots"
 # The machine has no internet: Home Assistant's own pages try brand images and the like.
 OFFLINE_NOISE = re.compile(r"net::ERR_(NAME_NOT_RESOLVED|INTERNET_DISCONNECTED|CONNECTION_REFUSED)")
+# Home Assistant's frontend has loaded: connected, its config, panels and translations are in.
+FRONTEND_READY = """() => {
+  const hass = document.querySelector('home-assistant')?.hass;
+  return !!(hass && hass.connected && hass.config && hass.config.state === 'RUNNING'
+    && hass.panels && hass.user && hass.localize && hass.localize('ui.common.cancel'));
+}"""
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +82,16 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+def goto(page: Page, url: str) -> None:
+    """Open a page and wait until Home Assistant's frontend has loaded on it.
+
+    Leaving a page while the frontend still starts makes its own code throw (it reads
+    `hass.config` before that has arrived), which the console check would blame on us.
+    """
+    page.goto(url)
+    page.wait_for_function(FRONTEND_READY, timeout=30_000)
+
+
 @dataclass
 class Session:
     """A logged-in page and the console errors it produced."""
@@ -75,6 +99,7 @@ class Session:
     page: Page
     name: str
     errors: list[str] = field(default_factory=list)
+    unknown_commands: list[str] = field(default_factory=list)
 
     def shot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(exist_ok=True)
@@ -84,6 +109,69 @@ class Session:
 
 
 type OpenSession = Callable[..., Session]
+
+
+def _console_error(session: Session, message: ConsoleMessage, own: str) -> None:
+    """Keep a console error unless it is the missing internet (a resource of another host) or
+    the browser looking for the sources of Home Assistant's bundle to print a stack trace."""
+    if message.type != "error" or OFFLINE_NOISE.search(message.text):
+        return
+    url = message.location.get("url", "")
+    if message.text.startswith("Failed to load resource") and (
+        not url.startswith(own) or url.startswith(f"{own}/unknown/src/")
+    ):
+        return
+    text = message.text
+    if "unknown_command" in text:
+        text += f" (commands Home Assistant did not know: {session.unknown_commands})"
+    session.errors.append(f"{text} ({url})")
+
+
+def _page_error(session: Session, error: Error) -> None:
+    """Keep an uncaught error, unless it is Home Assistant's own integration list failing.
+
+    HA 2025.4's virtualised list of integrations (its key function reads `item.domain`) now
+    and then throws while the add-integration dialog fills; the stack lies wholly in HA's
+    frontend bundle. An error that passes through any of our code is always kept.
+    """
+    stack = error.stack or ""
+    frames = re.findall(r"\(?(https?://[^\s)]+)", stack)
+    if (
+        "reading 'domain'" in error.message
+        and frames
+        and all("/frontend_latest/" in frame for frame in frames)
+    ):
+        return
+    session.errors.append(f"page error: {error}\n{stack}")
+
+
+def _record_unknown_commands(session: Session, socket: WebSocket) -> None:
+    """Note the websocket commands Home Assistant did not know: a rejection nobody handled
+    shows in the page only as "Object"."""
+    sent: dict[int, str] = {}
+
+    def messages(payload: str | bytes) -> list[dict[str, object]]:
+        try:
+            decoded = json.loads(payload)
+        except ValueError:
+            return []
+        return [
+            m for m in (decoded if isinstance(decoded, list) else [decoded]) if isinstance(m, dict)
+        ]
+
+    def on_sent(payload: str | bytes) -> None:
+        for message in messages(payload):
+            if isinstance(message.get("id"), int):
+                sent[message["id"]] = str(message.get("type"))  # type: ignore[index]
+
+    def on_received(payload: str | bytes) -> None:
+        for message in messages(payload):
+            error = message.get("error")
+            if isinstance(error, dict) and error.get("code") == "unknown_command":
+                session.unknown_commands.append(str(sent.get(message["id"])))  # type: ignore[arg-type]
+
+    socket.on("framesent", on_sent)
+    socket.on("framereceived", on_received)
 
 
 @pytest.fixture
@@ -107,6 +195,11 @@ def session(stack: Stack, browser: Browser) -> Iterator[OpenSession]:
         context.add_init_script(
             f"localStorage.setItem('selectedLanguage', JSON.stringify('{language}'))"
         )
+        # A rejected promise nobody handles reaches "pageerror" as just "Object": say what it was.
+        context.add_init_script(
+            """addEventListener('unhandledrejection', (e) => console.error(
+              'unhandled rejection: ' + JSON.stringify(e.reason) + ' ' + (e.reason?.stack ?? '')));"""
+        )
         if dark:  # the profile's "Theme: dark", as the frontend stores it
             context.add_init_script(
                 """localStorage.setItem('selectedTheme', '{"theme":"default","dark":true}')"""
@@ -114,13 +207,9 @@ def session(stack: Stack, browser: Browser) -> Iterator[OpenSession]:
         page = context.new_page()
         page.set_default_timeout(20_000)
         current = Session(page=page, name=f"{language}-{width}{'-dark' if dark else ''}")
-        page.on(
-            "console",
-            lambda m: current.errors.append(m.text)
-            if m.type == "error" and not OFFLINE_NOISE.search(m.text)
-            else None,
-        )
-        page.on("pageerror", lambda err: current.errors.append(f"page error: {err}"))
+        page.on("console", lambda m: _console_error(current, m, stack.url))
+        page.on("pageerror", lambda err: _page_error(current, err))
+        page.on("websocket", lambda socket: _record_unknown_commands(current, socket))
         # The console says only "status of 500"; the response says which address failed.
         page.on(
             "response",
@@ -134,6 +223,7 @@ def session(stack: Stack, browser: Browser) -> Iterator[OpenSession]:
         page.keyboard.press("Enter")
         page.wait_for_url(lambda url: "auth/authorize" not in url, timeout=30_000)
         page.wait_for_function("() => !!localStorage.getItem('hassTokens')")
+        page.wait_for_function(FRONTEND_READY, timeout=30_000)
         opened.append((current, context))
         return current
 

@@ -49,6 +49,7 @@ http:
   server_port: {port}
 frontend:
 config:
+recorder:  # every real install has it (default_config); the frontend asks it
 logger:
   default: warning
   logs:

@@ -9,7 +9,7 @@ from PIL import Image
 from playwright.sync_api import expect
 import pytest
 
-from .conftest import SCREENSHOTS, OpenSession
+from .conftest import SCREENSHOTS, OpenSession, goto
 from .harness import Stack
 from .test_panel import BAMBU, open_view
 
@@ -49,7 +49,7 @@ def test_camera_on_a_dashboard(stack: Stack, session: OpenSession) -> None:
     """Home Assistant's own dashboard shows the printer's camera (the chamber image)."""
     s = session()
     page = s.page
-    page.goto(f"{stack.url}/lovelace/0")
+    goto(page, f"{stack.url}/lovelace/0")
     page.wait_for_load_state("networkidle")
     card = page.locator("hui-picture-entity-card").filter(has_text="Camera").first
     card.scroll_into_view_if_needed()  # pictures load only once they are on screen

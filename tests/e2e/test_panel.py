@@ -8,7 +8,7 @@ import time
 
 from playwright.sync_api import Page, TimeoutError as PlaywrightTimeoutError, expect
 
-from .conftest import OpenSession, Session
+from .conftest import OpenSession, Session, goto
 from .harness import BAMBU_CODE, PRUSA_PASSWORD, SPARE_BAMBU_SERIAL, Stack
 
 BAMBU = "Bambu Lab P1S 0001"
@@ -17,7 +17,7 @@ VIEWS = ("farm", "jobs", "queue", "files", "costs", "stats")
 
 
 def open_view(page: Page, stack: Stack, view: str) -> None:
-    page.goto(f"{stack.url}/printernizer/{view}")
+    goto(page, f"{stack.url}/printernizer/{view}")
     expect(page.locator(f"printernizer-{view}")).to_be_attached()
     page.wait_for_load_state("networkidle")
 
@@ -39,7 +39,7 @@ def latest_finished(stack: Stack, entry_id: str | None = None) -> dict:
 def test_farm_shows_both_printers_live(stack: Stack, session: OpenSession) -> None:
     """Log in, open /printernizer: both printers appear and change without a reload."""
     s = session()
-    s.page.goto(f"{stack.url}/printernizer")
+    goto(s.page, f"{stack.url}/printernizer")
     tiles = s.page.locator("printernizer-farm article.tile")
     expect(tiles).to_have_count(2)
     expect(s.page.get_by_role("heading", name=BAMBU)).to_be_visible()
@@ -173,7 +173,7 @@ def test_card_added_through_the_card_picker(stack: Stack, session: OpenSession) 
             config: {views: [{title: 'Printers', cards: []}]}});
         }"""
     )
-    page.goto(f"{stack.url}/dashboard-printers/0")
+    goto(page, f"{stack.url}/dashboard-printers/0")
     page.locator('button[aria-label="Edit dashboard"]').click()
     page.get_by_role("button", name="Add card").first.click()
     page.get_by_label("Search cards").fill("Printernizer")
@@ -262,7 +262,7 @@ def test_config_and_options_flows_of_both_families(stack: Stack, session: OpenSe
     page = s.page
 
     def start_flow(kind: str) -> None:
-        page.goto(f"{stack.url}/config/integrations/dashboard")
+        goto(page, f"{stack.url}/config/integrations/dashboard")
         page.get_by_role("button", name="Add integration").click()
         page.get_by_label("Search for a brand name").fill("Printernizer")
         page.locator("dialog-add-integration").get_by_text("Printernizer", exact=True).click()
@@ -295,7 +295,7 @@ def test_config_and_options_flows_of_both_families(stack: Stack, session: OpenSe
     assert isinstance(entries, list)
     added = [e for e in entries if e["entry_id"] not in before]
     assert len(added) == 2, entries
-    page.goto(f"{stack.url}/config/integrations/integration/printernizer")
+    goto(page, f"{stack.url}/config/integrations/integration/printernizer")
     for entry in added:
         row = page.locator("ha-md-list-item", has_text=entry["title"]).last
         for attempt in range(3):  # the list re-renders while the previous entry reloads
