@@ -418,3 +418,51 @@ async def test_restart_during_an_upload(
     assert len(set(prusa_sim.uploaded)) == 1
     starts = [r for r in prusa_sim.requests if r[1] == "POST" and "/api/v1/files/" in r[2]]
     assert len(starts) == 1
+
+
+async def test_deleted_printers_release_their_items(
+    hass: HomeAssistant,
+    bambu_sim: BambuSimulator,
+    second_sim: BambuSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A printer deleted while a start is on its way: the item fails with the reason (it is
+    not started elsewhere, so nothing prints twice) and can be cancelled. A printer deleted
+    while it prints an item: the item is done for the queue."""
+    for sim in (bambu_sim, second_sim):
+        await sim.put_file("/cube.gcode.3mf", PART)
+        await white_pla_loaded(sim)
+    held = asyncio.Event()
+
+    async def never_shows(*_: Any, **__: Any) -> None:
+        await held.wait()
+
+    monkeypatch.setattr(bambu_sim, "start_job", never_shows)
+    first = await setup(hass, bambu_entry(bambu_sim))
+    second = await setup(hass, bambu_entry(second_sim))
+    (starting,) = (
+        await call(hass, "queue_print", config_entry_id=first.entry_id, path="/cube.gcode.3mf")
+    )["queue_ids"]
+    (printing,) = (
+        await call(hass, "queue_print", config_entry_id=second.entry_id, path="/cube.gcode.3mf")
+    )["queue_ids"]
+    await wait_for(hass, lambda: second.runtime_data.tracker.current_job is not None)
+    await settle(hass)
+    queue = await items(hass)
+    assert (queue[starting]["status"], queue[printing]["status"]) == ("starting", "printing")
+
+    assert await hass.config_entries.async_remove(first.entry_id) == {"require_restart": False}
+    queue = await items(hass)
+    assert queue[starting]["status"] == "failed"
+    assert queue[starting]["error"] == (
+        "Workshop P1S was deleted while it was starting this item; check the printer, "
+        "then cancel the item or queue it again"
+    )
+    assert queue[printing]["status"] == "printing"
+    assert [path for path, _ in second_sim.started_files] == ["/cube.gcode.3mf"]
+
+    await hass.config_entries.async_remove(second.entry_id)
+    queue = await items(hass)
+    assert (queue[printing]["status"], queue[printing]["error"]) == ("done", None)
+    assert (await call(hass, "cancel_queue_item", queue_id=starting))["status"] == "cancelled"
+    held.set()

@@ -279,7 +279,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry) -> None:
-    """Forget the printer's open-job side data and its repair issue; its jobs stay in the
-    ledger (GoBD)."""
+    """Forget the printer's open-job side data and its repair issue and release its queue
+    items; its jobs stay in the ledger (GoBD)."""
     ir.async_delete_issue(hass, DOMAIN, certificate_issue_id(entry.entry_id))
     await job_store(hass, entry.unique_id or entry.entry_id).async_remove()
+    if (shared := hass.data.get(DATA_SHARED)) is not None:
+        await shared.queue.async_printer_removed(entry)

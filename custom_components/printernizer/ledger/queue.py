@@ -347,6 +347,28 @@ def release(
         return _get(conn, queue_id)
 
 
+def release_printer(ledger: Ledger, entry_id: str, *, error: str, now: datetime) -> list[QueueItem]:
+    """The printer was deleted: nothing will report on its items again.
+
+    An upload waits again (nothing was printed). A start that may have gone out fails with
+    `error`, so it is not printed twice and a person can cancel or queue it again; a print the
+    printer took is done for the queue (its job stays in the ledger).
+    """
+    with ledger.write() as conn:
+        rows = conn.execute(
+            "SELECT id, status FROM queue_items WHERE entry_id = ? AND status IN (?, ?, ?)",
+            (entry_id, *ACTIVE),
+        ).fetchall()
+        for queue_id, status in rows:
+            after = {UPLOADING: WAITING, STARTING: FAILED, PRINTING: DONE}[status]
+            conn.execute(
+                "UPDATE queue_items SET status = ?, error = ?, entry_id = NULL,"
+                " printer_uid = NULL, start_sent_at = NULL, updated_at = ? WHERE id = ?",
+                (after, error[:_MAX_ERROR] if after == FAILED else None, to_db_time(now), queue_id),
+            )
+        return [_get(conn, queue_id) for queue_id, _ in rows]
+
+
 def attach_jobs(ledger: Ledger, *, now: datetime) -> list[QueueItem]:
     """Give each started item its job and each printing item whose job ended `done`.
 

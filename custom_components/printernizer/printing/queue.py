@@ -31,7 +31,7 @@ from homeassistant.util import dt as dt_util
 
 from custom_components.printernizer.api import PrinterError
 from custom_components.printernizer.const import DOMAIN, LOGGER
-from custom_components.printernizer.exceptions import service_error
+from custom_components.printernizer.exceptions import ha_error, service_error
 from custom_components.printernizer.jobs import (
     JOB_EVENT_CANCELLED,
     JOB_EVENT_FAILED,
@@ -489,6 +489,26 @@ class PrintQueue:
             raise service_error("source_not_allowed", path=str(source))
         if not source.is_file():
             raise service_error("source_not_found", path=str(source))
+
+    async def async_printer_removed(self, entry: PrinternizerConfigEntry) -> None:
+        """The printer was deleted: its items must not stay taken by it for ever."""
+        error = str(ha_error("queue_printer_removed", printer=entry.title))
+        released = await self._hass.async_add_executor_job(
+            partial(
+                repo.release_printer,
+                self._ledger,
+                entry.entry_id,
+                error=error,
+                now=dt_util.utcnow(),
+            )
+        )
+        if released:
+            LOGGER.info(
+                "%s was deleted; its queue items were released: %s",
+                entry.title,
+                ", ".join(f"{item.queue_id} ({item.status})" for item in released),
+            )
+            await self._async_changed()
 
     async def async_list(self, *, include_ended: bool = False) -> dict[str, Any]:
         """Waiting items in order (position 1 = next), then the others."""
