@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+import time
 
 import pytest
 
@@ -195,6 +196,31 @@ async def test_stalled_stream_times_out_and_reconnects(sim: BambuSimulator) -> N
         assert (await camera.snapshot(timeout=3))[:2] == b"\xff\xd8"
     finally:
         await camera.async_close()
+
+
+async def test_a_viewer_arriving_during_a_frame_timeout_joins_the_connection(
+    sim: BambuSimulator,
+) -> None:
+    """A busy event loop runs the stalled stream's frame timeout and a new viewer's check in
+    one turn: the connection, cancelled for a moment by its own timeout, still counts as
+    running, so no second connection starts and leaves the first reconnecting for ever."""
+    server(sim).max_streams = 0
+    camera = camera_for(sim)
+    camera.frame_timeout = 1.0
+    loop = asyncio.get_running_loop()
+    seen: list[tuple[int, bool]] = []
+    try:
+        async with camera.watch():
+            await until(lambda: camera.connected)  # reading: the 1 s frame timeout is set
+            task = next(t for t in asyncio.all_tasks() if t.get_name().startswith("bambu chamber"))
+            loop.call_later(1.0, lambda: seen.append((task.cancelling(), camera.running)))
+            time.sleep(1.3)  # noqa: ASYNC251 - a busy loop: both timers are due in one turn
+            await until(lambda: bool(seen))
+        assert seen == [(1, True)]
+        assert camera.connections == 1
+    finally:
+        await camera.async_close()
+    assert [t for t in asyncio.all_tasks() if t.get_name().startswith("bambu chamber")] == []
 
 
 async def test_printer_gone_and_back(sim: BambuSimulator) -> None:

@@ -105,8 +105,13 @@ class ChamberCamera:
 
     @property
     def running(self) -> bool:
-        """True while the connection (or a reconnect wait) is alive."""
-        return self._task is not None and not self._task.done() and not self._task.cancelling()
+        """True while the connection (or a reconnect wait) is alive.
+
+        A task being cancelled still runs: its own frame or connect timeout cancels it for a
+        moment, and a viewer arriving then must join it, not start a second connection that
+        would leave the first one reconnecting for ever. Stopping it drops `_task` first.
+        """
+        return self._task is not None and not self._task.done()
 
     async def snapshot(self, *, timeout: float = 10.0) -> bytes:  # noqa: ASYNC109
         """The last frame if it is fresh enough, else the next one (connecting for it).
