@@ -441,3 +441,45 @@ async def test_reprint_with_a_changed_code_asks_for_the_new_one(
         (SOURCE_REAUTH, entry.entry_id)
     ]
     assert bambu_sim.started_files == []
+
+
+async def test_a_start_goes_ahead_when_the_file_cannot_be_read(
+    hass: HomeAssistant, bambu_sim: BambuSimulator, tmp_path: Path
+) -> None:
+    """A local file that is no 3MF, and a printer copy whose download breaks off: the print
+    starts all the same and its job has no grams (none are made up)."""
+    entry = await setup(hass, bambu_entry(bambu_sim))
+    tracker = entry.runtime_data.tracker
+    source = tmp_path / "broken.gcode.3mf"
+    source.write_bytes(b"not a zip archive " * 100)
+    answer = await call(
+        hass,
+        "upload_file",
+        config_entry_id=entry.entry_id,
+        source=str(source),
+        start=True,
+        use_ams=False,
+    )
+    assert (answer["status"], answer["started"]) == ("uploaded", True)
+    await wait_for(hass, lambda: tracker.current_job is not None)
+    assert tracker.current_job is not None
+    assert tracker.current_job.materials == ()
+    await bambu_sim.finish_job()
+    await wait_for(hass, lambda: tracker.current_job is None)
+
+    await bambu_sim.put_file("/cache/cut.gcode.3mf", make_3mf(filaments=[("PLA", 9.0)]))
+    bambu_sim.cut_transfer_after["/cache/cut.gcode.3mf"] = 1000
+    await call(
+        hass,
+        "start_print",
+        config_entry_id=entry.entry_id,
+        path="/cache/cut.gcode.3mf",
+        use_ams=False,
+    )
+    await wait_for(hass, lambda: tracker.current_job is not None)
+    assert tracker.current_job is not None
+    assert tracker.current_job.materials == ()
+    assert [path for path, _ in bambu_sim.started_files] == [
+        "/broken.gcode.3mf",
+        "/cache/cut.gcode.3mf",
+    ]

@@ -11,7 +11,6 @@ spool. Transfers run in the clients' transfer paths, so status updates continue 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 import contextlib
 from dataclasses import dataclass, replace
 import logging
@@ -58,9 +57,6 @@ PRUSA_START_STATES = frozenset({"IDLE", "READY", "FINISHED", "STOPPED"})
 START_TIMEOUT = 180.0
 #: External spool in `ams_mapping`.
 EXTERNAL_TRAY = -1
-
-#: Progress of an upload: (bytes sent, total bytes).
-type UploadProgress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -190,7 +186,6 @@ async def async_upload(
     name: str | None = None,
     folder: str | None = None,
     overwrite: bool = False,
-    on_progress: UploadProgress | None = None,
 ) -> UploadResult:
     """Stream `source` to the printer; return where it landed once the printer holds it all.
 
@@ -201,21 +196,13 @@ async def async_upload(
     source = Path(source)
     await hass.async_add_executor_job(_check_source, hass, source)
     remote_path = remote_path_for(entry, name or source.name, folder)
-    loop = asyncio.get_running_loop()
-
-    def progress_from_thread(sent: int, total: int) -> None:
-        if on_progress is not None:
-            loop.call_soon_threadsafe(on_progress, sent, total)
-
     try:
         if _is_bambu(entry):
             ftp = entry.runtime_data.files.source.client  # type: ignore[attr-defined]
-            size = await ftp.async_upload_file(
-                source, remote_path, overwrite=overwrite, on_progress=progress_from_thread
-            )
+            size = await ftp.async_upload_file(source, remote_path, overwrite=overwrite)
         else:
             size = await _prusa(entry).client.async_upload_file(
-                source, remote_path, overwrite=overwrite, on_progress=on_progress
+                source, remote_path, overwrite=overwrite
             )
     except RemoteFileExistsError:
         raise service_error("remote_file_exists", path=remote_path) from None
