@@ -464,5 +464,9 @@ async def test_deleted_printers_release_their_items(
     await hass.config_entries.async_remove(second.entry_id)
     queue = await items(hass)
     assert (queue[printing]["status"], queue[printing]["error"]) == ("done", None)
+    # a done item still says where it printed and which job it was, as any done item does
+    assert queue[printing]["config_entry_id"] == second.entry_id
+    assert queue[printing]["job_id"] is not None
+    assert queue[starting]["config_entry_id"] is None
     assert (await call(hass, "cancel_queue_item", queue_id=starting))["status"] == "cancelled"
     held.set()

@@ -360,7 +360,13 @@ def release_printer(ledger: Ledger, entry_id: str, *, error: str, now: datetime)
             (entry_id, *ACTIVE),
         ).fetchall()
         for queue_id, status in rows:
-            after = {UPLOADING: WAITING, STARTING: FAILED, PRINTING: DONE}[status]
+            if status == PRINTING:  # done as attach_jobs makes it: it keeps printer and job
+                conn.execute(
+                    "UPDATE queue_items SET status = ?, updated_at = ? WHERE id = ?",
+                    (DONE, to_db_time(now), queue_id),
+                )
+                continue
+            after = WAITING if status == UPLOADING else FAILED
             conn.execute(
                 "UPDATE queue_items SET status = ?, error = ?, entry_id = NULL,"
                 " printer_uid = NULL, start_sent_at = NULL, updated_at = ? WHERE id = ?",
